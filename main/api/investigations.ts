@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import type { Engine } from '../engine.ts';
+import { LaunchError } from '../launcher/errors.ts';
+import { ApiError } from './errors.ts';
+import type { HandlerSpecs } from './handler.ts';
+
+export const startSchema = z
+  .object({
+    demo: z.boolean().optional(),
+    project: z.string().min(1).max(4096).optional(),
+    python: z.string().min(1).max(4096).optional(),
+    settings: z
+      .string()
+      .regex(/^[A-Za-z_][\w.]*$/, 'must be a dotted Python module path')
+      .optional(),
+    server: z.enum(['runserver', 'gunicorn']).optional(),
+    workers: z.number().int().min(1).max(64).optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    name: z.string().max(200).optional(),
+  })
+  .strict()
+  .refine((a) => a.demo || a.project, { message: 'give a project folder or choose the demo' });
+
+export function investigationHandlers(engine: Engine) {
+  return {
+    'investigation.start': {
+      input: startSchema,
+      run: async (args) => {
+        try {
+          const investigation = await engine.startInvestigation(args);
+          return { sessionId: investigation.sessionId, port: investigation.port };
+        } catch (error) {
+          if (error instanceof LaunchError) throw new ApiError('launch-failed', error.message, error.detail);
+          throw error;
+        }
+      },
+    },
+    'investigation.stop': {
+      input: z.object({ sessionId: z.number().int().positive() }).strict(),
+      run: async ({ sessionId }) => {
+        const investigation = engine.running.get(sessionId);
+        if (!investigation) throw new ApiError('not-found', `session ${sessionId} is not running`);
+        return { status: await investigation.stop() };
+      },
+    },
+  } satisfies HandlerSpecs<'investigation.start' | 'investigation.stop'>;
+}

@@ -1,0 +1,56 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+export class UsageError extends Error {}
+
+export const USAGE = `djleak: find, explain and fix memory leaks in Django applications
+
+usage:
+  djleak run (--demo | --project DIR) [--python PATH] [--settings MODULE]
+             [--server runserver|gunicorn] [--workers N] [--port N]
+             [--scenario FILE] [--duration SECONDS] [--name NAME] [--db FILE] [--json FILE]
+  djleak sessions [--db FILE] [--json]
+  djleak report SESSION [--db FILE] [--json FILE]
+  djleak serve [--db FILE] [--port N]
+
+The library defaults to the app's data folder (DJLEAK_HOME overrides it); --db names another file.
+Exit codes: 0 done, 1 the target could not start or crashed, 2 bad usage.`;
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export function parse<O extends Options>(argv: string[], options: O, positionals = 0) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: positionals > 0,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (parsed.positionals.length > positionals)
+    throw new UsageError(`unexpected argument '${parsed.positionals[positionals]}'`);
+  return parsed;
+}
+
+export function integer(
+  value: string | undefined,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not '${value}'`);
+  return n;
+}
+
+export function seconds(value: string | undefined, name: string): number | null {
+  if (value === undefined) return null;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 7 * 24 * 3600)
+    throw new UsageError(`--${name} must be a positive number of seconds, not '${value}'`);
+  return n;
+}

@@ -1,0 +1,210 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { formatReport } from '../analysis/report.ts';
+import { createHandlers, dispatch } from '../api/index.ts';
+import { ApiError } from '../api/errors.ts';
+import { Engine } from '../engine.ts';
+import { runHeadless, sessionReport } from '../headless.ts';
+import { LaunchError } from '../launcher/errors.ts';
+import { defaultDataHome, libraryPath } from '../paths.ts';
+import { loadScenario } from '../scenario/scenario.ts';
+import { LibraryError } from '../store/library.ts';
+import { listSessions } from '../store/queries.ts';
+import { startWebServer } from '../web/server.ts';
+import { integer, parse, seconds, UsageError, USAGE } from './args.ts';
+
+const err = (line: string): void => void process.stderr.write(line + '\n');
+const out = (line: string): void => void process.stdout.write(line + '\n');
+
+function openEngine(db: string | undefined): Engine {
+  const home = defaultDataHome();
+  return new Engine(home, db ? path.resolve(db) : libraryPath(home));
+}
+
+function writeJson(file: string, value: unknown): void {
+  writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    demo: { type: 'boolean' },
+    project: { type: 'string' },
+    python: { type: 'string' },
+    settings: { type: 'string' },
+    server: { type: 'string' },
+    workers: { type: 'string' },
+    port: { type: 'string' },
+    scenario: { type: 'string' },
+    duration: { type: 'string' },
+    name: { type: 'string' },
+    db: { type: 'string' },
+    json: { type: 'string' },
+  });
+  if (values.help) return (out(USAGE), 0);
+  if (!values.demo === !values.project) throw new UsageError('give exactly one of --demo or --project DIR');
+  const server = values.server ?? 'runserver';
+  if (server !== 'runserver' && server !== 'gunicorn')
+    throw new UsageError(`--server must be runserver or gunicorn, not '${server}'`);
+  const options = {
+    demo: values.demo ?? false,
+    project: values.project,
+    python: values.python,
+    settings: values.settings,
+    server: server as 'runserver' | 'gunicorn',
+    workers: integer(values.workers, 'workers', 1, 64),
+    port: integer(values.port, 'port', 1, 65535),
+    name: values.name,
+  };
+  const durationS = seconds(values.duration, 'duration');
+  // Everything the user typed is checked before anything is launched or written.
+  const scenario = values.scenario ? loadScenario(values.scenario) : null;
+
+  const engine = openEngine(values.db);
+  const abort = new AbortController();
+  const onSigint = (): void => {
+    err('djleak: stopping…');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    const result = await runHeadless(engine, {
+      options,
+      scenario,
+      durationS,
+      signal: abort.signal,
+      onEvent: (event) => {
+        if (event.kind === 'setup') err(`djleak: ${event.message}`);
+        if (event.kind === 'status' && event.status === 'crashed')
+          err(`djleak: the target crashed: ${event.error ?? ''}`);
+      },
+      onServing: (sessionId, port) => {
+        err(`djleak: session ${sessionId}: Django is serving on http://127.0.0.1:${port}/ under the probe`);
+        if (!scenario && durationS === null) err('djleak: press Ctrl-C to stop');
+      },
+      onProgress: (done, total, endpoint) => {
+        if (process.stderr.isTTY)
+          process.stderr.write(`\r  ${done}/${total} requests (${endpoint.method} ${endpoint.path})\x1b[K`);
+        if (done === total && process.stderr.isTTY) process.stderr.write('\n');
+      },
+    });
+    out(formatReport(result.report));
+    if (values.json) writeJson(values.json, result.report);
+    return result.status === 'stopped' ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    engine.library.close();
+  }
+}
+
+async function sessions(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { db: { type: 'string' }, json: { type: 'boolean' } });
+  if (values.help) return (out(USAGE), 0);
+  const engine = openEngine(values.db);
+  try {
+    const rows = listSessions(engine.library.db);
+    if (values.json) {
+      out(JSON.stringify(rows, null, 2));
+      return 0;
+    }
+    if (rows.length === 0)
+      out(`no sessions yet in ${engine.library.file}: start one with 'djleak run --demo'`);
+    for (const s of rows) {
+      const when = new Date(s.started_at * 1000).toISOString().replace('T', ' ').slice(0, 19);
+      const duration = s.ended_at === null ? '' : ` ${(s.ended_at - s.started_at).toFixed(0)} s`;
+      const peak = s.peak_rss === null ? '' : ` peak ${(s.peak_rss / 1048576).toFixed(1)} MB`;
+      out(
+        `${String(s.id).padStart(4)}  ${when}  ${s.status.padEnd(11)} ${s.name}  (${s.processes} proc, ${s.requests} req${peak}${duration})`,
+      );
+    }
+    return 0;
+  } finally {
+    engine.library.close();
+  }
+}
+
+async function report(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { db: { type: 'string' }, json: { type: 'string' } }, 1);
+  if (values.help) return (out(USAGE), 0);
+  const id = integer(positionals[0], 'SESSION', 1, Number.MAX_SAFE_INTEGER);
+  if (id === undefined) throw new UsageError('report needs a session id (see djleak sessions)');
+  const engine = openEngine(values.db);
+  try {
+    await dispatch(createHandlers(engine), 'sessions.get', { id });
+    const rep = sessionReport(engine, id, null);
+    out(formatReport(rep));
+    if (values.json) writeJson(values.json, rep);
+    return 0;
+  } finally {
+    engine.library.close();
+  }
+}
+
+async function serve(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { db: { type: 'string' }, port: { type: 'string' } });
+  if (values.help) return (out(USAGE), 0);
+  const engine = openEngine(values.db);
+  let web;
+  try {
+    web = await startWebServer(engine, createHandlers(engine), integer(values.port, 'port', 0, 65535) ?? 0);
+  } catch (error) {
+    engine.library.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE')
+      throw new LaunchError(
+        'port-in-use',
+        `port ${values.port} on 127.0.0.1 is already in use: pick another --port`,
+      );
+    throw error;
+  }
+  out(`djleak is serving its interface on ${web.url}`);
+  out(`library: ${engine.library.file}`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await web.close();
+  await engine.shutdown();
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return await run(rest);
+      case 'sessions':
+        return await sessions(rest);
+      case 'report':
+        return await report(rest);
+      case 'serve':
+        return await serve(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        out(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      err(`djleak: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof LaunchError || error instanceof ApiError) {
+      err(`djleak: error: ${error.message}`);
+      if (error.detail.length) err(`last lines from the target:\n  ${error.detail.join('\n  ')}`);
+      return error instanceof LaunchError && error.code === 'bad-scenario' ? 2 : 1;
+    }
+    if (error instanceof LibraryError) {
+      err(`djleak: error: ${error.message}`);
+      return 1;
+    }
+    err(`djleak: unexpected failure: ${(error as Error).stack ?? String(error)}`);
+    return 1;
+  }
+}

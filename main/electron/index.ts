@@ -1,0 +1,83 @@
+import { app, BrowserWindow, ipcMain, shell, type WebContents } from 'electron';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { API_CHANNELS } from '../../preload/contract.ts';
+import { createHandlers, dispatch } from '../api/index.ts';
+import { ApiError } from '../api/errors.ts';
+import { Engine } from '../engine.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const OPEN_EXTERNAL_ALLOWED = ['https://docs.djangoproject.com/', 'https://docs.python.org/'];
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'";
+
+if (app.isPackaged) process.env.DJLEAK_RESOURCES ??= process.resourcesPath;
+
+function harden(contents: WebContents): void {
+  contents.on('will-navigate', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    if (OPEN_EXTERNAL_ALLOWED.some((prefix) => url.startsWith(prefix))) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+}
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    title: 'djleak',
+    webPreferences: {
+      preload: path.join(here, '../preload/index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+    },
+  });
+  win.webContents.session.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+  });
+  harden(win.webContents);
+  void win.loadFile(path.join(here, '../renderer/index.html'));
+  return win;
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  void app.whenReady().then(() => {
+    const engine = new Engine(app.getPath('userData'));
+    const handlers = createHandlers(engine);
+    let win = createWindow();
+    const trusted = (sender: WebContents): boolean => sender === win.webContents;
+    for (const channel of API_CHANNELS) {
+      ipcMain.handle(`djleak:${channel}`, async (event, args: unknown) => {
+        if (!trusted(event.sender)) throw new Error('djleak: call from an unknown window refused');
+        try {
+          return await dispatch(handlers, channel, args);
+        } catch (error) {
+          const e = error instanceof ApiError ? error : new ApiError('internal', String(error));
+          throw new Error(JSON.stringify({ code: e.code, message: e.message, detail: e.detail }));
+        }
+      });
+    }
+    engine.onEvent((event) => win.webContents.send('djleak:event', event));
+    app.on('second-instance', () => {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    });
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0) win = createWindow();
+    });
+    let quitting = false;
+    app.on('before-quit', (event) => {
+      if (quitting) return;
+      event.preventDefault();
+      quitting = true;
+      void engine.shutdown().finally(() => app.quit());
+    });
+    app.on('window-all-closed', () => {
+      if (process.platform !== 'darwin') app.quit();
+    });
+  });
+}

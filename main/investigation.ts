@@ -1,0 +1,330 @@
+import path from 'node:path';
+import { ensureDemoVenv } from './launcher/demo.ts';
+import { LaunchError } from './launcher/errors.ts';
+import { resolveInterpreter, type InterpreterInfo } from './launcher/interpreter.ts';
+import { choosePort, inspectProject, type ProjectLayout } from './launcher/project.ts';
+import { Target, waitUntilServing, type ServerKind, type TargetExit } from './launcher/target.ts';
+import { demoDir } from './paths.ts';
+import { newToken, ProbeLink, type ProbeConnection } from './probe/link.ts';
+import type { RequestRecord, Sample, StreamMessage } from './probe/protocol.ts';
+import type { EventLevel, EventSource, Library, SessionStatus } from './store/library.ts';
+import { SessionWriter } from './store/writer.ts';
+
+export interface InvestigationOptions {
+  demo?: boolean;
+  project?: string;
+  python?: string;
+  settings?: string;
+  server?: ServerKind;
+  workers?: number;
+  port?: number;
+  name?: string;
+  readyTimeoutMs?: number;
+  flushIntervalMs?: number;
+}
+
+export type InvestigationEvent =
+  | { kind: 'status'; sessionId: number; status: SessionStatus; error?: string }
+  | { kind: 'process'; sessionId: number; pid: number; role: string }
+  | { kind: 'samples'; sessionId: number; pid: number; items: Sample[] }
+  | { kind: 'requests'; sessionId: number; pid: number; items: RequestRecord[] }
+  | {
+      kind: 'log';
+      sessionId: number;
+      source: EventSource;
+      level: EventLevel;
+      message: string;
+      pid: number | null;
+    }
+  | { kind: 'setup'; message: string };
+
+export type Listener = (event: InvestigationEvent) => void;
+
+const now = (): number => Date.now() / 1000;
+
+/**
+ * One profiling session from launch to stop: validates the input before anything is written, launches the
+ * target with the probe, ingests the probe streams into the library in batches, and settles the status
+ * (stopped by us, crashed on its own, or failed during start-up).
+ */
+export class Investigation {
+  sessionId = 0;
+  port = 0;
+  interpreter: InterpreterInfo | undefined;
+  private writer: SessionWriter | undefined;
+  private link: ProbeLink | undefined;
+  private target: Target | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private processIds = new Map<number, number>();
+  private stopping = false;
+  private finished: Promise<SessionStatus> | undefined;
+  private listeners = new Set<Listener>();
+  private helloSeen: () => void = () => undefined;
+  private readonly firstHello = new Promise<void>((resolve) => (this.helloSeen = resolve));
+
+  constructor(
+    private readonly library: Library,
+    private readonly dataHome: string,
+    private readonly options: InvestigationOptions,
+  ) {}
+
+  on(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: InvestigationEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  get targetPid(): number | undefined {
+    return this.target?.pid;
+  }
+
+  get connections(): ProbeConnection[] {
+    return [...(this.link?.connections ?? [])];
+  }
+
+  /** Resolves once Django answers HTTP with the probe connected; throws a LaunchError otherwise. */
+  async start(): Promise<void> {
+    const o = this.options;
+    const server = o.server ?? 'runserver';
+    const projectDir = o.demo ? demoDir() : o.project;
+    if (!projectDir)
+      throw new LaunchError('project-missing', 'no project given: pass --project DIR or --demo');
+    const project: ProjectLayout = inspectProject(projectDir, o.settings);
+    const python =
+      o.demo && !o.python
+        ? await ensureDemoVenv(this.dataHome, (message) => this.emit({ kind: 'setup', message }))
+        : o.python;
+    const interpreter = await resolveInterpreter(project.dir, python);
+    this.interpreter = interpreter;
+    if (server === 'gunicorn' && !interpreter.gunicorn) {
+      throw new LaunchError(
+        'gunicorn-missing',
+        `gunicorn is not importable by ${interpreter.python}: pip install gunicorn, or use --server runserver`,
+      );
+    }
+    this.port = await choosePort(o.port);
+
+    const token = newToken();
+    const link = new ProbeLink(token, {
+      hello: (conn) => this.onHello(conn),
+      message: (conn, message) => this.onMessage(conn, message),
+      close: (conn) => this.onClose(conn),
+      problem: (text, conn) => this.log('engine', 'warning', text, conn?.pid ?? null),
+    });
+    const linkPort = await link.listen();
+    this.link = link;
+
+    const startedAt = now();
+    this.sessionId = this.library.createSession({
+      name:
+        o.name ??
+        `${path.basename(project.dir)} ${new Date(startedAt * 1000).toISOString().slice(0, 16).replace('T', ' ')}`,
+      project: project.dir,
+      python: interpreter.python,
+      server,
+      command: [],
+      startedAt,
+    });
+    this.library.updateSession(this.sessionId, {
+      python_version: interpreter.pythonVersion,
+      django: interpreter.django,
+    });
+    this.writer = new SessionWriter(this.library.db, this.sessionId);
+    this.flushTimer = setInterval(() => this.flush(), o.flushIntervalMs ?? 250);
+
+    const target = new Target(
+      {
+        project,
+        python: interpreter.python,
+        server,
+        workers: o.workers ?? 2,
+        port: this.port,
+        collector: `127.0.0.1:${linkPort}`,
+        token,
+      },
+      (stream, line) => this.log(stream, stream === 'stderr' ? 'warning' : 'info', line, null),
+    );
+    this.target = target;
+    this.library.db
+      .prepare(`UPDATE sessions SET command = ? WHERE id = ?`)
+      .run(JSON.stringify(target.argv), this.sessionId);
+    this.log(
+      'engine',
+      'info',
+      `launched ${target.argv.join(' ')} (pid ${target.pid ?? '?'}) in ${project.dir}`,
+      null,
+    );
+    this.finished = target.exited.then((exit) => this.settle(exit));
+
+    try {
+      await waitUntilServing(target, this.port, o.readyTimeoutMs ?? 60_000);
+      const helloWait = await Promise.race([
+        this.firstHello.then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 10_000)),
+      ]);
+      if (!helloWait)
+        throw new LaunchError(
+          'not-ready',
+          'the server answers HTTP but the djleak probe never connected',
+          target.stderrTail.slice(-15),
+        );
+    } catch (error) {
+      const launchError =
+        error instanceof LaunchError ? error : new LaunchError('not-ready', (error as Error).message);
+      this.stopping = true;
+      await target.stop();
+      await this.finished;
+      this.library.updateSession(this.sessionId, {
+        status: 'failed',
+        error: [launchError.message, ...launchError.detail].join('\n'),
+      });
+      this.emit({ kind: 'status', sessionId: this.sessionId, status: 'failed', error: launchError.message });
+      throw launchError;
+    }
+    this.setStatus('running');
+  }
+
+  private setStatus(
+    status: SessionStatus,
+    patch: { error?: string | null; exit_code?: number | null; ended_at?: number } = {},
+  ): void {
+    this.library.updateSession(this.sessionId, { status, ...patch });
+    this.emit({
+      kind: 'status',
+      sessionId: this.sessionId,
+      status,
+      ...(patch.error ? { error: patch.error } : {}),
+    });
+  }
+
+  private log(source: EventSource, level: EventLevel, message: string, pid: number | null): void {
+    this.writer?.addEvent(source, level, message, pid);
+    if (this.sessionId) this.emit({ kind: 'log', sessionId: this.sessionId, source, level, message, pid });
+  }
+
+  private onHello(conn: ProbeConnection): void {
+    const hello = conn.hello!;
+    // Rows of this process must reach the table before its samples do.
+    this.flush();
+    const processId = this.library.addProcess(this.sessionId, hello);
+    this.processIds.set(hello.pid, processId);
+    const parentId = this.processIds.get(hello.ppid);
+    if (hello.role === 'worker' && parentId !== undefined) this.library.setProcessRole(parentId, 'master');
+    this.log(
+      'engine',
+      'info',
+      `probe connected: pid ${hello.pid} (${hello.role}, Python ${hello.python})`,
+      hello.pid,
+    );
+    this.emit({ kind: 'process', sessionId: this.sessionId, pid: hello.pid, role: hello.role });
+    this.helloSeen();
+  }
+
+  private onMessage(conn: ProbeConnection, message: StreamMessage): void {
+    const processId = this.processIds.get(conn.pid);
+    if (processId === undefined || !this.writer) return;
+    switch (message.type) {
+      case 'samples':
+        this.writer.addSamples(processId, message.items);
+        this.emit({ kind: 'samples', sessionId: this.sessionId, pid: conn.pid, items: message.items });
+        break;
+      case 'requests':
+        this.writer.addRequests(processId, message.items);
+        this.emit({ kind: 'requests', sessionId: this.sessionId, pid: conn.pid, items: message.items });
+        break;
+      case 'django':
+        this.library.updateSession(this.sessionId, { django: message.version });
+        this.log(
+          'probe',
+          'info',
+          `Django ${message.version} set up (settings ${message.settings ?? '?'}; probe middleware ${message.middleware ? 'installed' : 'missing'})`,
+          conn.pid,
+        );
+        break;
+      case 'log':
+        this.log('probe', message.level, message.message, conn.pid);
+        break;
+      case 'bye':
+        this.flush();
+        this.library.endProcess(processId, message.t);
+        break;
+      default: {
+        const unhandled: never = message;
+        throw new Error(`unhandled probe message ${JSON.stringify(unhandled)}`);
+      }
+    }
+  }
+
+  private onClose(conn: ProbeConnection): void {
+    const processId = this.processIds.get(conn.pid);
+    if (processId === undefined) return;
+    this.flush();
+    this.library.endProcess(processId, now());
+  }
+
+  private flush(): void {
+    try {
+      this.writer?.flush();
+    } catch (error) {
+      // The rows stay buffered and the next flush tries again; say so once per failure.
+      this.emit({
+        kind: 'log',
+        sessionId: this.sessionId,
+        source: 'engine',
+        level: 'error',
+        message: `library write failed: ${(error as Error).message}`,
+        pid: null,
+      });
+    }
+  }
+
+  private async settle(exit: TargetExit): Promise<SessionStatus> {
+    // Let the last lines from the probe sockets arrive before closing the link.
+    await new Promise((r) => setTimeout(r, 200));
+    await this.link?.close();
+    clearInterval(this.flushTimer);
+    const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+    const status: SessionStatus = this.stopping ? 'stopped' : 'crashed';
+    this.log(
+      'engine',
+      status === 'crashed' ? 'error' : 'info',
+      `target ended (${how})${status === 'crashed' ? ' without being asked to stop' : ''}`,
+      null,
+    );
+    this.flush();
+    const endedAt = now();
+    this.library.endOpenProcesses(this.sessionId, endedAt);
+    const error =
+      status === 'crashed'
+        ? [
+            `the Django process ended unexpectedly (${how})`,
+            ...(this.target?.stderrTail.slice(-10) ?? []),
+          ].join('\n')
+        : null;
+    this.setStatus(status, { exit_code: exit.code, ended_at: endedAt, error });
+    return status;
+  }
+
+  /** Asks the probes for a last batch, stops the process group and resolves with the final status. */
+  async stop(): Promise<SessionStatus> {
+    if (!this.target || !this.finished) throw new Error('investigation was not started');
+    if (!this.target.exit) {
+      // One probe batch interval, so the last samples and requests are sent before the signal.
+      await new Promise((r) => setTimeout(r, 700));
+      if (!this.target.exit) {
+        this.stopping = true;
+        await this.target.stop();
+      }
+    }
+    return this.finished;
+  }
+
+  /** Resolves when the target ends on its own or through stop(). */
+  get ended(): Promise<SessionStatus> {
+    if (!this.finished) throw new Error('investigation was not started');
+    return this.finished;
+  }
+}

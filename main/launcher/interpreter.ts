@@ -1,0 +1,133 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { LaunchError } from './errors.ts';
+
+export type InterpreterSource = 'option' | 'VIRTUAL_ENV' | '.venv' | 'venv' | 'env' | 'PATH';
+
+export interface InterpreterCandidate {
+  python: string;
+  source: InterpreterSource;
+}
+
+export interface InterpreterInfo extends InterpreterCandidate {
+  pythonVersion: string;
+  django: string | null;
+  gunicorn: string | null;
+  psutil: boolean;
+}
+
+const binDir = process.platform === 'win32' ? 'Scripts' : 'bin';
+const exe = process.platform === 'win32' ? 'python.exe' : 'python';
+
+/** Order from DESIGN.md: --python, VIRTUAL_ENV, the project's .venv/venv/env, then python3 on PATH. */
+export function interpreterCandidates(
+  projectDir: string,
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): InterpreterCandidate[] {
+  if (explicit) return [{ python: explicit, source: 'option' }];
+  const found: InterpreterCandidate[] = [];
+  if (env.VIRTUAL_ENV) found.push({ python: path.join(env.VIRTUAL_ENV, binDir, exe), source: 'VIRTUAL_ENV' });
+  for (const name of ['.venv', 'venv', 'env'] as const) {
+    const candidate = path.join(projectDir, name, binDir, exe);
+    if (existsSync(candidate)) found.push({ python: candidate, source: name });
+  }
+  found.push({ python: process.platform === 'win32' ? 'python' : 'python3', source: 'PATH' });
+  return found;
+}
+
+const PROBE_SCRIPT = `
+import json, sys
+info = {"python": sys.version.split()[0], "django": None, "gunicorn": None, "psutil": False, "error": None}
+try:
+    import django
+    info["django"] = django.get_version()
+except Exception as e:
+    info["error"] = "%s: %s" % (type(e).__name__, e)
+try:
+    import gunicorn
+    info["gunicorn"] = gunicorn.__version__
+except Exception:
+    pass
+try:
+    import psutil
+    info["psutil"] = True
+except Exception:
+    pass
+print(json.dumps(info))
+`;
+
+interface ProbeAnswer {
+  python: string;
+  django: string | null;
+  gunicorn: string | null;
+  psutil: boolean;
+  error: string | null;
+}
+
+function inspect(python: string, cwd: string): Promise<ProbeAnswer> {
+  return new Promise((resolve, reject) => {
+    execFile(python, ['-c', PROBE_SCRIPT], { cwd, timeout: 30_000 }, (error, stdout, stderr) => {
+      if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+        reject(new LaunchError('interpreter-missing', `Python interpreter not found: ${python}`));
+        return;
+      }
+      if (error && (error as NodeJS.ErrnoException).code === 'EACCES') {
+        reject(new LaunchError('interpreter-missing', `Python interpreter is not executable: ${python}`));
+        return;
+      }
+      try {
+        resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '') as ProbeAnswer);
+      } catch {
+        const detail = (stderr || String(error ?? '')).trim().split('\n').slice(-3).join(' | ');
+        reject(
+          new LaunchError('interpreter-broken', `${python} does not run as a Python interpreter: ${detail}`),
+        );
+      }
+    });
+  });
+}
+
+/** Picks the first candidate that exists and can import Django; explains precisely when none can. */
+export async function resolveInterpreter(
+  projectDir: string,
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<InterpreterInfo> {
+  const tried: string[] = [];
+  let lastError: LaunchError | undefined;
+  for (const candidate of interpreterCandidates(projectDir, explicit, env)) {
+    let answer: ProbeAnswer;
+    try {
+      answer = await inspect(candidate.python, projectDir);
+    } catch (error) {
+      lastError = error as LaunchError;
+      tried.push(`${candidate.python} (${candidate.source}): not found`);
+      continue;
+    }
+    if (answer.django) {
+      return {
+        ...candidate,
+        pythonVersion: answer.python,
+        django: answer.django,
+        gunicorn: answer.gunicorn,
+        psutil: answer.psutil,
+      };
+    }
+    tried.push(
+      `${candidate.python} (${candidate.source}, Python ${answer.python}): cannot import django (${answer.error})`,
+    );
+    lastError = new LaunchError(
+      'django-missing',
+      `Django is not importable by ${candidate.python} (Python ${answer.python}): ${answer.error}. ` +
+        `Install it there (pip install django) or pick the project's interpreter with --python.`,
+    );
+  }
+  if (explicit && lastError) throw lastError;
+  throw new LaunchError(
+    'django-missing',
+    `no Python interpreter with Django was found for ${projectDir}. Tried:\n  ${tried.join('\n  ')}\n` +
+      `Pass --python /path/to/venv/bin/python.`,
+  );
+}

@@ -1,0 +1,217 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import net from 'node:net';
+import type { Hello, ProbeCommand, StreamMessage } from './protocol.ts';
+import { parseProbeLine } from './protocol.ts';
+
+export const LINE_CAP = 1024 * 1024;
+export const HELLO_TIMEOUT_MS = 5000;
+
+export interface LinkEvents {
+  hello(conn: ProbeConnection): void;
+  message(conn: ProbeConnection, message: StreamMessage): void;
+  close(conn: ProbeConnection): void;
+  /** A refused connection or a dropped line: logged by the investigation, never fatal. */
+  problem(text: string, conn?: ProbeConnection): void;
+}
+
+export function newToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/** Constant-time comparison that also hides the length of the expected token. */
+export function tokensMatch(given: string | null, expected: string): boolean {
+  if (given === null) return false;
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+interface PendingReply {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export class ProbeConnection {
+  hello: Hello | undefined;
+  private nextId = 1;
+  private pending = new Map<number, PendingReply>();
+
+  constructor(readonly socket: net.Socket) {}
+
+  get pid(): number {
+    return this.hello?.pid ?? 0;
+  }
+
+  command(
+    name: ProbeCommand['name'],
+    args: Record<string, unknown> = {},
+    timeoutMs = 10_000,
+  ): Promise<unknown> {
+    const id = this.nextId++;
+    const cmd: ProbeCommand = { type: 'command', id, name, args };
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`probe in pid ${this.pid} did not answer '${name}' within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.socket.write(JSON.stringify(cmd) + '\n');
+    });
+  }
+
+  settle(id: number, ok: boolean, result: unknown, error: string | undefined): void {
+    const waiting = this.pending.get(id);
+    if (!waiting) return;
+    this.pending.delete(id);
+    clearTimeout(waiting.timer);
+    if (ok) waiting.resolve(result);
+    else waiting.reject(new Error(error ?? 'probe command failed'));
+  }
+
+  failAll(reason: string): void {
+    for (const [id, waiting] of this.pending) {
+      clearTimeout(waiting.timer);
+      waiting.reject(new Error(reason));
+      this.pending.delete(id);
+    }
+  }
+}
+
+/**
+ * The loopback server every probe connects to. The first line must be a hello carrying the session token;
+ * lines are NDJSON capped at LINE_CAP bytes; every line is schema-checked and a bad one is dropped.
+ */
+export class ProbeLink {
+  private server = net.createServer((socket) => this.accept(socket));
+  readonly connections = new Set<ProbeConnection>();
+  droppedLines = 0;
+
+  constructor(
+    private readonly token: string,
+    private readonly events: LinkEvents,
+    private readonly helloTimeoutMs = HELLO_TIMEOUT_MS,
+  ) {}
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, '127.0.0.1', () => {
+        const address = this.server.address();
+        if (address && typeof address === 'object') resolve(address.port);
+        else reject(new Error('probe link: no port'));
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    for (const conn of this.connections) conn.socket.destroy();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(socket: net.Socket): void {
+    const conn = new ProbeConnection(socket);
+    const remote = socket.remoteAddress ?? '';
+    if (remote !== '127.0.0.1' && remote !== '::ffff:127.0.0.1') {
+      this.events.problem(`probe link: refused a connection from ${remote}`);
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    const helloTimer = setTimeout(() => {
+      this.events.problem('probe link: a connection sent no hello in time and was closed');
+      socket.destroy();
+    }, this.helloTimeoutMs);
+
+    let buffered: Buffer[] = [];
+    let bufferedBytes = 0;
+    let skipping = false; // inside an oversized line: discard until its newline
+
+    const handleLine = (line: string): boolean => {
+      if (line.trim() === '') return true;
+      const parsed = parseProbeLine(line);
+      if (!conn.hello) {
+        clearTimeout(helloTimer);
+        if (!parsed.ok || parsed.message.type !== 'hello') {
+          this.events.problem('probe link: refused a connection whose first line was not a hello');
+          socket.destroy();
+          return false;
+        }
+        if (!tokensMatch(parsed.message.token, this.token)) {
+          this.events.problem(`probe link: refused pid ${parsed.message.pid}: wrong token`);
+          socket.destroy();
+          return false;
+        }
+        conn.hello = parsed.message;
+        this.connections.add(conn);
+        this.events.hello(conn);
+        return true;
+      }
+      if (!parsed.ok) {
+        this.droppedLines++;
+        this.events.problem(
+          `probe link: dropped a malformed line from pid ${conn.pid} (${parsed.error})`,
+          conn,
+        );
+        return true;
+      }
+      const message = parsed.message;
+      if (message.type === 'hello') {
+        this.droppedLines++;
+        this.events.problem(`probe link: dropped a second hello from pid ${conn.pid}`, conn);
+      } else if (message.type === 'reply') {
+        conn.settle(message.id, message.ok, message.result, message.error);
+      } else {
+        this.events.message(conn, message);
+      }
+      return true;
+    };
+
+    socket.on('data', (chunk: Buffer) => {
+      let start = 0;
+      for (;;) {
+        const nl = chunk.indexOf(10, start);
+        if (nl === -1) break;
+        const piece = chunk.subarray(start, nl);
+        start = nl + 1;
+        if (skipping) {
+          skipping = false;
+          continue;
+        }
+        if (bufferedBytes + piece.length > LINE_CAP) {
+          this.dropOversized(conn);
+          buffered = [];
+          bufferedBytes = 0;
+          continue;
+        }
+        const line = Buffer.concat([...buffered, piece]).toString('utf8');
+        buffered = [];
+        bufferedBytes = 0;
+        if (!handleLine(line)) return;
+      }
+      const rest = chunk.subarray(start);
+      if (skipping || rest.length === 0) return;
+      if (bufferedBytes + rest.length > LINE_CAP) {
+        this.dropOversized(conn);
+        buffered = [];
+        bufferedBytes = 0;
+        skipping = true;
+        return;
+      }
+      buffered.push(Buffer.from(rest));
+      bufferedBytes += rest.length;
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      clearTimeout(helloTimer);
+      conn.failAll(`probe in pid ${conn.pid} disconnected`);
+      if (this.connections.delete(conn)) this.events.close(conn);
+    });
+  }
+
+  private dropOversized(conn: ProbeConnection): void {
+    this.droppedLines++;
+    this.events.problem(`probe link: dropped a line over ${LINE_CAP} bytes from pid ${conn.pid}`, conn);
+    if (!conn.hello) conn.socket.destroy();
+  }
+}

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+/** Marks the engine's own HTTP requests (readiness checks, warm-up) so the probe does not record them. */
+export const INTERNAL_HEADER = 'X-Djleak-Internal';
+
+/** Wire format of assets/probe/PROTOCOL.md. Every line from a probe is parsed here once; code behind trusts it. */
+
+const count3 = z.tuple([z.number().int(), z.number().int(), z.number().int()]);
+const finite = z.number().finite();
+const bytes = z.number().int().nonnegative();
+
+export const helloSchema = z.object({
+  type: z.literal('hello'),
+  v: z.literal(1),
+  token: z.string().nullable(),
+  pid: z.number().int().positive(),
+  ppid: z.number().int().nonnegative(),
+  role: z.enum(['main', 'worker']),
+  t: finite,
+  python: z.string().max(200),
+  executable: z.string().max(4096).optional(),
+  argv: z.array(z.string().max(4096)).max(1000),
+  psutil: z.boolean().optional(),
+});
+
+export const sampleSchema = z.object({
+  t: finite,
+  rss: bytes,
+  gc_count: count3,
+  gc_collections: count3,
+  gc_collected: count3,
+  gc_uncollectable: count3,
+  gc_enabled: z.boolean(),
+  threads: z.number().int().nonnegative(),
+  fds: z.number().int().nonnegative().nullable(),
+});
+
+export const requestSchema = z.object({
+  t: finite,
+  method: z.string().max(16),
+  route: z.string().max(2000).nullable(),
+  view: z.string().max(500).nullable().optional(),
+  path: z.string().max(4000),
+  status: z.number().int().min(0).max(999),
+  duration_ms: finite.nonnegative(),
+  rss_before: bytes,
+  rss_after: bytes,
+});
+
+const maxBatch = 10_000;
+
+export const probeMessageSchema = z.discriminatedUnion('type', [
+  helloSchema,
+  z.object({ type: z.literal('samples'), items: z.array(sampleSchema).max(maxBatch) }),
+  z.object({ type: z.literal('requests'), items: z.array(requestSchema).max(maxBatch) }),
+  z.object({
+    type: z.literal('django'),
+    version: z.string().max(50),
+    settings: z.string().max(500).nullable(),
+    middleware: z.boolean(),
+  }),
+  z.object({
+    type: z.literal('log'),
+    level: z.enum(['debug', 'info', 'warning', 'error']),
+    message: z.string().max(10_000),
+  }),
+  z.object({
+    type: z.literal('reply'),
+    id: z.number().int(),
+    ok: z.boolean(),
+    result: z.unknown().optional(),
+    error: z.string().max(10_000).optional(),
+  }),
+  z.object({ type: z.literal('bye'), t: finite, reason: z.string().max(200) }),
+]);
+
+export type Hello = z.infer<typeof helloSchema>;
+export type Sample = z.infer<typeof sampleSchema>;
+export type RequestRecord = z.infer<typeof requestSchema>;
+export type ProbeMessage = z.infer<typeof probeMessageSchema>;
+export type StreamMessage = Exclude<ProbeMessage, { type: 'hello' | 'reply' }>;
+
+export type ParseResult = { ok: true; message: ProbeMessage } | { ok: false; error: string };
+
+/** Parses one NDJSON line; never throws. */
+export function parseProbeLine(line: string): ParseResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return { ok: false, error: 'not JSON' };
+  }
+  const parsed = probeMessageSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? issue.path.join('.') : 'message';
+    return { ok: false, error: `${where}: ${issue?.message ?? 'invalid'}` };
+  }
+  return { ok: true, message: parsed.data };
+}
+
+export interface ProbeCommand {
+  type: 'command';
+  id: number;
+  name: 'ping' | 'gc_collect' | 'sample_now';
+  args: Record<string, unknown>;
+}

@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { LaunchError } from '../launcher/errors.ts';
+
+const endpointSchema = z
+  .object({
+    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']).default('GET'),
+    path: z.string().startsWith('/', 'must start with /').max(2000),
+    requests: z.number().int().min(1).max(1_000_000).default(50),
+    body: z.string().max(1_000_000).optional(),
+    form: z.record(z.string(), z.string()).optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+
+export const scenarioSchema = z
+  .object({
+    endpoints: z.array(endpointSchema).min(1, 'needs at least one endpoint').max(1000),
+    cookies: z.enum(['fresh', 'keep']).default('fresh'),
+    concurrency: z.number().int().min(1).max(64).default(1),
+    warmup: z.number().int().min(0).max(100_000).default(0),
+  })
+  .strict();
+
+export type Scenario = z.infer<typeof scenarioSchema>;
+export type ScenarioEndpoint = Scenario['endpoints'][number];
+
+/** Validates a scenario; the message names the file and the first offending field. */
+export function parseScenario(text: string, source: string): Scenario {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new LaunchError(
+      'bad-scenario',
+      `scenario ${source} is not valid JSON: ${(error as Error).message}`,
+    );
+  }
+  const parsed = scenarioSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length ? issue.path.join('.') : '(top level)';
+    throw new LaunchError('bad-scenario', `scenario ${source}: ${where}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+export function loadScenario(file: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new LaunchError(
+      'bad-scenario',
+      `cannot read scenario ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  return parseScenario(text, file);
+}

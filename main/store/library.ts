@@ -1,0 +1,155 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { migrate } from './migrations.ts';
+
+export type SessionStatus = 'starting' | 'running' | 'stopped' | 'crashed' | 'failed' | 'interrupted';
+export type ProcessRole = 'main' | 'master' | 'worker';
+export type EventSource = 'stdout' | 'stderr' | 'probe' | 'engine';
+export type EventLevel = 'debug' | 'info' | 'warning' | 'error';
+
+export interface NewSession {
+  name: string;
+  project: string;
+  python: string | null;
+  server: 'runserver' | 'gunicorn';
+  command: string[];
+  startedAt: number;
+}
+
+export interface SessionRow {
+  id: number;
+  name: string;
+  project: string;
+  python: string | null;
+  python_version: string | null;
+  django: string | null;
+  server: 'runserver' | 'gunicorn';
+  command: string;
+  status: SessionStatus;
+  error: string | null;
+  exit_code: number | null;
+  engine_pid: number | null;
+  started_at: number;
+  ended_at: number | null;
+}
+
+export interface SessionPatch {
+  status?: SessionStatus;
+  error?: string | null;
+  exit_code?: number | null;
+  ended_at?: number | null;
+  django?: string | null;
+  python_version?: string | null;
+  name?: string;
+}
+
+export class LibraryError extends Error {}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** One SQLite library file (WAL) holding every session. All SQL of the engine lives under main/store/. */
+export class Library {
+  readonly db: Database.Database;
+
+  constructor(readonly file: string) {
+    try {
+      mkdirSync(path.dirname(file), { recursive: true });
+      this.db = new Database(file);
+    } catch (error) {
+      throw new LibraryError(`cannot open the session library ${file}: ${(error as Error).message}`);
+    }
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma('busy_timeout = 5000');
+      migrate(this.db);
+    } catch (error) {
+      this.db.close();
+      throw new LibraryError(`cannot use the session library ${file}: ${(error as Error).message}`);
+    }
+    this.markInterrupted();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Sessions left 'starting'/'running' by an engine that no longer exists were cut short. */
+  private markInterrupted(): void {
+    const open = this.db
+      .prepare(`SELECT id, engine_pid FROM sessions WHERE status IN ('starting', 'running')`)
+      .all() as { id: number; engine_pid: number | null }[];
+    const mark = this.db.prepare(
+      `UPDATE sessions SET status = 'interrupted', ended_at = coalesce(ended_at,
+         (SELECT max(s.t) FROM samples s JOIN processes p ON p.id = s.process_id WHERE p.session_id = sessions.id),
+         started_at) WHERE id = ?`,
+    );
+    for (const row of open) {
+      if (row.engine_pid === null || (row.engine_pid !== process.pid && !isAlive(row.engine_pid)))
+        mark.run(row.id);
+    }
+  }
+
+  createSession(s: NewSession): number {
+    const result = this.db
+      .prepare(
+        `INSERT INTO sessions (name, project, python, server, command, status, engine_pid, started_at)
+         VALUES (?, ?, ?, ?, ?, 'starting', ?, ?)`,
+      )
+      .run(s.name, s.project, s.python, s.server, JSON.stringify(s.command), process.pid, s.startedAt);
+    return Number(result.lastInsertRowid);
+  }
+
+  updateSession(id: number, patch: SessionPatch): void {
+    const keys = Object.keys(patch) as (keyof SessionPatch)[];
+    if (keys.length === 0) return;
+    const allowed = new Set(['status', 'error', 'exit_code', 'ended_at', 'django', 'python_version', 'name']);
+    for (const key of keys) if (!allowed.has(key)) throw new Error(`unknown session field ${key}`);
+    const sets = keys.map((k) => `${k} = @${k}`).join(', ');
+    this.db.prepare(`UPDATE sessions SET ${sets} WHERE id = @id`).run({ ...patch, id });
+  }
+
+  session(id: number): SessionRow | undefined {
+    return this.db.prepare(`SELECT * FROM sessions WHERE id = ?`).get(id) as SessionRow | undefined;
+  }
+
+  deleteSession(id: number): boolean {
+    return this.db.prepare(`DELETE FROM sessions WHERE id = ?`).run(id).changes > 0;
+  }
+
+  addProcess(
+    sessionId: number,
+    p: { pid: number; ppid: number; role: ProcessRole; argv: string[]; t: number },
+  ): number {
+    const result = this.db
+      .prepare(
+        `INSERT INTO processes (session_id, pid, ppid, role, argv, started_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (session_id, pid) DO UPDATE SET ended_at = NULL RETURNING id`,
+      )
+      .get(sessionId, p.pid, p.ppid, p.role, JSON.stringify(p.argv), p.t) as { id: number };
+    return result.id;
+  }
+
+  setProcessRole(processId: number, role: ProcessRole): void {
+    this.db.prepare(`UPDATE processes SET role = ? WHERE id = ?`).run(role, processId);
+  }
+
+  endProcess(processId: number, t: number): void {
+    this.db.prepare(`UPDATE processes SET ended_at = coalesce(ended_at, ?) WHERE id = ?`).run(t, processId);
+  }
+
+  endOpenProcesses(sessionId: number, t: number): void {
+    this.db
+      .prepare(`UPDATE processes SET ended_at = ? WHERE session_id = ? AND ended_at IS NULL`)
+      .run(t, sessionId);
+  }
+}

@@ -1,0 +1,110 @@
+import type Database from 'better-sqlite3';
+
+/** 'djlk': marks a library or a shared session file as ours (PRAGMA application_id). */
+export const APPLICATION_ID = 0x646a6c6b;
+
+/** Numbered, append-only. A library's PRAGMA user_version is the number of migrations applied. */
+export const MIGRATIONS: readonly string[] = [
+  // 1: sessions, processes, samples, requests, events
+  `
+  CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    project TEXT NOT NULL,
+    python TEXT,
+    python_version TEXT,
+    django TEXT,
+    server TEXT NOT NULL CHECK (server IN ('runserver', 'gunicorn')),
+    command TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('starting', 'running', 'stopped', 'crashed', 'failed', 'interrupted')),
+    error TEXT,
+    exit_code INTEGER,
+    engine_pid INTEGER,
+    started_at REAL NOT NULL,
+    ended_at REAL
+  ) STRICT;
+
+  CREATE TABLE processes (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    pid INTEGER NOT NULL,
+    ppid INTEGER NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('main', 'master', 'worker')),
+    argv TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    ended_at REAL,
+    UNIQUE (session_id, pid)
+  ) STRICT;
+
+  CREATE TABLE samples (
+    process_id INTEGER NOT NULL REFERENCES processes(id) ON DELETE CASCADE,
+    t REAL NOT NULL,
+    rss INTEGER NOT NULL,
+    gc_count0 INTEGER NOT NULL,
+    gc_count1 INTEGER NOT NULL,
+    gc_count2 INTEGER NOT NULL,
+    collections0 INTEGER NOT NULL,
+    collections1 INTEGER NOT NULL,
+    collections2 INTEGER NOT NULL,
+    collected INTEGER NOT NULL,
+    uncollectable INTEGER NOT NULL,
+    gc_enabled INTEGER NOT NULL,
+    threads INTEGER NOT NULL,
+    fds INTEGER
+  ) STRICT;
+  CREATE INDEX samples_by_process_time ON samples (process_id, t);
+
+  CREATE TABLE requests (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    process_id INTEGER NOT NULL REFERENCES processes(id) ON DELETE CASCADE,
+    t REAL NOT NULL,
+    method TEXT NOT NULL,
+    route TEXT,
+    view TEXT,
+    path TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    duration_ms REAL NOT NULL,
+    rss_before INTEGER NOT NULL,
+    rss_after INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX requests_by_session_route ON requests (session_id, route, method);
+  CREATE INDEX requests_by_process_time ON requests (process_id, t);
+
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    pid INTEGER,
+    t REAL NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('stdout', 'stderr', 'probe', 'engine')),
+    level TEXT NOT NULL CHECK (level IN ('debug', 'info', 'warning', 'error')),
+    message TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX events_by_session ON events (session_id, id);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export class NewerLibraryError extends Error {}
+
+/** Brings a database to SCHEMA_VERSION, one transaction per migration. */
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new NewerLibraryError(
+      `this library was made by a newer djleak (schema ${current}; this one knows up to ${SCHEMA_VERSION})`,
+    );
+  }
+  const appId = db.pragma('application_id', { simple: true }) as number;
+  if (current > 0 && appId !== APPLICATION_ID) {
+    throw new Error('this SQLite file is not a djleak library (application_id differs)');
+  }
+  for (let version = current; version < SCHEMA_VERSION; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+      db.pragma(`application_id = ${APPLICATION_ID}`);
+    })();
+  }
+}

@@ -1,0 +1,107 @@
+import type Database from 'better-sqlite3';
+import type { RequestRecord, Sample } from '../probe/protocol.ts';
+import type { EventLevel, EventSource } from './library.ts';
+
+type Row = unknown[];
+
+/**
+ * Buffers one session's incoming rows and writes them in one transaction per flush, so a probe sending
+ * ten samples a second per process costs a handful of transactions, not thousands.
+ */
+export class SessionWriter {
+  private samples: Row[] = [];
+  private requests: Row[] = [];
+  private events: Row[] = [];
+  private readonly insertSample: Database.Statement;
+  private readonly insertRequest: Database.Statement;
+  private readonly insertEvent: Database.Statement;
+  private readonly writeAll: () => void;
+  rowsWritten = 0;
+
+  constructor(
+    db: Database.Database,
+    private readonly sessionId: number,
+  ) {
+    this.insertSample = db.prepare(
+      `INSERT INTO samples (process_id, t, rss, gc_count0, gc_count1, gc_count2, collections0, collections1,
+        collections2, collected, uncollectable, gc_enabled, threads, fds) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+    );
+    this.insertRequest = db.prepare(
+      `INSERT INTO requests (session_id, process_id, t, method, route, view, path, status, duration_ms,
+        rss_before, rss_after) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+    );
+    this.insertEvent = db.prepare(
+      `INSERT INTO events (session_id, pid, t, source, level, message) VALUES (?,?,?,?,?,?)`,
+    );
+    this.writeAll = db.transaction(() => {
+      for (const row of this.samples) this.insertSample.run(row);
+      for (const row of this.requests) this.insertRequest.run(row);
+      for (const row of this.events) this.insertEvent.run(row);
+    });
+  }
+
+  get pending(): number {
+    return this.samples.length + this.requests.length + this.events.length;
+  }
+
+  addSamples(processId: number, items: readonly Sample[]): void {
+    for (const s of items) {
+      this.samples.push([
+        processId,
+        s.t,
+        s.rss,
+        s.gc_count[0],
+        s.gc_count[1],
+        s.gc_count[2],
+        s.gc_collections[0],
+        s.gc_collections[1],
+        s.gc_collections[2],
+        s.gc_collected[0] + s.gc_collected[1] + s.gc_collected[2],
+        s.gc_uncollectable[0] + s.gc_uncollectable[1] + s.gc_uncollectable[2],
+        s.gc_enabled ? 1 : 0,
+        s.threads,
+        s.fds,
+      ]);
+    }
+  }
+
+  addRequests(processId: number, items: readonly RequestRecord[]): void {
+    for (const r of items) {
+      this.requests.push([
+        this.sessionId,
+        processId,
+        r.t,
+        r.method,
+        r.route,
+        r.view ?? null,
+        r.path,
+        r.status,
+        r.duration_ms,
+        r.rss_before,
+        r.rss_after,
+      ]);
+    }
+  }
+
+  addEvent(
+    source: EventSource,
+    level: EventLevel,
+    message: string,
+    pid: number | null = null,
+    t = Date.now() / 1000,
+  ): void {
+    this.events.push([this.sessionId, pid, t, source, level, message]);
+  }
+
+  /** Writes everything buffered in one transaction; rows stay buffered if the write fails. */
+  flush(): number {
+    const count = this.pending;
+    if (count === 0) return 0;
+    this.writeAll();
+    this.samples = [];
+    this.requests = [];
+    this.events = [];
+    this.rowsWritten += count;
+    return count;
+  }
+}

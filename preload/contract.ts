@@ -1,0 +1,111 @@
+/**
+ * The one contract between the renderer and the engine: every call with its argument and result types,
+ * and every pushed event. Types and names only: the renderer imports it with `import type`, main/api/
+ * implements it, preload/index.ts exposes it over IPC, main/web/ over a WebSocket.
+ */
+
+export type SessionStatus = 'starting' | 'running' | 'stopped' | 'crashed' | 'failed' | 'interrupted';
+export type ServerKind = 'runserver' | 'gunicorn';
+
+export interface SessionSummaryDto {
+  id: number;
+  name: string;
+  project: string;
+  python: string | null;
+  python_version: string | null;
+  django: string | null;
+  server: ServerKind;
+  status: SessionStatus;
+  error: string | null;
+  exit_code: number | null;
+  started_at: number;
+  ended_at: number | null;
+  processes: number;
+  requests: number;
+  peak_rss: number | null;
+}
+
+export interface ProcessDto {
+  id: number;
+  pid: number;
+  ppid: number;
+  role: 'main' | 'master' | 'worker';
+  started_at: number;
+  ended_at: number | null;
+  samples: number;
+  rss_first: number | null;
+  rss_last: number | null;
+  rss_peak: number | null;
+}
+
+export interface RouteDto {
+  method: string;
+  route: string | null;
+  requests: number;
+  errors: number;
+  mean_duration_ms: number;
+  rss_delta_total: number;
+}
+
+export interface EventDto {
+  id: number;
+  pid: number | null;
+  t: number;
+  source: string;
+  level: string;
+  message: string;
+}
+
+export interface SessionDetailDto {
+  session: SessionSummaryDto;
+  processes: ProcessDto[];
+  routes: RouteDto[];
+}
+
+export interface StartInvestigationArgs {
+  demo?: boolean;
+  project?: string;
+  python?: string;
+  settings?: string;
+  server?: ServerKind;
+  workers?: number;
+  port?: number;
+  name?: string;
+}
+
+/** Every call: channel name → (argument) → result. */
+export interface ApiContract {
+  'sessions.list': (args: Record<string, never>) => SessionSummaryDto[];
+  'sessions.get': (args: { id: number }) => SessionDetailDto;
+  'sessions.rename': (args: { id: number; name: string }) => { ok: true };
+  'sessions.delete': (args: { id: number }) => { ok: true };
+  'sessions.events': (args: { id: number; limit?: number }) => EventDto[];
+  'investigation.start': (args: StartInvestigationArgs) => { sessionId: number; port: number };
+  'investigation.stop': (args: { sessionId: number }) => { status: SessionStatus };
+}
+
+export type ApiChannel = keyof ApiContract;
+export type ApiArgs<C extends ApiChannel> = Parameters<ApiContract[C]>[0];
+export type ApiResult<C extends ApiChannel> = ReturnType<ApiContract[C]>;
+
+/** Events the engine pushes to every face. */
+export type EngineEvent =
+  | { kind: 'status'; sessionId: number; status: SessionStatus; error?: string }
+  | { kind: 'process'; sessionId: number; pid: number; role: string }
+  | { kind: 'setup'; message: string };
+
+export const API_CHANNELS: readonly ApiChannel[] = [
+  'sessions.list',
+  'sessions.get',
+  'sessions.rename',
+  'sessions.delete',
+  'sessions.events',
+  'investigation.start',
+  'investigation.stop',
+];
+
+/** What preload exposes on `window.djleak`. */
+export interface DjleakBridge {
+  call<C extends ApiChannel>(channel: C, args: ApiArgs<C>): Promise<ApiResult<C>>;
+  onEvent(listener: (event: EngineEvent) => void): () => void;
+}
