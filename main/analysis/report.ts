@@ -121,6 +121,9 @@ export function buildReport(
   };
 }
 
+/** Django routes have no leading slash, and the root route is empty: show it as `/`. */
+const routeLabel = (e: ReportEndpoint): string => (e.route === null ? `${e.path} (no route)` : e.route || '/');
+
 const mb = (n: number | null): string => (n === null ? '—' : `${(n / 1048576).toFixed(1)} MB`);
 
 /** The readable summary the CLI prints. */
@@ -144,7 +147,7 @@ export function formatReport(report: Report): string {
     lines.push('', 'endpoints:');
     for (const e of report.endpoints) {
       lines.push(
-        `  ${e.method.padEnd(6)} ${(e.route ?? `${e.path} (no route)`).padEnd(32)} ${String(e.requests).padStart(6)} req` +
+        `  ${e.method.padEnd(6)} ${routeLabel(e).padEnd(32)} ${String(e.requests).padStart(6)} req` +
           `  ${e.mean_duration_ms.toFixed(1).padStart(7)} ms avg  RSS Δ ${mb(e.rss_delta_total)}` +
           (e.errors ? `  ${e.errors} errors` : ''),
       );

@@ -1,0 +1,355 @@
+"""The link to the engine: one TCP connection (or a record file) per process, NDJSON lines.
+
+The app only ever calls ``send``/``batch``, which never block: messages go into a bounded queue drained by a
+daemon sender thread; when the queue is full the message is dropped and counted, and the count is reported in
+a later ``log`` message. A reader thread answers ``command`` lines (collector mode only).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import socket
+import threading
+import time
+from typing import Any, Callable, Dict, List, Optional
+
+from . import diag
+from .config import Config
+
+MAX_LINE = 1 << 20  # the engine drops longer lines (newline included)
+MAX_ITEMS_PER_MESSAGE = 1000
+MAX_PENDING_ITEMS = 10_000  # per batch kind between two flushes
+CONNECT_TIMEOUT = 3.0
+COALESCE_MAX = 64  # socket mode: up to this many queued messages per sendall
+_STOP = object()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def encode(msg: Dict[str, Any]) -> bytes:
+    """One NDJSON line (ASCII, ``\\n`` terminated)."""
+    return json.dumps(msg, separators=(",", ":"), default=_json_default).encode("ascii") + b"\n"
+
+
+class Link:
+    """Transport for one process. Construct, then ``start()``; ``abandon()`` in a forked child."""
+
+    def __init__(
+        self,
+        cfg: Config,
+        hello: Dict[str, Any],
+        on_command: Optional[Callable[[Dict[str, Any]], Dict[str, Any]]] = None,
+    ) -> None:
+        self.cfg = cfg
+        self._hello = hello
+        self._on_command = on_command
+        self._queue: "queue.Queue[Any]" = queue.Queue(maxsize=cfg.queue_max)
+        self._batches: Dict[str, List[Dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+        self._dropped = 0  # not yet reported
+        self.dropped_total = 0
+        self._alive = True
+        self._closing = False
+        self._sock: Optional[socket.socket] = None  # usable (connected) socket
+        self._fd = -1
+        # Every descriptor the link creates is registered under this lock, and runtime holds it across
+        # fork(): a child then always knows (and closes) its copies, even of a connection still in progress.
+        self.fd_lock = threading.Lock()
+        self._owned_socks: List[socket.socket] = []
+        self._sender: Optional[threading.Thread] = None
+        self._reader: Optional[threading.Thread] = None
+        self.pid = os.getpid()
+
+    # ---- app side: never blocks, never raises -------------------------------------------------------
+
+    @property
+    def alive(self) -> bool:
+        return self._alive
+
+    def send(self, msg: Dict[str, Any]) -> bool:
+        if not self._alive:
+            return False
+        try:
+            self._queue.put_nowait(msg)
+            return True
+        except queue.Full:
+            self._count_drop(1)
+            return False
+        except Exception:
+            return False
+
+    def batch(self, kind: str, item: Dict[str, Any]) -> None:
+        """Add one item to the ``kind`` batch (``samples``, ``requests``), sent at the next ``flush``."""
+        if not self._alive:
+            return
+        with self._lock:
+            items = self._batches.get(kind)
+            if items is None:
+                items = self._batches[kind] = []
+            if len(items) >= MAX_PENDING_ITEMS:
+                self._dropped += 1
+                self.dropped_total += 1
+                return
+            items.append(item)
+
+    def flush(self) -> None:
+        """Turn pending batch items into messages on the queue."""
+        if not self._alive:
+            return
+        with self._lock:
+            batches, self._batches = self._batches, {}
+        for kind, items in batches.items():
+            for i in range(0, len(items), MAX_ITEMS_PER_MESSAGE):
+                self.send({"type": kind, "items": items[i : i + MAX_ITEMS_PER_MESSAGE]})
+
+    def _count_drop(self, n: int) -> None:
+        with self._lock:
+            self._dropped += n
+            self.dropped_total += n
+
+    # ---- lifecycle -----------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._sender = threading.Thread(target=self._run_sender, name="djleak-sender", daemon=True)
+        self._sender.start()
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Flush, let the sender drain what is queued (bounded wait), then close. For interpreter exit."""
+        if not self._alive:
+            return
+        sender = self._sender
+        if sender is not None and sender.is_alive():
+            deadline = time.monotonic() + timeout
+            try:
+                self._queue.put(_STOP, timeout=timeout)
+                sender.join(max(0.0, deadline - time.monotonic()))
+            except Exception:
+                pass
+        self._closing = True
+        self._alive = False
+        self._close_transport(shutdown=True)
+
+    def abandon(self) -> None:
+        """In a forked child: forget the parent's link without touching its locks or its connection.
+
+        Only this process's copies of the descriptors are closed (no ``shutdown``: that would end the
+        parent's connection too); otherwise the engine would not see EOF when the parent goes away.
+        """
+        self._closing = True
+        self._alive = False
+        self._close_transport(shutdown=False)
+
+    def _close_transport(self, shutdown: bool) -> None:
+        self._sock = None
+        socks, self._owned_socks = self._owned_socks, []
+        for sock in socks:
+            if shutdown:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            try:
+                sock.close()
+            except OSError:
+                pass
+        fd, self._fd = self._fd, -1
+        if fd >= 0:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def _lose(self, reason: str) -> None:
+        """The engine is gone: say so once, stop sending, keep the app running."""
+        was_alive, self._alive = self._alive, False
+        if was_alive and not self._closing:
+            what = "collector link" if self.cfg.collector is not None else f"record file {self.cfg.record}"
+            diag.stderr_once("lost-link", f"lost the {what} ({reason}); the app keeps running")
+        self._closing = True
+        self._close_transport(shutdown=True)
+        try:
+            while True:
+                self._queue.get_nowait()
+        except Exception:
+            pass
+        with self._lock:
+            self._batches = {}
+
+    # ---- sender thread -------------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        if self.cfg.collector is not None:
+            self._sock = self._connect(*self.cfg.collector)
+        elif self.cfg.record is not None:
+            with self.fd_lock:
+                if self._closing:
+                    raise OSError("link closed")
+                self._fd = os.open(self.cfg.record, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        else:
+            raise OSError("no collector and no record file")
+
+    def _connect(self, host: str, port: int) -> socket.socket:
+        error: Optional[BaseException] = None
+        # A str host makes getaddrinfo import the idna codec lazily, in this thread: if the app forks at that
+        # moment, the child inherits a held import lock and its own link would deadlock. Bytes avoid it.
+        try:
+            host_arg: Any = host.encode("ascii")
+        except UnicodeEncodeError:
+            host_arg = host
+        for family, type_, proto, _, addr in socket.getaddrinfo(host_arg, port, 0, socket.SOCK_STREAM):
+            with self.fd_lock:
+                if self._closing:
+                    raise OSError("link closed")
+                sock = socket.socket(family, type_, proto)
+                self._owned_socks.append(sock)
+            try:
+                sock.settimeout(CONNECT_TIMEOUT)
+                sock.connect(addr)
+                sock.settimeout(None)
+                try:
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                except OSError:
+                    pass
+                return sock
+            except OSError as exc:
+                error = exc
+                with self.fd_lock:
+                    if sock in self._owned_socks:
+                        self._owned_socks.remove(sock)
+                sock.close()
+        raise error if error is not None else OSError(f"cannot resolve {host}")
+
+    def _encode_lines(self, msg: Dict[str, Any]) -> List[bytes]:
+        if "pid" not in msg:  # every line names its process (record files mix several processes)
+            msg = {**msg, "pid": self.pid}
+        try:
+            line = encode(msg)
+        except Exception as exc:
+            self._count_drop(1)
+            diag.report("encode", f"could not encode a {msg.get('type')!r} message", exc=exc)
+            return []
+        if len(line) <= MAX_LINE:
+            return [line]
+        items = msg.get("items")
+        if isinstance(items, list) and len(items) > 1:
+            half = len(items) // 2
+            return self._encode_lines({**msg, "items": items[:half]}) + self._encode_lines(
+                {**msg, "items": items[half:]}
+            )
+        self._count_drop(1)
+        diag.report("too-long", f"dropped a {msg.get('type')!r} message longer than 1 MiB", level="warning")
+        return []
+
+    def _write(self, lines: List[bytes]) -> None:
+        if not lines:
+            return
+        sock = self._sock
+        if sock is not None:
+            sock.sendall(b"".join(lines))
+            return
+        fd = self._fd
+        if fd < 0:
+            raise OSError("link closed")
+        for line in lines:  # one write per whole line: O_APPEND keeps lines of several processes intact
+            view = memoryview(line)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+
+    def _drop_notice(self) -> List[bytes]:
+        with self._lock:
+            n, self._dropped = self._dropped, 0
+        if not n:
+            return []
+        return self._encode_lines(
+            {
+                "type": "log",
+                "level": "warning",
+                "message": f"dropped {n} message(s): the engine did not keep up",
+                "dropped": n,
+                "dropped_total": self.dropped_total,
+            }
+        )
+
+    def _run_sender(self) -> None:
+        try:
+            self._open()
+        except Exception as exc:
+            if self.cfg.collector is not None:
+                host, port = self.cfg.collector
+                self._lose(f"cannot connect to {host}:{port}: {exc}")
+            else:
+                self._lose(f"cannot open it: {exc}")
+            return
+        try:
+            self._write(self._encode_lines(self._hello))
+            if self._sock is not None:
+                self._reader = threading.Thread(target=self._run_reader, name="djleak-reader", daemon=True)
+                self._reader.start()
+            stop = False
+            while not stop:
+                first = self._queue.get()
+                batch = [first]
+                # Socket mode: coalesce what is already queued into one sendall.
+                while self._sock is not None and len(batch) < COALESCE_MAX:
+                    try:
+                        batch.append(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
+                lines = self._drop_notice()
+                for msg in batch:
+                    if msg is _STOP:
+                        stop = True
+                        break
+                    lines.extend(self._encode_lines(msg))
+                self._write(lines)
+        except Exception as exc:
+            if not self._closing:
+                self._lose(f"{type(exc).__name__}: {exc}")
+
+    # ---- reader thread -------------------------------------------------------------------------------
+
+    def _run_reader(self) -> None:
+        sock = self._sock
+        if sock is None:
+            return
+        buf = b""
+        try:
+            while True:
+                data = sock.recv(65536)
+                if not data:
+                    break
+                buf += data
+                while True:
+                    nl = buf.find(b"\n")
+                    if nl < 0:
+                        break
+                    line, buf = buf[:nl], buf[nl + 1 :]
+                    self._handle_line(line)
+                if len(buf) > MAX_LINE:
+                    buf = b""
+            if not self._closing:
+                self._lose("the collector closed the connection")
+        except Exception as exc:
+            if not self._closing:
+                self._lose(f"{type(exc).__name__}: {exc}")
+
+    def _handle_line(self, line: bytes) -> None:
+        try:
+            line = line.strip()
+            if not line:
+                return
+            msg = json.loads(line)
+            if not isinstance(msg, dict) or msg.get("type") != "command" or self._on_command is None:
+                return
+            self.send(self._on_command(msg))
+        except Exception as exc:
+            diag.report("command", "could not handle a line from the collector", level="warning", exc=exc)

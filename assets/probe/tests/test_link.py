@@ -1,0 +1,203 @@
+"""The link: hello first (with token), NDJSON framing, batches, commands/replies, lost collector, drops."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import unittest
+
+from djleak_probe import diag
+from djleak_probe import link as link_mod
+from djleak_probe.config import Config
+from djleak_probe.link import MAX_LINE, Link
+
+from .helpers import TOKEN, Collector, free_port, popen_probe, probe_env, read_lines, tempdir, wait_until, write
+
+# Waits for lines on stdin: "exit N" exits with N; "wait-lost" waits until the probe dropped its link.
+APP = """\
+import sys, time
+for line in sys.stdin:
+    cmd = line.split()
+    if cmd[0] == "exit":
+        sys.exit(int(cmd[1]))
+    if cmd[0] == "wait-lost":
+        from djleak_probe import runtime
+        deadline = time.monotonic() + 10
+        while runtime.current_link() is not None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        print("lost" if runtime.current_link() is None else "still-linked", flush=True)
+"""
+
+
+class CollectorLinkTest(unittest.TestCase):
+    def setUp(self) -> None:
+        self.dir = tempdir(self)
+        self.app = write(self.dir, "app.py", APP)
+        self.collector = Collector()
+        self.addCleanup(self.collector.close)
+
+    def start(self, env=None):  # type: ignore[no-untyped-def]
+        proc = popen_probe(["run", "--", self.app, "arg1"], env or self.collector.env())
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.addCleanup(lambda: (proc.stdout.close(), proc.stderr.close(), proc.stdin.closed or proc.stdin.close()))
+        return proc
+
+    def test_hello_batches_commands_bye(self) -> None:
+        proc = self.start()
+        conn = self.collector.conn_of(proc.pid)
+        hello = conn.hello
+        assert hello is not None
+        self.assertEqual(hello["type"], "hello")
+        self.assertEqual(hello["v"], 1)
+        self.assertEqual(hello["token"], TOKEN)
+        self.assertEqual(hello["role"], "main")
+        self.assertEqual(hello["ppid"], os.getpid())
+        self.assertEqual(hello["argv"], [self.app, "arg1"])
+        self.assertIsInstance(hello["t"], float)
+        self.assertIsInstance(hello["psutil"], bool)
+        for key in ("python", "executable"):
+            self.assertIsInstance(hello[key], str)
+
+        wait_until(lambda: len(conn.of_type("samples")) >= 3)
+        batch = conn.of_type("samples")[0]
+        self.assertGreaterEqual(len(batch["items"]), 1)
+        self.assertIn("gc_count", batch["items"][0])
+
+        ping = conn.command(1, "ping")
+        self.assertEqual(ping, {"type": "reply", "id": 1, "ok": True, "result": ping["result"], "pid": proc.pid})
+        self.assertIsInstance(ping["result"]["t"], float)
+        gc_reply = conn.command(2, "gc_collect", {"generation": 1})
+        self.assertTrue(gc_reply["ok"])
+        self.assertEqual(set(gc_reply["result"]), {"collected", "rss_before", "rss_after"})
+        self.assertTrue(conn.command(3, "gc_collect")["ok"])  # args omitted
+        sample = conn.command(4, "sample_now", {})
+        self.assertTrue(sample["ok"])
+        self.assertIn("rss", sample["result"]["sample"])
+        self.assertEqual(conn.command(5, "rm_rf", {}), {"type": "reply", "id": 5, "ok": False,
+                                                       "error": "unknown command", "pid": proc.pid})
+        self.assertFalse(conn.command(6, "gc_collect", {"generation": 9})["ok"])
+        conn.send({"type": "something-else"})  # ignored
+        conn.sock.sendall(b"not json\n")  # ignored (reported once), link stays up
+        self.assertTrue(conn.command(7, "ping")["ok"])
+
+        proc.stdin.write("exit 0\n")
+        proc.stdin.flush()
+        self.assertEqual(proc.wait(10), 0)
+        wait_until(lambda: conn.eof)
+        self.assertEqual(conn.messages[-1]["type"], "bye")
+        self.assertEqual(conn.messages[-1]["reason"], "exit")
+        # NDJSON framing: every line is one JSON object, newline-terminated, hello first and only once
+        self.assertTrue(conn.raw.endswith(b"\n"))
+        lines = conn.raw.split(b"\n")[:-1]
+        self.assertEqual([json.loads(x)["type"] for x in lines][:1], ["hello"])
+        self.assertEqual(len(conn.of_type("hello")), 1)
+        self.assertTrue(all(m["pid"] == proc.pid for m in conn.messages))
+        self.assertEqual(proc.stderr.read().count("[djleak]"), 1)  # the bad line from the "engine"
+
+    def test_refused_collector_app_keeps_running(self) -> None:
+        env = self.collector.env({"DJLEAK_COLLECTOR": f"127.0.0.1:{free_port()}"})
+        proc = self.start(env)
+        proc.stdin.write("wait-lost\nexit 5\n")
+        proc.stdin.flush()
+        self.assertEqual(proc.wait(10), 5)
+        self.assertEqual(proc.stdout.read().strip(), "lost")
+        err = proc.stderr.read()
+        self.assertEqual(err.count("[djleak] lost the collector link"), 1, err)
+        self.assertIn("the app keeps running", err)
+
+    def test_collector_closing_midway_app_keeps_running(self) -> None:
+        proc = self.start()
+        conn = self.collector.conn_of(proc.pid)
+        wait_until(lambda: conn.of_type("samples"))
+        conn.close()
+        proc.stdin.write("wait-lost\n")
+        proc.stdin.flush()
+        self.assertEqual(proc.stdout.readline().strip(), "lost")
+        proc.stdin.write("exit 0\n")
+        proc.stdin.flush()
+        self.assertEqual(proc.wait(10), 0)
+        err = proc.stderr.read()
+        self.assertEqual(err.count("[djleak]"), 1, err)
+        self.assertIn("[djleak] lost the collector link", err)
+
+    def test_bad_collector_value_is_reported_and_ignored(self) -> None:
+        proc = self.start(probe_env({"DJLEAK_COLLECTOR": "nonsense"}))
+        proc.stdin.write("exit 0\n")
+        proc.stdin.flush()
+        self.assertEqual(proc.wait(10), 0)
+        self.assertIn("[djleak] ignoring DJLEAK_COLLECTOR='nonsense'", proc.stderr.read())
+
+
+class LinkUnitTest(unittest.TestCase):
+    def setUp(self) -> None:
+        self.dir = tempdir(self)
+        self.path = os.path.join(self.dir, "r.ndjson")
+        diag.reset()
+        self.err = io.StringIO()
+        redirect = contextlib.redirect_stderr(self.err)
+        redirect.__enter__()
+        self.addCleanup(redirect.__exit__, None, None, None)
+
+    def test_bounded_queue_counts_and_reports_drops(self) -> None:
+        link = Link(Config(record=self.path, queue_max=5), {"type": "hello"})
+        accepted = [link.send({"type": "log", "level": "info", "message": str(i)}) for i in range(12)]
+        self.assertEqual(accepted, [True] * 5 + [False] * 7)
+        self.assertEqual(link.dropped_total, 7)
+        link.start()
+        link.close()
+        msgs = read_lines(self.path)
+        self.assertEqual(msgs[0]["type"], "hello")
+        self.assertEqual(msgs[1]["type"], "log")
+        self.assertEqual(msgs[1]["dropped"], 7)
+        self.assertEqual([m["message"] for m in msgs[2:]], ["0", "1", "2", "3", "4"])
+        self.assertFalse(link.send({"type": "log"}))  # closed: dropped silently
+
+    def test_batch_cap_and_split(self) -> None:
+        old = link_mod.MAX_PENDING_ITEMS
+        link_mod.MAX_PENDING_ITEMS = 2500
+        self.addCleanup(setattr, link_mod, "MAX_PENDING_ITEMS", old)
+        link = Link(Config(record=self.path), {"type": "hello"})
+        for i in range(2600):
+            link.batch("requests", {"i": i})
+        link.flush()
+        link.start()
+        link.close()
+        msgs = read_lines(self.path)
+        batches = [m for m in msgs if m["type"] == "requests"]
+        self.assertEqual([len(b["items"]) for b in batches], [1000, 1000, 500])
+        self.assertEqual(link.dropped_total, 100)
+        self.assertEqual([m["dropped"] for m in msgs if m["type"] == "log"], [100])
+
+    def test_lines_over_1mib_are_split(self) -> None:
+        link = Link(Config(record=self.path), {"type": "hello"})
+        big = "x" * 300_000
+        link.send({"type": "requests", "items": [{"path": big} for _ in range(8)]})
+        link.send({"type": "log", "level": "info", "message": "y" * (MAX_LINE + 10)})  # cannot split: dropped
+        link.send({"type": "log", "level": "info", "message": "after"})
+        link.start()
+        link.close()
+        with open(self.path, "rb") as f:
+            raw = f.read().split(b"\n")[:-1]
+        self.assertTrue(all(len(line) + 1 <= MAX_LINE for line in raw))
+        msgs = [json.loads(x) for x in raw]
+        self.assertEqual(sum(len(m["items"]) for m in msgs if m["type"] == "requests"), 8)
+        self.assertEqual(msgs[-1]["message"], "after")
+        self.assertEqual(link.dropped_total, 1)
+        self.assertEqual(self.err.getvalue(), "[djleak] dropped a 'log' message longer than 1 MiB\n")
+
+    def test_unwritable_record_file_is_lost_once(self) -> None:
+        link = Link(Config(record=os.path.join(self.dir, "no", "such", "dir", "r.ndjson")), {"type": "hello"})
+        link.start()
+        wait_until(lambda: not link.alive)
+        self.assertFalse(link.send({"type": "log"}))
+        link.batch("samples", {})
+        link.flush()
+        link.close()
+        self.assertEqual(self.err.getvalue().count("[djleak] lost the record file"), 1)
+        self.assertIn("the app keeps running", self.err.getvalue())
+
+
+if __name__ == "__main__":
+    unittest.main()

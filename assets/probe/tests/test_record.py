@@ -1,0 +1,81 @@
+"""Record-file mode: same lines, token null, whole lines from several forked processes never interleave."""
+
+from __future__ import annotations
+
+import os
+import unittest
+
+from .helpers import by_pid, probe_env, read_lines, run_probe, tempdir, write
+
+APP = """\
+import os, sys, time
+from djleak_probe import runtime
+def chatter():
+    link = runtime.current_link()
+    end = time.monotonic() + 0.3
+    i = 0
+    while time.monotonic() < end:
+        link.send({"type": "log", "level": "debug", "message": "x" * (1000 + 37 * i)})
+        i += 1
+        time.sleep(0.001)
+children = []
+for _ in range(3):
+    pid = os.fork()
+    if pid == 0:
+        chatter()
+        sys.exit(0)
+    children.append(pid)
+chatter()
+for pid in children:
+    os.waitpid(pid, 0)
+sys.exit(4)
+"""
+
+
+class RecordTest(unittest.TestCase):
+    def test_single_process(self) -> None:
+        folder = tempdir(self)
+        path = os.path.join(folder, "rec.ndjson")
+        app = write(folder, "app.py", "import time; time.sleep(0.15)\n")
+        env = probe_env({"DJLEAK_RECORD": path, "DJLEAK_SAMPLE_INTERVAL": "0.02", "DJLEAK_BATCH_INTERVAL": "0.05"})
+        proc = run_probe(["run", "--", app], env)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stderr, "")
+        msgs = read_lines(path)
+        self.assertEqual(msgs[0]["type"], "hello")
+        self.assertIsNone(msgs[0]["token"])
+        self.assertEqual(msgs[0]["role"], "main")
+        self.assertEqual(msgs[0]["mode"], "record")
+        self.assertEqual(msgs[-1]["type"], "bye")
+        self.assertGreaterEqual(sum(len(m["items"]) for m in msgs if m["type"] == "samples"), 3)
+        # appends: a second run adds its own stream after the first
+        run_probe(["run", "--", app], env)
+        self.assertEqual(len(by_pid(read_lines(path))), 2)
+
+    @unittest.skipUnless(hasattr(os, "fork"), "needs os.fork")
+    def test_forked_processes_append_whole_lines(self) -> None:
+        folder = tempdir(self)
+        path = os.path.join(folder, "rec.ndjson")
+        app = write(folder, "app.py", APP)
+        env = probe_env({"DJLEAK_RECORD": path, "DJLEAK_SAMPLE_INTERVAL": "0.005", "DJLEAK_BATCH_INTERVAL": "0.01"})
+        proc = run_probe(["run", "--", app], env)
+        self.assertEqual(proc.returncode, 4, proc.stderr)
+        msgs = read_lines(path)  # every line parses: nothing interleaved mid-line
+        streams = by_pid(msgs)
+        self.assertEqual(len(streams), 4)
+        mains = [pid for pid, stream in streams.items() if stream[0]["role"] == "main"]
+        self.assertEqual(len(mains), 1)
+        main = streams.pop(mains[0])
+        self.assertEqual(main[0]["ppid"], os.getpid())
+        for pid, stream in streams.items():
+            self.assertEqual(stream[0]["type"], "hello")
+            self.assertEqual(stream[0]["role"], "worker")
+            self.assertEqual(stream[0]["ppid"], main[0]["pid"])
+            self.assertEqual(stream[-1]["type"], "bye")
+            self.assertTrue(any(m["type"] == "samples" for m in stream))
+            self.assertGreater(sum(1 for m in stream if m["type"] == "log"), 10)
+        self.assertEqual(main[-1]["type"], "bye")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const demoVenv = process.env.DJLEAK_DEMO_VENV ?? path.join(repoRoot, '.cache', 'demo-venv');
+export const demoPython = path.join(demoVenv, 'bin', 'python');
+
+export interface DemoEndpoint {
+  method: string;
+  path: string;
+  leaks: boolean;
+  checklist: string | null;
+  planted: string | null;
+}
+
+export function demoEndpoints(): DemoEndpoint[] {
+  return JSON.parse(readFileSync(path.join(repoRoot, 'assets', 'examples', 'leaky_shop', 'leaks.json'), 'utf8')) as DemoEndpoint[];
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real CLI (`node bin/djleak.js`) with its own data folder. */
+export function runCli(args: string[], home: string, env: NodeJS.ProcessEnv = {}, onStart?: (pid: number) => void): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'djleak.js'), ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, DJLEAK_HOME: home, DJLEAK_DEMO_VENV: demoVenv, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    if (child.pid) onStart?.(child.pid);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += String(d)));
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}

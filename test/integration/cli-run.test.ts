@@ -1,0 +1,96 @@
+import Database from 'better-sqlite3';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Report } from '../../main/analysis/report.ts';
+import { demoEndpoints, runCli } from '../helpers/demo.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const cleanups: (() => void)[] = [];
+afterAll(() => cleanups.forEach((f) => f()));
+
+/** A scenario over every demo endpoint but the heavy transient one, with counts we can check exactly. */
+function writeScenario(dir: string): { file: string; counts: Map<string, number> } {
+  const endpoints = demoEndpoints()
+    .filter((e) => e.method === 'GET')
+    .slice(0, 6)
+    .map((e, i) => ({ method: 'GET', path: e.path, requests: 20 + i * 3 }));
+  const file = path.join(dir, 'scenario.json');
+  writeFileSync(file, JSON.stringify({ endpoints, cookies: 'fresh' }));
+  return { file, counts: new Map(endpoints.map((e) => [e.path, e.requests])) };
+}
+
+function checkRun(report: Report, counts: Map<string, number>, dbFile: string): void {
+  expect(report.schema).toBe('djleak-report/1');
+  expect(report.session.status).toBe('stopped');
+  expect(report.session.django).toMatch(/^5\.2/);
+  // Every request the scenario sent was recorded once, under the route it matched.
+  for (const [p, n] of counts) {
+    const endpoint = report.endpoints.find((e) => e.paths.includes(p));
+    expect(endpoint, `endpoint ${p} in the report`).toBeDefined();
+    expect(endpoint!.requests, p).toBe(n);
+    expect(endpoint!.sent, p).toBe(n);
+  }
+  expect(report.endpoints.reduce((n, e) => n + e.requests, 0)).toBe([...counts.values()].reduce((a, b) => a + b, 0));
+
+  const db = new Database(dbFile, { readonly: true });
+  try {
+    const stored = db.prepare('SELECT count(*) FROM requests WHERE session_id = ?').pluck().get(report.session.id);
+    expect(stored).toBe([...counts.values()].reduce((a, b) => a + b, 0));
+    for (const p of report.processes.filter((p) => p.role !== 'master')) {
+      const times = db
+        .prepare('SELECT s.t FROM samples s JOIN processes p ON p.id = s.process_id WHERE p.session_id = ? AND p.pid = ? ORDER BY s.t')
+        .pluck()
+        .all(report.session.id, p.pid) as number[];
+      const span = times[times.length - 1]! - times[0]!;
+      // At least one sample per 200 ms over the process's life.
+      expect(times.length, `samples of pid ${p.pid}`).toBeGreaterThanOrEqual(Math.floor(span / 0.2));
+      expect(p.sample_interval_ms!).toBeLessThanOrEqual(200);
+    }
+  } finally {
+    db.close();
+  }
+}
+
+describe('djleak run on the demo', () => {
+  it('runserver: stores the session, samples every ~100 ms and counts every request', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const { file, counts } = writeScenario(t.dir);
+    const db = path.join(t.dir, 'lib.sqlite');
+    const json = path.join(t.dir, 'report.json');
+    const result = await runCli(['run', '--demo', '--scenario', file, '--json', json, '--db', db], t.dir);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
+    expect(report.session.server).toBe('runserver');
+    expect(report.processes).toHaveLength(1);
+    expect(report.processes[0]!.role).toBe('main');
+    expect(report.processes[0]!.samples).toBeGreaterThan(10);
+    checkRun(report, counts, db);
+    expect(result.stdout).toContain(`session ${report.session.id}`);
+
+    const listed = await runCli(['sessions', '--db', db, '--json'], t.dir);
+    expect(JSON.parse(listed.stdout)).toMatchObject([{ id: report.session.id, status: 'stopped' }]);
+  });
+
+  it('gunicorn --workers 2: two worker processes, each its own stream of samples', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const { file, counts } = writeScenario(t.dir);
+    const db = path.join(t.dir, 'lib.sqlite');
+    const json = path.join(t.dir, 'report.json');
+    const result = await runCli(['run', '--demo', '--server', 'gunicorn', '--workers', '2', '--scenario', file, '--json', json, '--db', db], t.dir);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
+    const workers = report.processes.filter((p) => p.role === 'worker');
+    const master = report.processes.find((p) => p.role === 'master');
+    expect(workers).toHaveLength(2);
+    expect(master).toBeDefined();
+    for (const w of workers) {
+      expect(w.ppid).toBe(master!.pid);
+      expect(w.samples).toBeGreaterThan(5);
+    }
+    expect(new Set(workers.map((w) => w.pid)).size).toBe(2);
+    checkRun(report, counts, db);
+  });
+});

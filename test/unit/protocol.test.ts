@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { parseProbeLine } from '../../main/probe/protocol.ts';
+
+const sample = {
+  t: 1700000000.2,
+  rss: 41234432,
+  gc_count: [412, 3, 1],
+  gc_collections: [20, 1, 0],
+  gc_collected: [100, 5, 0],
+  gc_uncollectable: [0, 0, 0],
+  gc_enabled: true,
+  threads: 3,
+  fds: 7,
+};
+
+describe('parseProbeLine', () => {
+  it('accepts each message kind of PROTOCOL.md', () => {
+    const lines = [
+      { type: 'hello', v: 1, token: 'x', pid: 5, ppid: 1, role: 'main', t: 1, python: '3.11.7', argv: ['manage.py'] },
+      { type: 'samples', items: [sample] },
+      {
+        type: 'requests',
+        items: [{ t: 1, method: 'GET', route: 'a/', view: 'v', path: '/a/', status: 200, duration_ms: 1.5, rss_before: 1, rss_after: 2 }],
+      },
+      { type: 'django', version: '5.2.17', settings: 'p.settings', middleware: true },
+      { type: 'log', level: 'warning', message: 'hi' },
+      { type: 'reply', id: 3, ok: true, result: { t: 1 } },
+      { type: 'bye', t: 2, reason: 'exit' },
+    ];
+    for (const line of lines) {
+      const parsed = parseProbeLine(JSON.stringify(line));
+      expect(parsed.ok, JSON.stringify(parsed)).toBe(true);
+      if (parsed.ok) expect(parsed.message.type).toBe(line.type);
+    }
+  });
+
+  it('keeps fields it does not know out of the way', () => {
+    const parsed = parseProbeLine(JSON.stringify({ type: 'samples', items: [{ ...sample, extra: 1 }], more: true }));
+    expect(parsed.ok).toBe(true);
+  });
+
+  it('names what is wrong in a bad line', () => {
+    expect(parseProbeLine('{not json')).toEqual({ ok: false, error: 'not JSON' });
+    const wrongType = parseProbeLine(JSON.stringify({ type: 'samples', items: [{ ...sample, rss: 'big' }] }));
+    expect(wrongType.ok).toBe(false);
+    if (!wrongType.ok) expect(wrongType.error).toContain('items.0.rss');
+    const negative = parseProbeLine(JSON.stringify({ type: 'samples', items: [{ ...sample, rss: -1 }] }));
+    expect(negative.ok).toBe(false);
+    expect(parseProbeLine(JSON.stringify({ type: 'launch_missiles' })).ok).toBe(false);
+    expect(parseProbeLine(JSON.stringify([1, 2])).ok).toBe(false);
+    expect(parseProbeLine('null').ok).toBe(false);
+  });
+});

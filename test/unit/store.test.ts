@@ -1,0 +1,142 @@
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { Library, LibraryError } from '../../main/store/library.ts';
+import { APPLICATION_ID, SCHEMA_VERSION } from '../../main/store/migrations.ts';
+import { listSessions, processSummaries, routeSummaries, sampleSeries, sessionEvents } from '../../main/store/queries.ts';
+import { SessionWriter } from '../../main/store/writer.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((f) => f()));
+
+function freshLibrary(): { lib: Library; file: string } {
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  const file = path.join(t.dir, 'nested', 'library.sqlite');
+  const lib = new Library(file);
+  cleanups.unshift(() => lib.close());
+  return { lib, file };
+}
+
+const sample = (t: number, rss: number) => ({
+  t,
+  rss,
+  gc_count: [1, 2, 3] as [number, number, number],
+  gc_collections: [4, 5, 6] as [number, number, number],
+  gc_collected: [7, 8, 9] as [number, number, number],
+  gc_uncollectable: [0, 1, 0] as [number, number, number],
+  gc_enabled: true,
+  threads: 2,
+  fds: null,
+});
+
+function newSession(lib: Library): number {
+  return lib.createSession({ name: 's', project: '/p', python: 'python3', server: 'runserver', command: ['x'], startedAt: 100 });
+}
+
+describe('Library', () => {
+  it('creates the folder, migrates an empty file and marks it as ours', () => {
+    const { lib } = freshLibrary();
+    expect(lib.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(lib.db.pragma('application_id', { simple: true })).toBe(APPLICATION_ID);
+    expect(lib.db.pragma('journal_mode', { simple: true })).toBe('wal');
+  });
+
+  it('opens a version-0 file (the state before migration 1) and migrates it', () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const file = path.join(t.dir, 'old.sqlite');
+    new Database(file).close();
+    const lib = new Library(file);
+    cleanups.unshift(() => lib.close());
+    expect(newSession(lib)).toBe(1);
+  });
+
+  it('refuses a library from a newer djleak and a SQLite file of another application', () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const newer = path.join(t.dir, 'newer.sqlite');
+    const db = new Database(newer);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 5}`);
+    db.close();
+    expect(() => new Library(newer)).toThrow(/newer djleak/);
+    const other = path.join(t.dir, 'other.sqlite');
+    const db2 = new Database(other);
+    db2.exec('CREATE TABLE x (a)');
+    db2.pragma('user_version = 1');
+    db2.close();
+    expect(() => new Library(other)).toThrow(LibraryError);
+    expect(() => new Library(other)).toThrow(/not a djleak library/);
+  });
+
+  it('writes buffered rows in one flush and reads them back by session and process', () => {
+    const { lib } = freshLibrary();
+    const id = newSession(lib);
+    const p1 = lib.addProcess(id, { pid: 10, ppid: 1, role: 'main', argv: ['a'], t: 100 });
+    const p2 = lib.addProcess(id, { pid: 11, ppid: 10, role: 'worker', argv: ['a'], t: 100 });
+    lib.setProcessRole(p1, 'master');
+    const writer = new SessionWriter(lib.db, id);
+    writer.addSamples(p1, [sample(101, 1000), sample(101.1, 3000), sample(101.2, 2000)]);
+    writer.addSamples(p2, [sample(101, 500)]);
+    writer.addRequests(p2, [
+      { t: 101, method: 'GET', route: 'a/', path: '/a/', status: 200, duration_ms: 2, rss_before: 10, rss_after: 30 },
+      { t: 102, method: 'GET', route: 'a/', path: '/a/', status: 500, duration_ms: 4, rss_before: 30, rss_after: 40 },
+      { t: 103, method: 'GET', route: null, path: '/nope', status: 404, duration_ms: 1, rss_before: 40, rss_after: 40 },
+    ]);
+    writer.addEvent('stderr', 'warning', 'hello', null, 101);
+    expect(sampleSeries(lib.db, p1)).toHaveLength(0);
+    expect(writer.flush()).toBe(8);
+    expect(writer.pending).toBe(0);
+
+    const [summary] = listSessions(lib.db);
+    expect(summary).toMatchObject({ id, processes: 2, requests: 3, peak_rss: 3000 });
+    const procs = processSummaries(lib.db, id);
+    expect(procs.map((p) => [p.pid, p.role, p.samples, p.rss_first, p.rss_last, p.rss_peak])).toEqual([
+      [10, 'master', 3, 1000, 2000, 3000],
+      [11, 'worker', 1, 500, 500, 500],
+    ]);
+    const routes = routeSummaries(lib.db, id);
+    expect(routes[0]).toMatchObject({ route: 'a/', requests: 2, errors: 1, mean_duration_ms: 3, rss_delta_total: 30 });
+    expect(routes[1]).toMatchObject({ route: null, requests: 1 });
+    expect(sampleSeries(lib.db, p1, 101.05, 101.15).map((s) => s.rss)).toEqual([3000]);
+    expect(sessionEvents(lib.db, id)[0]).toMatchObject({ source: 'stderr', message: 'hello' });
+  });
+
+  it('keeps rows buffered when a flush fails, and the constraint keeps bad rows out', () => {
+    const { lib } = freshLibrary();
+    const id = newSession(lib);
+    const writer = new SessionWriter(lib.db, id);
+    writer.addSamples(9999, [sample(1, 1)]); // no such process: the foreign key refuses it
+    expect(() => writer.flush()).toThrow(/FOREIGN KEY/);
+    expect(writer.pending).toBe(1);
+    expect(lib.db.prepare('SELECT count(*) FROM samples').pluck().get()).toBe(0);
+  });
+
+  it('marks sessions left running by a dead engine as interrupted on the next open', () => {
+    const { lib, file } = freshLibrary();
+    const alive = newSession(lib);
+    const dead = newSession(lib);
+    lib.updateSession(alive, { status: 'running' });
+    lib.updateSession(dead, { status: 'running' });
+    // A pid that cannot exist: the engine that owned this session is gone.
+    lib.db.prepare('UPDATE sessions SET engine_pid = 2147483646 WHERE id = ?').run(dead);
+    lib.close();
+    const reopened = new Library(file);
+    cleanups.unshift(() => reopened.close());
+    expect(reopened.session(dead)?.status).toBe('interrupted');
+    expect(reopened.session(alive)?.status).toBe('running');
+  });
+
+  it('deletes a session with everything under it', () => {
+    const { lib } = freshLibrary();
+    const id = newSession(lib);
+    const p = lib.addProcess(id, { pid: 10, ppid: 1, role: 'main', argv: [], t: 1 });
+    const writer = new SessionWriter(lib.db, id);
+    writer.addSamples(p, [sample(1, 1)]);
+    writer.flush();
+    expect(lib.deleteSession(id)).toBe(true);
+    expect(lib.db.prepare('SELECT count(*) FROM samples').pluck().get()).toBe(0);
+    expect(lib.deleteSession(id)).toBe(false);
+  });
+});
