@@ -122,7 +122,8 @@ export function buildReport(
 }
 
 /** Django routes have no leading slash, and the root route is empty: show it as `/`. */
-const routeLabel = (e: ReportEndpoint): string => (e.route === null ? `${e.path} (no route)` : e.route || '/');
+const routeLabel = (e: ReportEndpoint): string =>
+  e.route === null ? `${e.path} (no route)` : e.route || '/';
 
 const mb = (n: number | null): string => (n === null ? '—' : `${(n / 1048576).toFixed(1)} MB`);
 

@@ -16,7 +16,9 @@ export interface DemoEndpoint {
 }
 
 export function demoEndpoints(): DemoEndpoint[] {
-  return JSON.parse(readFileSync(path.join(repoRoot, 'assets', 'examples', 'leaky_shop', 'leaks.json'), 'utf8')) as DemoEndpoint[];
+  return JSON.parse(
+    readFileSync(path.join(repoRoot, 'assets', 'examples', 'leaky_shop', 'leaks.json'), 'utf8'),
+  ) as DemoEndpoint[];
 }
 
 export interface CliResult {
@@ -26,7 +28,12 @@ export interface CliResult {
 }
 
 /** Runs the real CLI (`node bin/djleak.js`) with its own data folder. */
-export function runCli(args: string[], home: string, env: NodeJS.ProcessEnv = {}, onStart?: (pid: number) => void): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  home: string,
+  env: NodeJS.ProcessEnv = {},
+  onStart?: (pid: number) => void,
+): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'djleak.js'), ...args], {
       cwd: repoRoot,

@@ -19,7 +19,10 @@ function sessionsIn(db: string): { status: string; error: string | null }[] {
   if (!existsSync(db)) return [];
   const d = new Database(db, { readonly: true });
   try {
-    return d.prepare('SELECT status, error FROM sessions').all() as { status: string; error: string | null }[];
+    return d.prepare('SELECT status, error FROM sessions').all() as {
+      status: string;
+      error: string | null;
+    }[];
   } finally {
     d.close();
   }
@@ -37,7 +40,10 @@ async function expectRefused(args: string[], message: RegExp, exitCode = 1): Pro
 
 describe('djleak run refuses bad input with a clear message and writes nothing', () => {
   it('no such project folder', async () => {
-    await expectRefused(['run', '--project', '/nonexistent/shop'], /error: project folder does not exist: \/nonexistent\/shop/);
+    await expectRefused(
+      ['run', '--project', '/nonexistent/shop'],
+      /error: project folder does not exist: \/nonexistent\/shop/,
+    );
   });
 
   it('a folder without manage.py and no --settings', async () => {
@@ -45,13 +51,19 @@ describe('djleak run refuses bad input with a clear message and writes nothing',
   });
 
   it('a missing interpreter', async () => {
-    await expectRefused(['run', '--demo', '--python', '/nonexistent/bin/python'], /Python interpreter not found: \/nonexistent\/bin\/python/);
+    await expectRefused(
+      ['run', '--demo', '--python', '/nonexistent/bin/python'],
+      /Python interpreter not found: \/nonexistent\/bin\/python/,
+    );
   });
 
   it('an interpreter without Django', async () => {
     const venv = path.join(tmp(), 'bare');
     execFileSync('python3', ['-m', 'venv', '--without-pip', venv]);
-    await expectRefused(['run', '--demo', '--python', path.join(venv, 'bin', 'python')], /Django is not importable by .*bare.*pip install django/);
+    await expectRefused(
+      ['run', '--demo', '--python', path.join(venv, 'bin', 'python')],
+      /Django is not importable by .*bare.*pip install django/,
+    );
   });
 
   it('a port already taken', async () => {
@@ -59,7 +71,10 @@ describe('djleak run refuses bad input with a clear message and writes nothing',
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      await expectRefused(['run', '--demo', '--python', demoPython, '--port', String(port)], new RegExp(`port ${port} on 127.0.0.1 is already in use`));
+      await expectRefused(
+        ['run', '--demo', '--python', demoPython, '--port', String(port)],
+        new RegExp(`port ${port} on 127.0.0.1 is already in use`),
+      );
     } finally {
       blocker.close();
     }
@@ -69,10 +84,18 @@ describe('djleak run refuses bad input with a clear message and writes nothing',
     const dir = tmp();
     const file = path.join(dir, 's.json');
     writeFileSync(file, '{"endpoints":[{"path":"no-slash"}]}');
-    await expectRefused(['run', '--demo', '--scenario', file], /scenario .*s\.json: endpoints\.0\.path: must start with \//, 2);
+    await expectRefused(
+      ['run', '--demo', '--scenario', file],
+      /scenario .*s\.json: endpoints\.0\.path: must start with \//,
+      2,
+    );
     writeFileSync(file, '{"endpoints": [');
     await expectRefused(['run', '--demo', '--scenario', file], /is not valid JSON/, 2);
-    await expectRefused(['run', '--demo', '--scenario', path.join(dir, 'missing.json')], /cannot read scenario .*ENOENT/, 2);
+    await expectRefused(
+      ['run', '--demo', '--scenario', path.join(dir, 'missing.json')],
+      /cannot read scenario .*ENOENT/,
+      2,
+    );
   });
 
   it('bad usage', async () => {
@@ -90,7 +113,10 @@ describe('djleak run refuses bad input with a clear message and writes nothing',
     );
     mkdirSync(path.join(project, 'brokenproj'));
     writeFileSync(path.join(project, 'brokenproj', '__init__.py'), '');
-    writeFileSync(path.join(project, 'brokenproj', 'settings.py'), 'import payments_sdk_that_is_not_installed\n');
+    writeFileSync(
+      path.join(project, 'brokenproj', 'settings.py'),
+      'import payments_sdk_that_is_not_installed\n',
+    );
     const db = path.join(project, 'lib.sqlite');
     const result = await runCli(['run', '--project', project, '--python', demoPython, '--db', db], project);
     expect(result.code).toBe(1);

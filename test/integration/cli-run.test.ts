@@ -31,15 +31,22 @@ function checkRun(report: Report, counts: Map<string, number>, dbFile: string): 
     expect(endpoint!.requests, p).toBe(n);
     expect(endpoint!.sent, p).toBe(n);
   }
-  expect(report.endpoints.reduce((n, e) => n + e.requests, 0)).toBe([...counts.values()].reduce((a, b) => a + b, 0));
+  expect(report.endpoints.reduce((n, e) => n + e.requests, 0)).toBe(
+    [...counts.values()].reduce((a, b) => a + b, 0),
+  );
 
   const db = new Database(dbFile, { readonly: true });
   try {
-    const stored = db.prepare('SELECT count(*) FROM requests WHERE session_id = ?').pluck().get(report.session.id);
+    const stored = db
+      .prepare('SELECT count(*) FROM requests WHERE session_id = ?')
+      .pluck()
+      .get(report.session.id);
     expect(stored).toBe([...counts.values()].reduce((a, b) => a + b, 0));
     for (const p of report.processes.filter((p) => p.role !== 'master')) {
       const times = db
-        .prepare('SELECT s.t FROM samples s JOIN processes p ON p.id = s.process_id WHERE p.session_id = ? AND p.pid = ? ORDER BY s.t')
+        .prepare(
+          'SELECT s.t FROM samples s JOIN processes p ON p.id = s.process_id WHERE p.session_id = ? AND p.pid = ? ORDER BY s.t',
+        )
         .pluck()
         .all(report.session.id, p.pid) as number[];
       const span = times[times.length - 1]! - times[0]!;
@@ -79,7 +86,23 @@ describe('djleak run on the demo', () => {
     const { file, counts } = writeScenario(t.dir);
     const db = path.join(t.dir, 'lib.sqlite');
     const json = path.join(t.dir, 'report.json');
-    const result = await runCli(['run', '--demo', '--server', 'gunicorn', '--workers', '2', '--scenario', file, '--json', json, '--db', db], t.dir);
+    const result = await runCli(
+      [
+        'run',
+        '--demo',
+        '--server',
+        'gunicorn',
+        '--workers',
+        '2',
+        '--scenario',
+        file,
+        '--json',
+        json,
+        '--db',
+        db,
+      ],
+      t.dir,
+    );
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
     const workers = report.processes.filter((p) => p.role === 'worker');

@@ -29,7 +29,10 @@ async function until(check: () => boolean, what: string, timeoutMs = 15_000): Pr
 }
 
 const sampleCount = (e: Engine, id: number): number =>
-  e.library.db.prepare('SELECT count(*) FROM samples s JOIN processes p ON p.id = s.process_id WHERE p.session_id = ?').pluck().get(id) as number;
+  e.library.db
+    .prepare('SELECT count(*) FROM samples s JOIN processes p ON p.id = s.process_id WHERE p.session_id = ?')
+    .pluck()
+    .get(id) as number;
 
 /** What a local process could learn about the probe link: the target's own environment. */
 function linkOf(pid: number): { port: number; token: string } {
@@ -54,7 +57,10 @@ describe('faults on a live demo session', () => {
     const e = engine();
     const investigation = await e.startInvestigation({ demo: true, python: demoPython });
     const id = investigation.sessionId;
-    await until(() => (e.library.db.prepare('SELECT count(*) FROM samples').pluck().get() as number) >= 10, '10 stored samples');
+    await until(
+      () => (e.library.db.prepare('SELECT count(*) FROM samples').pluck().get() as number) >= 10,
+      '10 stored samples',
+    );
     process.kill(investigation.targetPid!, 'SIGKILL');
     expect(await investigation.ended).toBe('crashed');
     const session = e.library.session(id)!;
@@ -70,12 +76,32 @@ describe('faults on a live demo session', () => {
     const investigation = await e.startInvestigation({ demo: true, python: demoPython });
     const id = investigation.sessionId;
     const { port, token } = linkOf(investigation.targetPid!);
-    const hello = (tok: string) => JSON.stringify({ type: 'hello', v: 1, token: tok, pid: 999_999, ppid: 1, role: 'main', t: 1, python: '3', argv: [] });
+    const hello = (tok: string) =>
+      JSON.stringify({
+        type: 'hello',
+        v: 1,
+        token: tok,
+        pid: 999_999,
+        ppid: 1,
+        role: 'main',
+        t: 1,
+        python: '3',
+        argv: [],
+      });
 
     await send(port, hello('not-the-token') + '\n');
-    await send(port, hello(token) + '\n{"type":"samples","items":[{"rss":"lots"}]}\n' + 'z'.repeat(2 * 1024 * 1024) + '\n{oops\n');
+    await send(
+      port,
+      hello(token) +
+        '\n{"type":"samples","items":[{"rss":"lots"}]}\n' +
+        'z'.repeat(2 * 1024 * 1024) +
+        '\n{oops\n',
+    );
     e.library.db.exec('SELECT 1');
-    await until(() => sessionEvents(e.library.db, id).some((ev) => ev.message.includes('over')), 'the oversized line to be logged');
+    await until(
+      () => sessionEvents(e.library.db, id).some((ev) => ev.message.includes('over')),
+      'the oversized line to be logged',
+    );
     const before = sampleCount(e, id);
     await until(() => sampleCount(e, id) > before + 5, 'real samples after the bad lines');
 

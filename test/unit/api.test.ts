@@ -24,26 +24,46 @@ describe('the handler map', () => {
     const e = engine();
     const h = createHandlers(e);
     await expect(dispatch(h, 'sessions.list', {})).resolves.toEqual([]);
-    await expect(dispatch(h, 'sessions.get', { id: 'x' })).rejects.toMatchObject({ code: 'bad-input', message: expect.stringContaining('id') });
+    await expect(dispatch(h, 'sessions.get', { id: 'x' })).rejects.toMatchObject({
+      code: 'bad-input',
+      message: expect.stringContaining('id'),
+    });
     await expect(dispatch(h, 'sessions.get', { id: 7 })).rejects.toMatchObject({ code: 'not-found' });
-    await expect(dispatch(h, 'sessions.rename', { id: 1, name: '  ' })).rejects.toMatchObject({ code: 'bad-input' });
+    await expect(dispatch(h, 'sessions.rename', { id: 1, name: '  ' })).rejects.toMatchObject({
+      code: 'bad-input',
+    });
     await expect(dispatch(h, 'sessions.list', { extra: true })).rejects.toMatchObject({ code: 'bad-input' });
     await expect(dispatch(h, 'nope.nothing', {})).rejects.toMatchObject({ code: 'unknown-call' });
-    await expect(dispatch(h, 'investigation.start', {})).rejects.toMatchObject({ message: expect.stringContaining('project folder or choose the demo') });
+    await expect(dispatch(h, 'investigation.start', {})).rejects.toMatchObject({
+      message: expect.stringContaining('project folder or choose the demo'),
+    });
     await expect(dispatch(h, 'investigation.start', { project: '/nonexistent/dir' })).rejects.toMatchObject({
       code: 'launch-failed',
       message: expect.stringContaining('project folder does not exist'),
     });
-    await expect(dispatch(h, 'investigation.stop', { sessionId: 3 })).rejects.toMatchObject({ code: 'not-found' });
+    await expect(dispatch(h, 'investigation.stop', { sessionId: 3 })).rejects.toMatchObject({
+      code: 'not-found',
+    });
     expect(await dispatch(h, 'sessions.list', {})).toEqual([]);
   });
 
   it('renames and deletes sessions', async () => {
     const e = engine();
     const h = createHandlers(e);
-    const id = e.library.createSession({ name: 'a', project: '/p', python: null, server: 'runserver', command: [], startedAt: 1 });
+    const id = e.library.createSession({
+      name: 'a',
+      project: '/p',
+      python: null,
+      server: 'runserver',
+      command: [],
+      startedAt: 1,
+    });
     await dispatch(h, 'sessions.rename', { id, name: 'before the fix' });
-    expect(await dispatch(h, 'sessions.get', { id })).toMatchObject({ session: { name: 'before the fix' }, processes: [], routes: [] });
+    expect(await dispatch(h, 'sessions.get', { id })).toMatchObject({
+      session: { name: 'before the fix' },
+      processes: [],
+      routes: [],
+    });
     await dispatch(h, 'sessions.delete', { id });
     await expect(dispatch(h, 'sessions.get', { id })).rejects.toMatchObject({ code: 'not-found' });
   });
@@ -63,7 +83,9 @@ describe('browser mode server', () => {
     expect(await ok.text()).toContain('djleak');
 
     const refused = new WebSocket(`ws://127.0.0.1:${web.port}/rpc`);
-    await expect(new Promise((resolve, reject) => (refused.on('open', resolve), refused.on('error', reject)))).rejects.toThrow(/401/);
+    await expect(
+      new Promise((resolve, reject) => (refused.on('open', resolve), refused.on('error', reject))),
+    ).rejects.toThrow(/401/);
 
     const ws = new WebSocket(`ws://127.0.0.1:${web.port}/rpc?token=${web.token}`);
     await new Promise((r) => ws.on('open', r));

@@ -4,7 +4,12 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { interpreterCandidates, resolveInterpreter } from '../../main/launcher/interpreter.ts';
-import { choosePort, inspectProject, settingsFromManage, wsgiModuleFor } from '../../main/launcher/project.ts';
+import {
+  choosePort,
+  inspectProject,
+  settingsFromManage,
+  wsgiModuleFor,
+} from '../../main/launcher/project.ts';
 import { targetCommand } from '../../main/launcher/target.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -26,7 +31,11 @@ describe('inspectProject', () => {
   it('reads the settings module from manage.py', () => {
     const dir = tmp();
     writeFileSync(path.join(dir, 'manage.py'), MANAGE);
-    expect(inspectProject(dir, undefined)).toEqual({ dir, managePy: path.join(dir, 'manage.py'), settings: 'shop_site.settings' });
+    expect(inspectProject(dir, undefined)).toEqual({
+      dir,
+      managePy: path.join(dir, 'manage.py'),
+      settings: 'shop_site.settings',
+    });
     expect(settingsFromManage(path.join(dir, 'manage.py'))).toBe('shop_site.settings');
     expect(inspectProject(dir, 'other.settings').settings).toBe('other.settings');
   });
@@ -45,10 +54,25 @@ describe('inspectProject', () => {
     expect(wsgiModuleFor('conf.settings.dev')).toBe('conf.settings.wsgi:application');
     expect(wsgiModuleFor('settings')).toBeNull();
     const project = { dir: '/p', managePy: '/p/manage.py', settings: 's.settings' };
-    expect(targetCommand({ project, server: 'runserver', workers: 1, port: 8123 })).toEqual(['manage.py', 'runserver', '127.0.0.1:8123', '--noreload']);
-    expect(targetCommand({ project: { ...project, managePy: null }, server: 'runserver', workers: 1, port: 1 })[0]).toBe('-m');
+    expect(targetCommand({ project, server: 'runserver', workers: 1, port: 8123 })).toEqual([
+      'manage.py',
+      'runserver',
+      '127.0.0.1:8123',
+      '--noreload',
+    ]);
+    expect(
+      targetCommand({ project: { ...project, managePy: null }, server: 'runserver', workers: 1, port: 1 })[0],
+    ).toBe('-m');
     expect(targetCommand({ project, server: 'gunicorn', workers: 3, port: 9 })).toEqual(
-      expect.arrayContaining(['-m', 'gunicorn', 's.wsgi:application', '--workers', '3', '--bind', '127.0.0.1:9']),
+      expect.arrayContaining([
+        '-m',
+        'gunicorn',
+        's.wsgi:application',
+        '--workers',
+        '3',
+        '--bind',
+        '127.0.0.1:9',
+      ]),
     );
   });
 });
@@ -73,26 +97,40 @@ describe('interpreter discovery', () => {
       writeFileSync(path.join(dir, name, 'bin', 'python'), '');
     }
     expect(interpreterCandidates(dir, '/x/python', {})).toEqual([{ python: '/x/python', source: 'option' }]);
-    expect(interpreterCandidates(dir, undefined, { VIRTUAL_ENV: '/ve' }).map((c) => c.source)).toEqual(['VIRTUAL_ENV', '.venv', 'env', 'PATH']);
-    expect(interpreterCandidates(dir, undefined, {})[0]).toEqual({ python: path.join(dir, '.venv', 'bin', 'python'), source: '.venv' });
+    expect(interpreterCandidates(dir, undefined, { VIRTUAL_ENV: '/ve' }).map((c) => c.source)).toEqual([
+      'VIRTUAL_ENV',
+      '.venv',
+      'env',
+      'PATH',
+    ]);
+    expect(interpreterCandidates(dir, undefined, {})[0]).toEqual({
+      python: path.join(dir, '.venv', 'bin', 'python'),
+      source: '.venv',
+    });
   });
 
   it('says when the interpreter does not exist', async () => {
     const dir = tmp();
-    await expect(resolveInterpreter(dir, path.join(dir, 'no-python'))).rejects.toThrow(/Python interpreter not found/);
+    await expect(resolveInterpreter(dir, path.join(dir, 'no-python'))).rejects.toThrow(
+      /Python interpreter not found/,
+    );
   });
 
   it('says when the interpreter cannot import Django', async () => {
     const dir = tmp();
     const venv = path.join(dir, 'bare');
     execFileSync('python3', ['-m', 'venv', '--without-pip', venv]);
-    await expect(resolveInterpreter(dir, path.join(venv, 'bin', 'python'))).rejects.toThrow(/Django is not importable by .*ModuleNotFoundError/);
+    await expect(resolveInterpreter(dir, path.join(venv, 'bin', 'python'))).rejects.toThrow(
+      /Django is not importable by .*ModuleNotFoundError/,
+    );
   });
 
   it('says when the file is not a Python interpreter', async () => {
     const dir = tmp();
     const fake = path.join(dir, 'python');
     writeFileSync(fake, '#!/bin/sh\necho not python >&2\nexit 3\n', { mode: 0o755 });
-    await expect(resolveInterpreter(dir, fake)).rejects.toThrow(/does not run as a Python interpreter: not python/);
+    await expect(resolveInterpreter(dir, fake)).rejects.toThrow(
+      /does not run as a Python interpreter: not python/,
+    );
   });
 });

@@ -5,11 +5,24 @@ import type { StreamMessage } from '../../main/probe/protocol.ts';
 
 const TOKEN = 'secret-token-for-tests';
 const hello = (token: string | null, pid = 4242) =>
-  JSON.stringify({ type: 'hello', v: 1, token, pid, ppid: 1, role: 'main', t: 1, python: '3.11', argv: [] }) + '\n';
+  JSON.stringify({ type: 'hello', v: 1, token, pid, ppid: 1, role: 'main', t: 1, python: '3.11', argv: [] }) +
+  '\n';
 const samplesLine = (rss: number) =>
   JSON.stringify({
     type: 'samples',
-    items: [{ t: 1, rss, gc_count: [0, 0, 0], gc_collections: [0, 0, 0], gc_collected: [0, 0, 0], gc_uncollectable: [0, 0, 0], gc_enabled: true, threads: 1, fds: 3 }],
+    items: [
+      {
+        t: 1,
+        rss,
+        gc_count: [0, 0, 0],
+        gc_collections: [0, 0, 0],
+        gc_collected: [0, 0, 0],
+        gc_uncollectable: [0, 0, 0],
+        gc_enabled: true,
+        threads: 1,
+        fds: 3,
+      },
+    ],
   }) + '\n';
 
 interface Recorded {
@@ -125,7 +138,10 @@ describe('ProbeLink', () => {
     socket.on('data', (data) => {
       for (const line of String(data).trim().split('\n')) {
         const cmd = JSON.parse(line) as { id: number; name: string };
-        const reply = cmd.name === 'ping' ? { type: 'reply', id: cmd.id, ok: true, result: { t: 5 } } : { type: 'reply', id: cmd.id, ok: false, error: 'nope' };
+        const reply =
+          cmd.name === 'ping'
+            ? { type: 'reply', id: cmd.id, ok: true, result: { t: 5 } }
+            : { type: 'reply', id: cmd.id, ok: false, error: 'nope' };
         socket.write(JSON.stringify(reply) + '\n');
       }
     });

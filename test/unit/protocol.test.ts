@@ -16,11 +16,33 @@ const sample = {
 describe('parseProbeLine', () => {
   it('accepts each message kind of PROTOCOL.md', () => {
     const lines = [
-      { type: 'hello', v: 1, token: 'x', pid: 5, ppid: 1, role: 'main', t: 1, python: '3.11.7', argv: ['manage.py'] },
+      {
+        type: 'hello',
+        v: 1,
+        token: 'x',
+        pid: 5,
+        ppid: 1,
+        role: 'main',
+        t: 1,
+        python: '3.11.7',
+        argv: ['manage.py'],
+      },
       { type: 'samples', items: [sample] },
       {
         type: 'requests',
-        items: [{ t: 1, method: 'GET', route: 'a/', view: 'v', path: '/a/', status: 200, duration_ms: 1.5, rss_before: 1, rss_after: 2 }],
+        items: [
+          {
+            t: 1,
+            method: 'GET',
+            route: 'a/',
+            view: 'v',
+            path: '/a/',
+            status: 200,
+            duration_ms: 1.5,
+            rss_before: 1,
+            rss_after: 2,
+          },
+        ],
       },
       { type: 'django', version: '5.2.17', settings: 'p.settings', middleware: true },
       { type: 'log', level: 'warning', message: 'hi' },
@@ -35,7 +57,9 @@ describe('parseProbeLine', () => {
   });
 
   it('keeps fields it does not know out of the way', () => {
-    const parsed = parseProbeLine(JSON.stringify({ type: 'samples', items: [{ ...sample, extra: 1 }], more: true }));
+    const parsed = parseProbeLine(
+      JSON.stringify({ type: 'samples', items: [{ ...sample, extra: 1 }], more: true }),
+    );
     expect(parsed.ok).toBe(true);
   });
 

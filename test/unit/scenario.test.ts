@@ -5,7 +5,12 @@ import { parseScenario } from '../../main/scenario/scenario.ts';
 describe('parseScenario', () => {
   it('fills defaults', () => {
     const s = parseScenario('{"endpoints":[{"path":"/a/"}]}', 's.json');
-    expect(s).toEqual({ endpoints: [{ method: 'GET', path: '/a/', requests: 50 }], cookies: 'fresh', concurrency: 1, warmup: 0 });
+    expect(s).toEqual({
+      endpoints: [{ method: 'GET', path: '/a/', requests: 50 }],
+      cookies: 'fresh',
+      concurrency: 1,
+      warmup: 0,
+    });
   });
 
   it.each([

@@ -3,7 +3,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { Library, LibraryError } from '../../main/store/library.ts';
 import { APPLICATION_ID, SCHEMA_VERSION } from '../../main/store/migrations.ts';
-import { listSessions, processSummaries, routeSummaries, sampleSeries, sessionEvents } from '../../main/store/queries.ts';
+import {
+  listSessions,
+  processSummaries,
+  routeSummaries,
+  sampleSeries,
+  sessionEvents,
+} from '../../main/store/queries.ts';
 import { SessionWriter } from '../../main/store/writer.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -32,7 +38,14 @@ const sample = (t: number, rss: number) => ({
 });
 
 function newSession(lib: Library): number {
-  return lib.createSession({ name: 's', project: '/p', python: 'python3', server: 'runserver', command: ['x'], startedAt: 100 });
+  return lib.createSession({
+    name: 's',
+    project: '/p',
+    python: 'python3',
+    server: 'runserver',
+    command: ['x'],
+    startedAt: 100,
+  });
 }
 
 describe('Library', () => {
@@ -80,9 +93,36 @@ describe('Library', () => {
     writer.addSamples(p1, [sample(101, 1000), sample(101.1, 3000), sample(101.2, 2000)]);
     writer.addSamples(p2, [sample(101, 500)]);
     writer.addRequests(p2, [
-      { t: 101, method: 'GET', route: 'a/', path: '/a/', status: 200, duration_ms: 2, rss_before: 10, rss_after: 30 },
-      { t: 102, method: 'GET', route: 'a/', path: '/a/', status: 500, duration_ms: 4, rss_before: 30, rss_after: 40 },
-      { t: 103, method: 'GET', route: null, path: '/nope', status: 404, duration_ms: 1, rss_before: 40, rss_after: 40 },
+      {
+        t: 101,
+        method: 'GET',
+        route: 'a/',
+        path: '/a/',
+        status: 200,
+        duration_ms: 2,
+        rss_before: 10,
+        rss_after: 30,
+      },
+      {
+        t: 102,
+        method: 'GET',
+        route: 'a/',
+        path: '/a/',
+        status: 500,
+        duration_ms: 4,
+        rss_before: 30,
+        rss_after: 40,
+      },
+      {
+        t: 103,
+        method: 'GET',
+        route: null,
+        path: '/nope',
+        status: 404,
+        duration_ms: 1,
+        rss_before: 40,
+        rss_after: 40,
+      },
     ]);
     writer.addEvent('stderr', 'warning', 'hello', null, 101);
     expect(sampleSeries(lib.db, p1)).toHaveLength(0);
@@ -97,7 +137,13 @@ describe('Library', () => {
       [11, 'worker', 1, 500, 500, 500],
     ]);
     const routes = routeSummaries(lib.db, id);
-    expect(routes[0]).toMatchObject({ route: 'a/', requests: 2, errors: 1, mean_duration_ms: 3, rss_delta_total: 30 });
+    expect(routes[0]).toMatchObject({
+      route: 'a/',
+      requests: 2,
+      errors: 1,
+      mean_duration_ms: 3,
+      rss_delta_total: 30,
+    });
     expect(routes[1]).toMatchObject({ route: null, requests: 1 });
     expect(sampleSeries(lib.db, p1, 101.05, 101.15).map((s) => s.rss)).toEqual([3000]);
     expect(sessionEvents(lib.db, id)[0]).toMatchObject({ source: 'stderr', message: 'hello' });
