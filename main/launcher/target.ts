@@ -101,6 +101,8 @@ export class Target {
       });
       this.child.once('exit', (code, signal) => {
         this.exit = { code, signal };
+        // Workers that outlive their master (it crashed, or was killed) must not linger.
+        this.killGroup();
         resolve(this.exit);
       });
     });
@@ -140,15 +142,16 @@ export class Target {
     const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
     const result = await this.exited;
     clearTimeout(timer);
-    // Workers that outlived their master must not linger.
-    if (this.child.pid !== undefined) {
-      try {
-        process.kill(-this.child.pid, 'SIGKILL');
-      } catch {
-        /* the group is already gone */
-      }
-    }
     return result;
+  }
+
+  private killGroup(): void {
+    if (this.child.pid === undefined) return;
+    try {
+      process.kill(-this.child.pid, 'SIGKILL');
+    } catch {
+      /* the group is already gone */
+    }
   }
 }
 

@@ -71,6 +71,32 @@ describe('faults on a live demo session', () => {
     expect(processSummaries(e.library.db, id)[0]!.ended_at).not.toBeNull();
   });
 
+  it('a gunicorn master killed with SIGKILL leaves no worker behind', async () => {
+    const e = engine();
+    const investigation = await e.startInvestigation({
+      demo: true,
+      python: demoPython,
+      server: 'gunicorn',
+      workers: 2,
+    });
+    await until(
+      () => investigation.connections.filter((c) => c.hello?.role === 'worker').length === 2,
+      'two workers',
+    );
+    const workers = investigation.connections.filter((c) => c.hello?.role === 'worker').map((c) => c.pid);
+    process.kill(investigation.targetPid!, 'SIGKILL');
+    expect(await investigation.ended).toBe('crashed');
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await until(() => workers.every((pid) => !alive(pid)), 'the orphaned workers to be gone', 5000);
+  });
+
   it('refuses a wrong token, drops malformed and oversized probe lines, and the session goes on', async () => {
     const e = engine();
     const investigation = await e.startInvestigation({ demo: true, python: demoPython });
