@@ -1,24 +1,17 @@
 import path from 'node:path';
+import type { StartInvestigationArgs } from '../preload/contract.ts';
 import { ensureDemoVenv } from './launcher/demo.ts';
 import { LaunchError } from './launcher/errors.ts';
 import { resolveInterpreter, type InterpreterInfo } from './launcher/interpreter.ts';
 import { choosePort, inspectProject, type ProjectLayout } from './launcher/project.ts';
-import { Target, waitUntilServing, type ServerKind, type TargetExit } from './launcher/target.ts';
+import { Target, waitUntilServing, type TargetExit } from './launcher/target.ts';
 import { demoDir } from './paths.ts';
 import { newToken, ProbeLink, type ProbeConnection } from './probe/link.ts';
 import type { RequestRecord, Sample, StreamMessage } from './probe/protocol.ts';
 import type { EventLevel, EventSource, Library, SessionStatus } from './store/library.ts';
 import { SessionWriter } from './store/writer.ts';
 
-export interface InvestigationOptions {
-  demo?: boolean;
-  project?: string;
-  python?: string;
-  settings?: string;
-  server?: ServerKind;
-  workers?: number;
-  port?: number;
-  name?: string;
+export interface InvestigationOptions extends StartInvestigationArgs {
   readyTimeoutMs?: number;
   flushIntervalMs?: number;
 }

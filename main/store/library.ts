@@ -3,8 +3,10 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { migrate } from './migrations.ts';
 
-export type SessionStatus = 'starting' | 'running' | 'stopped' | 'crashed' | 'failed' | 'interrupted';
-export type ProcessRole = 'main' | 'master' | 'worker';
+import type { ProcessDto, SessionStatus } from '../../preload/contract.ts';
+
+export type { SessionStatus };
+export type ProcessRole = ProcessDto['role'];
 export type EventSource = 'stdout' | 'stderr' | 'probe' | 'engine';
 export type EventLevel = 'debug' | 'info' | 'warning' | 'error';
 

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { ProcessRole, SessionRow } from './library.ts';
+import type { EventDto, ProcessDto, RouteDto } from '../../preload/contract.ts';
+import type { SessionRow } from './library.ts';
 
 export interface SessionSummary extends SessionRow {
   processes: number;
@@ -7,28 +8,13 @@ export interface SessionSummary extends SessionRow {
   peak_rss: number | null;
 }
 
-export interface ProcessSummary {
-  id: number;
-  pid: number;
-  ppid: number;
-  role: ProcessRole;
-  started_at: number;
-  ended_at: number | null;
-  samples: number;
+/** The contract's rows plus what only the engine needs (sample span, the paths behind a route). */
+export interface ProcessSummary extends ProcessDto {
   first_t: number | null;
   last_t: number | null;
-  rss_first: number | null;
-  rss_last: number | null;
-  rss_peak: number | null;
 }
 
-export interface RouteSummary {
-  method: string;
-  route: string | null;
-  requests: number;
-  errors: number;
-  mean_duration_ms: number;
-  rss_delta_total: number;
+export interface RouteSummary extends RouteDto {
   paths: string;
 }
 
@@ -42,14 +28,7 @@ export interface SampleRow {
   fds: number | null;
 }
 
-export interface EventRow {
-  id: number;
-  pid: number | null;
-  t: number;
-  source: string;
-  level: string;
-  message: string;
-}
+export type EventRow = EventDto;
 
 /** Read side of the library: every SELECT the faces need, as named functions. */
 export function listSessions(db: Database.Database): SessionSummary[] {

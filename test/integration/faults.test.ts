@@ -1,32 +1,15 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Engine } from '../../main/engine.ts';
+import type { Engine } from '../../main/engine.ts';
 import { processSummaries, sessionEvents } from '../../main/store/queries.ts';
 import { demoPython } from '../helpers/demo.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { cleanupList, testEngine, until } from '../helpers/engine.ts';
 
-const cleanups: (() => void | Promise<void>)[] = [];
-afterEach(async () => {
-  for (const f of cleanups.splice(0).reverse()) await f();
-});
+const { cleanups, runAll } = cleanupList();
+afterEach(runAll);
 
-function engine(): Engine {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  const e = new Engine(t.dir, path.join(t.dir, 'library.sqlite'));
-  cleanups.push(() => e.shutdown());
-  return e;
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const engine = (): Engine => testEngine(cleanups);
 
 const sampleCount = (e: Engine, id: number): number =>
   e.library.db

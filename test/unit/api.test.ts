@@ -1,23 +1,14 @@
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createHandlers, dispatch } from '../../main/api/index.ts';
-import { Engine } from '../../main/engine.ts';
+import type { Engine } from '../../main/engine.ts';
 import { startWebServer } from '../../main/web/server.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { cleanupList, testEngine } from '../helpers/engine.ts';
 
-const cleanups: (() => void | Promise<void>)[] = [];
-afterEach(async () => {
-  for (const f of cleanups.splice(0).reverse()) await f();
-});
+const { cleanups, runAll } = cleanupList();
+afterEach(runAll);
 
-function engine(): Engine {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  const e = new Engine(t.dir, path.join(t.dir, 'library.sqlite'));
-  cleanups.push(() => e.library.close());
-  return e;
-}
+const engine = (): Engine => testEngine(cleanups);
 
 describe('the handler map', () => {
   it('validates every argument at the edge with a message naming the field', async () => {

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LINE_CAP, ProbeLink, tokensMatch, type ProbeConnection } from '../../main/probe/link.ts';
 import type { StreamMessage } from '../../main/probe/protocol.ts';
+import { until } from '../helpers/engine.ts';
 
 const TOKEN = 'secret-token-for-tests';
 const hello = (token: string | null, pid = 4242) =>
@@ -61,14 +62,6 @@ function connect(port: number): Promise<net.Socket> {
 }
 
 const closedBy = (socket: net.Socket) => new Promise<void>((resolve) => socket.on('close', () => resolve()));
-
-async function until(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('ProbeLink', () => {
   it('compares tokens in constant time without leaking their length', () => {
