@@ -3,11 +3,15 @@ import { Investigation, type InvestigationOptions, type Listener } from './inves
 import { Library } from './store/library.ts';
 import { libraryPath } from './paths.ts';
 
+const TICK_MS = 500;
+
 /** Shared state behind every face: the library, running investigations and the event fan-out. */
 export class Engine {
   readonly library: Library;
   readonly running = new Map<number, Investigation>();
   private listeners = new Set<(event: EngineEvent) => void>();
+  private lastTick = new Map<number, number>();
+  private pendingTicks = new Map<number, NodeJS.Timeout>();
 
   constructor(
     readonly dataHome: string,
@@ -25,11 +29,41 @@ export class Engine {
     for (const listener of this.listeners) listener(event);
   }
 
+  /** At most one 'tick' per session every TICK_MS, so a face refetches a few times a second, not per batch. */
+  private tick(sessionId: number): void {
+    if (this.pendingTicks.has(sessionId)) return;
+    const since = Date.now() - (this.lastTick.get(sessionId) ?? 0);
+    const fire = (): void => {
+      this.pendingTicks.delete(sessionId);
+      this.lastTick.set(sessionId, Date.now());
+      this.emit({ kind: 'tick', sessionId });
+    };
+    if (since >= TICK_MS) fire();
+    else this.pendingTicks.set(sessionId, setTimeout(fire, TICK_MS - since));
+  }
+
   async startInvestigation(options: InvestigationOptions, listener?: Listener): Promise<Investigation> {
     const investigation = new Investigation(this.library, this.dataHome, options);
     if (listener) investigation.on(listener);
     investigation.on((event) => {
-      if (event.kind === 'status' || event.kind === 'process' || event.kind === 'setup') this.emit(event);
+      switch (event.kind) {
+        case 'status':
+        case 'process':
+        case 'setup':
+        case 'log':
+          this.emit(event);
+          break;
+        case 'flushed':
+          this.tick(event.sessionId);
+          break;
+        case 'samples':
+        case 'requests':
+          break; // stored by the investigation; faces refetch on 'tick'
+        default: {
+          const unhandled: never = event;
+          throw new Error(`unhandled investigation event ${JSON.stringify(unhandled)}`);
+        }
+      }
     });
     await investigation.start();
     this.running.set(investigation.sessionId, investigation);
@@ -40,6 +74,7 @@ export class Engine {
   /** Stops every running target; used on quit so nothing is left behind. */
   async shutdown(): Promise<void> {
     await Promise.allSettled([...this.running.values()].map((i) => i.stop()));
+    for (const timer of this.pendingTicks.values()) clearTimeout(timer);
     this.library.close();
   }
 }

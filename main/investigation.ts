@@ -28,8 +28,10 @@ export type InvestigationEvent =
       level: EventLevel;
       message: string;
       pid: number | null;
+      t: number;
     }
-  | { kind: 'setup'; message: string };
+  | { kind: 'setup'; message: string }
+  | { kind: 'flushed'; sessionId: number; rows: number };
 
 export type Listener = (event: InvestigationEvent) => void;
 
@@ -194,8 +196,9 @@ export class Investigation {
   }
 
   private log(source: EventSource, level: EventLevel, message: string, pid: number | null): void {
-    this.writer?.addEvent(source, level, message, pid);
-    if (this.sessionId) this.emit({ kind: 'log', sessionId: this.sessionId, source, level, message, pid });
+    const t = now();
+    this.writer?.addEvent(source, level, message, pid, t);
+    if (this.sessionId) this.emit({ kind: 'log', sessionId: this.sessionId, source, level, message, pid, t });
   }
 
   private onHello(conn: ProbeConnection): void {
@@ -260,7 +263,8 @@ export class Investigation {
 
   private flush(): void {
     try {
-      this.writer?.flush();
+      const rows = this.writer?.flush() ?? 0;
+      if (rows > 0) this.emit({ kind: 'flushed', sessionId: this.sessionId, rows });
     } catch (error) {
       // The rows stay buffered and the next flush tries again; say so once per failure.
       this.emit({
@@ -270,6 +274,7 @@ export class Investigation {
         level: 'error',
         message: `library write failed: ${(error as Error).message}`,
         pid: null,
+        t: now(),
       });
     }
   }

@@ -56,6 +56,63 @@ export interface EventDto {
   message: string;
 }
 
+export interface RequestDto {
+  id: number;
+  pid: number;
+  t: number;
+  method: string;
+  route: string | null;
+  view: string | null;
+  path: string;
+  status: number;
+  duration_ms: number;
+  rss_delta: number;
+}
+
+/** A series as parallel arrays (times in epoch seconds), already downsampled by the engine. */
+export interface SeriesDto {
+  t: number[];
+  v: number[];
+}
+
+export interface TimelineDto {
+  /** The whole session's sample span, for the overview and for resetting zoom. */
+  span: { from: number; to: number } | null;
+  window: { from: number; to: number } | null;
+  processes: { pid: number; role: string; rss: SeriesDto; gc: SeriesDto; samples: number }[];
+  requestsPerSecond: SeriesDto;
+}
+
+export interface InterpreterDto {
+  python: string;
+  source: string;
+  pythonVersion: string | null;
+  django: string | null;
+  gunicorn: string | null;
+  error: string | null;
+}
+
+export interface ProjectInfoDto {
+  dir: string;
+  managePy: string | null;
+  settings: string | null;
+  interpreters: InterpreterDto[];
+}
+
+export interface RunningDto {
+  sessionId: number;
+  port: number;
+  url: string;
+}
+
+export interface SystemInfoDto {
+  version: string;
+  dataHome: string;
+  libraryFile: string;
+  demoProject: string;
+  platform: string;
+}
+
 export interface SessionDetailDto {
   session: SessionSummaryDto;
   processes: ProcessDto[];
@@ -80,8 +137,21 @@ export interface ApiContract {
   'sessions.rename': (args: { id: number; name: string }) => { ok: true };
   'sessions.delete': (args: { id: number }) => { ok: true };
   'sessions.events': (args: { id: number; limit?: number }) => EventDto[];
+  'sessions.timeline': (args: { id: number; from?: number; to?: number; buckets?: number }) => TimelineDto;
+  'sessions.requests': (args: {
+    id: number;
+    route?: string | null;
+    method?: string;
+    minStatus?: number;
+    text?: string;
+    limit?: number;
+    offset?: number;
+  }) => { total: number; rows: RequestDto[] };
   'investigation.start': (args: StartInvestigationArgs) => { sessionId: number; port: number };
   'investigation.stop': (args: { sessionId: number }) => { status: SessionStatus };
+  'investigation.running': (args: Record<string, never>) => RunningDto[];
+  'project.inspect': (args: { project: string; python?: string }) => ProjectInfoDto;
+  'system.info': (args: Record<string, never>) => SystemInfoDto;
 }
 
 export type ApiChannel = keyof ApiContract;
@@ -92,7 +162,18 @@ export type ApiResult<C extends ApiChannel> = ReturnType<ApiContract[C]>;
 export type EngineEvent =
   | { kind: 'status'; sessionId: number; status: SessionStatus; error?: string }
   | { kind: 'process'; sessionId: number; pid: number; role: string }
-  | { kind: 'setup'; message: string };
+  | { kind: 'setup'; message: string }
+  /** New rows of a running session are in the library (at most a few times a second): refetch what is shown. */
+  | { kind: 'tick'; sessionId: number }
+  | {
+      kind: 'log';
+      sessionId: number;
+      source: string;
+      level: string;
+      message: string;
+      pid: number | null;
+      t: number;
+    };
 
 export const API_CHANNELS: readonly ApiChannel[] = [
   'sessions.list',
@@ -100,8 +181,13 @@ export const API_CHANNELS: readonly ApiChannel[] = [
   'sessions.rename',
   'sessions.delete',
   'sessions.events',
+  'sessions.timeline',
+  'sessions.requests',
   'investigation.start',
   'investigation.stop',
+  'investigation.running',
+  'project.inspect',
+  'system.info',
 ];
 
 /** What preload exposes on `window.djleak`. */

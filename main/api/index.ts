@@ -5,12 +5,19 @@ import { ApiError } from './errors.ts';
 import type { HandlerSpecs } from './handler.ts';
 import { investigationHandlers } from './investigations.ts';
 import { sessionHandlers } from './sessions.ts';
+import { systemHandlers } from './system.ts';
+import { timelineHandlers } from './timeline.ts';
 
 export type Handlers = HandlerSpecs<ApiChannel>;
 
 /** The one handler map behind the Electron IPC, the WebSocket server and the CLI. */
 export function createHandlers(engine: Engine): Handlers {
-  return { ...sessionHandlers(engine), ...investigationHandlers(engine) } satisfies Handlers;
+  return {
+    ...sessionHandlers(engine),
+    ...timelineHandlers(engine),
+    ...investigationHandlers(engine),
+    ...systemHandlers(engine),
+  } satisfies Handlers;
 }
 
 /** Validates the raw argument at the edge and runs the handler; every failure is an ApiError. */

@@ -43,5 +43,14 @@ export function investigationHandlers(engine: Engine) {
         return { status: await investigation.stop() };
       },
     },
-  } satisfies HandlerSpecs<'investigation.start' | 'investigation.stop'>;
+    'investigation.running': {
+      input: z.object({}).strict(),
+      run: () =>
+        [...engine.running.values()].map((i) => ({
+          sessionId: i.sessionId,
+          port: i.port,
+          url: `http://127.0.0.1:${i.port}/`,
+        })),
+    },
+  } satisfies HandlerSpecs<'investigation.start' | 'investigation.stop' | 'investigation.running'>;
 }

@@ -89,6 +89,38 @@ function inspect(python: string, cwd: string): Promise<ProbeAnswer> {
   });
 }
 
+export interface CandidateReport extends InterpreterCandidate {
+  pythonVersion: string | null;
+  django: string | null;
+  gunicorn: string | null;
+  error: string | null;
+}
+
+/** Every candidate with what it can import, for a face that lets the user pick one. Never throws. */
+export async function inspectCandidates(
+  projectDir: string,
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CandidateReport[]> {
+  return Promise.all(
+    interpreterCandidates(projectDir, explicit, env).map(async (candidate) => {
+      try {
+        const a = await inspect(candidate.python, projectDir);
+        const error = a.django ? null : `cannot import django (${a.error})`;
+        return { ...candidate, pythonVersion: a.python, django: a.django, gunicorn: a.gunicorn, error };
+      } catch (error) {
+        return {
+          ...candidate,
+          pythonVersion: null,
+          django: null,
+          gunicorn: null,
+          error: (error as Error).message,
+        };
+      }
+    }),
+  );
+}
+
 /** Picks the first candidate that exists and can import Django; explains precisely when none can. */
 export async function resolveInterpreter(
   projectDir: string,

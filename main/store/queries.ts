@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { EventDto, ProcessDto, RouteDto } from '../../preload/contract.ts';
+import type { EventDto, ProcessDto, RequestDto, RouteDto } from '../../preload/contract.ts';
 import type { SessionRow } from './library.ts';
 
 export interface SessionSummary extends SessionRow {
@@ -96,3 +96,93 @@ export function sampleTimes(db: Database.Database, processId: number): number[] 
     .pluck()
     .all(processId) as number[];
 }
+
+export interface TimelineRows {
+  processes: { id: number; pid: number; role: string; t: number[]; rss: number[]; gc: number[] }[];
+  requestTimes: number[];
+  span: { from: number; to: number } | null;
+}
+
+/** Everything a timeline needs, as columns: per process sample times, RSS and total collections. */
+export function timelineRows(
+  db: Database.Database,
+  sessionId: number,
+  from: number,
+  to: number,
+): TimelineRows {
+  const procs = db
+    .prepare(`SELECT id, pid, role FROM processes WHERE session_id = ? ORDER BY started_at, id`)
+    .all(sessionId) as {
+    id: number;
+    pid: number;
+    role: string;
+  }[];
+  const samples = db.prepare(
+    `SELECT t, rss, collections0 + collections1 + collections2 AS gc FROM samples
+     WHERE process_id = ? AND t >= ? AND t <= ? ORDER BY t`,
+  );
+  const processes = procs.map((p) => {
+    const rows = samples.raw().all(p.id, from, to) as [number, number, number][];
+    return { ...p, t: rows.map((r) => r[0]), rss: rows.map((r) => r[1]), gc: rows.map((r) => r[2]) };
+  });
+  const requestTimes = db
+    .prepare(`SELECT t FROM requests WHERE session_id = ? AND t >= ? AND t <= ? ORDER BY t`)
+    .pluck()
+    .all(sessionId, from, to) as number[];
+  const span = db
+    .prepare(
+      `SELECT min(s.t) AS "from", max(s.t) AS "to" FROM samples s JOIN processes p ON p.id = s.process_id WHERE p.session_id = ?`,
+    )
+    .get(sessionId) as { from: number | null; to: number | null };
+  return {
+    processes,
+    requestTimes,
+    span: span.from === null || span.to === null ? null : { from: span.from, to: span.to },
+  };
+}
+
+export interface RequestFilter {
+  route?: string | null;
+  method?: string;
+  minStatus?: number;
+  text?: string;
+  limit: number;
+  offset: number;
+}
+
+/** The request log, newest first, filtered in SQL so a long session pages quickly. */
+export function requestLog(
+  db: Database.Database,
+  sessionId: number,
+  f: RequestFilter,
+): { total: number; rows: RequestRowOut[] } {
+  const where = ['r.session_id = @sessionId'];
+  const params: Record<string, unknown> = { sessionId, limit: f.limit, offset: f.offset };
+  if (f.route !== undefined) {
+    where.push(f.route === null ? 'r.route IS NULL' : 'r.route = @route');
+    params.route = f.route;
+  }
+  if (f.method) {
+    where.push('r.method = @method');
+    params.method = f.method;
+  }
+  if (f.minStatus) {
+    where.push('r.status >= @minStatus');
+    params.minStatus = f.minStatus;
+  }
+  if (f.text) {
+    where.push(`(r.path LIKE @text ESCAPE '\\' OR coalesce(r.view, '') LIKE @text ESCAPE '\\')`);
+    params.text = `%${f.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  }
+  const clause = where.join(' AND ');
+  const total = db.prepare(`SELECT count(*) FROM requests r WHERE ${clause}`).pluck().get(params) as number;
+  const rows = db
+    .prepare(
+      `SELECT r.id, p.pid, r.t, r.method, r.route, r.view, r.path, r.status, r.duration_ms, r.rss_after - r.rss_before AS rss_delta
+       FROM requests r JOIN processes p ON p.id = r.process_id WHERE ${clause} ORDER BY r.t DESC, r.id DESC LIMIT @limit OFFSET @offset`,
+    )
+    .all(params) as RequestRowOut[];
+  return { total, rows };
+}
+
+export type RequestRowOut = RequestDto;

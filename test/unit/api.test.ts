@@ -3,6 +3,8 @@ import WebSocket from 'ws';
 import { createHandlers, dispatch } from '../../main/api/index.ts';
 import type { Engine } from '../../main/engine.ts';
 import { startWebServer } from '../../main/web/server.ts';
+import { SessionWriter } from '../../main/store/writer.ts';
+import { demoDir as demoProject } from '../../main/paths.ts';
 import { cleanupList, testEngine } from '../helpers/engine.ts';
 
 const { cleanups, runAll } = cleanupList();
@@ -57,6 +59,101 @@ describe('the handler map', () => {
     });
     await dispatch(h, 'sessions.delete', { id });
     await expect(dispatch(h, 'sessions.get', { id })).rejects.toMatchObject({ code: 'not-found' });
+  });
+});
+
+describe('timeline and request log', () => {
+  it('downsamples a long session per process and pages the request log with filters', async () => {
+    const e = engine();
+    const h = createHandlers(e);
+    const id = e.library.createSession({
+      name: 'a',
+      project: '/p',
+      python: null,
+      server: 'gunicorn',
+      command: [],
+      startedAt: 0,
+    });
+    const procs = [1, 2].map((i) =>
+      e.library.addProcess(id, { pid: 100 + i, ppid: 100, role: 'worker', argv: [], t: 0 }),
+    );
+    const writer = new SessionWriter(e.library.db, id);
+    const zero = [0, 0, 0] as [number, number, number];
+    for (const p of procs) {
+      writer.addSamples(
+        p,
+        Array.from({ length: 36_000 }, (_, i) => ({
+          t: i / 10,
+          rss: 1_000_000 + i * (p === procs[0] ? 10 : 1),
+          gc_count: zero,
+          gc_collections: [i, 0, 0] as [number, number, number],
+          gc_collected: zero,
+          gc_uncollectable: zero,
+          gc_enabled: true,
+          threads: 1,
+          fds: 1,
+        })),
+      );
+    }
+    writer.addRequests(
+      procs[0]!,
+      Array.from({ length: 300 }, (_, i) => ({
+        t: i,
+        method: i % 3 ? 'GET' : 'POST',
+        route: i % 2 ? 'a/' : null,
+        path: i % 2 ? '/a/' : `/missing_${i}`,
+        status: i % 10 ? 200 : 500,
+        duration_ms: 1,
+        rss_before: 10,
+        rss_after: 15,
+      })),
+    );
+    writer.flush();
+
+    const whole = await dispatch(h, 'sessions.timeline', { id, buckets: 500 });
+    expect(whole.span).toEqual({ from: 0, to: 3599.9 });
+    expect(whole.processes.map((p) => p.samples)).toEqual([36_000, 36_000]);
+    expect(whole.processes[0]!.rss.t.length).toBeLessThanOrEqual(1000);
+    expect(Math.max(...whole.processes[0]!.rss.v)).toBe(1_000_000 + 35_999 * 10);
+    expect(whole.requestsPerSecond.v.reduce((a, b) => a + b, 0) * (3599.9 / 200)).toBeCloseTo(300, 0);
+
+    const zoom = await dispatch(h, 'sessions.timeline', { id, from: 100, to: 110 });
+    expect(zoom.window).toEqual({ from: 100, to: 110 });
+    expect(zoom.processes[1]!.rss.t[0]).toBe(100);
+    expect(zoom.processes[1]!.rss.t.length).toBe(101);
+
+    const page = await dispatch(h, 'sessions.requests', { id, limit: 10 });
+    expect(page.total).toBe(300);
+    expect(page.rows[0]).toMatchObject({ t: 299, pid: 101, route: 'a/', rss_delta: 5 });
+    expect((await dispatch(h, 'sessions.requests', { id, route: null })).total).toBe(150);
+    expect((await dispatch(h, 'sessions.requests', { id, minStatus: 500 })).total).toBe(30);
+    expect((await dispatch(h, 'sessions.requests', { id, method: 'POST', route: 'a/' })).total).toBe(50);
+    expect((await dispatch(h, 'sessions.requests', { id, text: 'missing_1' })).total).toBe(
+      Array.from({ length: 300 }, (_, i) => i).filter(
+        (i) => i % 2 === 0 && `missing_${i}`.includes('missing_1'),
+      ).length,
+    );
+    expect((await dispatch(h, 'sessions.requests', { id, text: '%' })).total).toBe(0);
+    await expect(dispatch(h, 'sessions.timeline', { id: 99 })).rejects.toMatchObject({ code: 'not-found' });
+  });
+
+  it('inspects a project folder and lists interpreters with what they can import', async () => {
+    const h = createHandlers(engine());
+    const info = await dispatch(h, 'project.inspect', {
+      project: demoProject(),
+      python: '/nonexistent/python',
+    });
+    expect(info.settings).toBe('leaky_shop.settings');
+    expect(info.interpreters).toEqual([
+      expect.objectContaining({ source: 'option', error: expect.stringContaining('not found') }),
+    ]);
+    await expect(dispatch(h, 'project.inspect', { project: '/nonexistent' })).rejects.toMatchObject({
+      code: 'bad-input',
+    });
+    expect(await dispatch(h, 'system.info', {})).toMatchObject({
+      version: '0.1.0',
+      demoProject: demoProject(),
+    });
   });
 });
 
