@@ -21,11 +21,13 @@ export function createHandlers(engine: Engine): Handlers {
 }
 
 /** Validates the raw argument at the edge and runs the handler; every failure is an ApiError. */
-export async function dispatch(
+export async function dispatch<C extends ApiChannel>(
   handlers: Handlers,
-  channel: string,
+  channel: C,
   raw: unknown,
-): Promise<ApiResult<ApiChannel>> {
+): Promise<ApiResult<C>>;
+export async function dispatch(handlers: Handlers, channel: string, raw: unknown): Promise<unknown>;
+export async function dispatch(handlers: Handlers, channel: string, raw: unknown): Promise<unknown> {
   if (!(API_CHANNELS as readonly string[]).includes(channel))
     throw new ApiError('unknown-call', `unknown call '${channel}'`);
   const spec = handlers[channel as ApiChannel] as unknown as {
@@ -45,7 +47,7 @@ export async function dispatch(
     throw new ApiError('bad-input', `${channel}: ${where}: ${issue?.message ?? 'invalid'}`);
   }
   try {
-    return (await spec.run(parsed.data)) as ApiResult<ApiChannel>;
+    return await spec.run(parsed.data);
   } catch (error) {
     if (error instanceof ApiError) throw error;
     throw new ApiError('internal', `${channel} failed: ${(error as Error).message}`);
