@@ -1,15 +1,37 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { Library } from '../main/store/library.ts';
-import { sampleSeries } from '../main/store/queries.ts';
+import { createHandlers, dispatch } from '../main/api/index.ts';
+import { Engine } from '../main/engine.ts';
 import { SessionWriter } from '../main/store/writer.ts';
 import { tempDir } from '../test/helpers/tmp.ts';
 
-/** Store ingest: one hour of 10 Hz samples for 4 processes plus 20k requests, flushed as the engine does. */
-function ingest(): Record<string, number> {
+const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function timed<T>(runs: number, f: () => Promise<T>): Promise<{ ms: number; result: T }> {
+  const times: number[] = [];
+  let result!: T;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    result = await f();
+    times.push(performance.now() - t0);
+  }
+  return { ms: round(median(times)), result };
+}
+
+/**
+ * One hour of a 4-process session (10 Hz samples, 20k requests), written as the engine writes it (one
+ * transaction per flush), then the Live view's timeline calls through the same handler map the faces use.
+ */
+async function oneHourSession(): Promise<Record<string, unknown>> {
   const t = tempDir('djleak-bench-');
-  const lib = new Library(path.join(t.dir, 'library.sqlite'));
+  const engine = new Engine(t.dir, path.join(t.dir, 'library.sqlite'));
   try {
+    const lib = engine.library;
     const session = lib.createSession({
       name: 'bench',
       project: '/p',
@@ -23,53 +45,71 @@ function ingest(): Record<string, number> {
     );
     const writer = new SessionWriter(lib.db, session);
     const perProcess = 36_000;
-    const batch = 25; // 2.5 s of samples per process between flushes (the engine flushes every 250 ms)
+    const batch = 25;
     let rows = 0;
     const started = performance.now();
     for (let i = 0; i < perProcess; i += batch) {
       for (const p of procs) {
-        const items = Array.from({ length: batch }, (_, k) => ({
-          t: (i + k) / 10,
-          rss: 50_000_000 + (i + k) * 100,
-          gc_count: [1, 2, 3] as [number, number, number],
-          gc_collections: [4, 5, 6] as [number, number, number],
-          gc_collected: [7, 8, 9] as [number, number, number],
-          gc_uncollectable: [0, 0, 0] as [number, number, number],
-          gc_enabled: true,
-          threads: 3,
-          fds: 9,
-        }));
-        writer.addSamples(p, items);
+        writer.addSamples(
+          p,
+          Array.from({ length: batch }, (_, k) => ({
+            t: (i + k) / 10,
+            rss: 50_000_000 + (i + k) * 100 + ((i + k) % 13) * 4096,
+            gc_count: [1, 2, 3] as [number, number, number],
+            gc_collections: [i + k, 5, 6] as [number, number, number],
+            gc_collected: [7, 8, 9] as [number, number, number],
+            gc_uncollectable: [0, 0, 0] as [number, number, number],
+            gc_enabled: true,
+            threads: 3,
+            fds: 9,
+          })),
+        );
       }
-      const requests = Array.from({ length: 14 }, (_, k) => ({
-        t: i / 10 + k / 100,
-        method: 'GET',
-        route: `r${k % 7}/`,
-        path: `/r${k % 7}/`,
-        status: 200,
-        duration_ms: 3.2,
-        rss_before: 1,
-        rss_after: 2,
-      }));
-      writer.addRequests(procs[0]!, requests);
+      writer.addRequests(
+        procs[i % 4]!,
+        Array.from({ length: 14 }, (_, k) => ({
+          t: i / 10 + k / 100,
+          method: 'GET',
+          route: `r${k % 7}/`,
+          path: `/r${k % 7}/`,
+          status: 200,
+          duration_ms: 3.2,
+          rss_before: 1,
+          rss_after: 2,
+        })),
+      );
       rows += writer.flush();
     }
-    const seconds = (performance.now() - started) / 1000;
-    const q0 = performance.now();
-    const series = sampleSeries(lib.db, procs[1]!, 1000, 1600);
-    const windowMs = performance.now() - q0;
+    const ingestS = (performance.now() - started) / 1000;
     lib.db.pragma('wal_checkpoint(TRUNCATE)');
+
+    const handlers = createHandlers(engine);
+    const whole = await timed(7, () => dispatch(handlers, 'sessions.timeline', { id: session }));
+    const zoom10min = await timed(7, () =>
+      dispatch(handlers, 'sessions.timeline', { id: session, from: 1200, to: 1800 }),
+    );
+    const zoom10s = await timed(7, () =>
+      dispatch(handlers, 'sessions.timeline', { id: session, from: 1800, to: 1810 }),
+    );
+    const log = await timed(7, () => dispatch(handlers, 'sessions.requests', { id: session, limit: 200 }));
+    const list = await timed(7, () => dispatch(handlers, 'sessions.list', {}));
     return {
-      rows,
-      ingest_rows_per_s: Math.round(rows / seconds),
-      library_mb: Math.round((statSync(lib.file).size / 1048576) * 10) / 10,
-      timeline_window_rows: series.length,
-      timeline_window_ms: Math.round(windowMs * 100) / 100,
+      samples_per_process: perProcess,
+      processes: procs.length,
+      rows_written: rows,
+      ingest_rows_per_s: Math.round(rows / ingestS),
+      library_mb: round(statSync(lib.file).size / 1048576, 1),
+      timeline_whole_hour_ms: whole.ms,
+      timeline_whole_hour_points: whole.result.processes.reduce((n, p) => n + p.rss.t.length, 0),
+      timeline_10_min_window_ms: zoom10min.ms,
+      timeline_10_s_window_ms: zoom10s.ms,
+      request_log_page_ms: log.ms,
+      session_list_ms: list.ms,
     };
   } finally {
-    lib.close();
+    await engine.shutdown();
     t.cleanup();
   }
 }
 
-process.stdout.write(JSON.stringify({ store_ingest_1h_4proc: ingest() }, null, 2) + '\n');
+process.stdout.write(JSON.stringify({ one_hour_session: await oneHourSession() }, null, 2) + '\n');

@@ -5,11 +5,11 @@ import { API_CHANNELS } from '../../preload/contract.ts';
 import { createHandlers, dispatch } from '../api/index.ts';
 import { ApiError } from '../api/errors.ts';
 import { Engine } from '../engine.ts';
+import { CSP } from '../csp.ts';
+import { installMenu } from './menu.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OPEN_EXTERNAL_ALLOWED = ['https://docs.djangoproject.com/', 'https://docs.python.org/'];
-const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'";
 
 if (app.isPackaged) process.env.DJLEAK_RESOURCES ??= process.resourcesPath;
 
@@ -48,6 +48,7 @@ if (!app.requestSingleInstanceLock()) {
   void app.whenReady().then(() => {
     const engine = new Engine(app.getPath('userData'));
     const handlers = createHandlers(engine);
+    installMenu();
     let win = createWindow();
     const trusted = (sender: WebContents): boolean => sender === win.webContents;
     for (const channel of API_CHANNELS) {

@@ -129,9 +129,13 @@ export function timelineRows(
     .prepare(`SELECT t FROM requests WHERE session_id = ? AND t >= ? AND t <= ? ORDER BY t`)
     .pluck()
     .all(sessionId, from, to) as number[];
+  // Per-process min/max through the (process_id, t) index: a few lookups, not a scan of every sample.
   const span = db
     .prepare(
-      `SELECT min(s.t) AS "from", max(s.t) AS "to" FROM samples s JOIN processes p ON p.id = s.process_id WHERE p.session_id = ?`,
+      `SELECT min(first) AS "from", max(last) AS "to" FROM (
+         SELECT (SELECT min(t) FROM samples WHERE process_id = p.id) AS first,
+                (SELECT max(t) FROM samples WHERE process_id = p.id) AS last
+         FROM processes p WHERE p.session_id = ?)`,
     )
     .get(sessionId) as { from: number | null; to: number | null };
   return {

@@ -8,6 +8,7 @@ import { dispatch, type Handlers } from '../api/index.ts';
 import { ApiError } from '../api/errors.ts';
 import { tokensMatch } from '../probe/link.ts';
 import { resourceRoot } from '../paths.ts';
+import { CSP } from '../csp.ts';
 
 export interface WebServer {
   url: string;
@@ -59,6 +60,8 @@ export async function startWebServer(
     const headers: http.OutgoingHttpHeaders = {
       'Set-Cookie': `djleak_token=${token}; HttpOnly; SameSite=Strict; Path=/`,
       'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': CSP,
+      'Referrer-Policy': 'no-referrer',
       'Cache-Control': 'no-store',
     };
     const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
