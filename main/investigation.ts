@@ -4,7 +4,7 @@ import { ensureDemoVenv } from './launcher/demo.ts';
 import { LaunchError } from './launcher/errors.ts';
 import { resolveInterpreter, type InterpreterInfo } from './launcher/interpreter.ts';
 import { choosePort, inspectProject, type ProjectLayout } from './launcher/project.ts';
-import { Target, waitUntilServing, type TargetExit } from './launcher/target.ts';
+import { Target, targetArgv, waitUntilServing, type TargetExit, type TargetSpec } from './launcher/target.ts';
 import { demoDir } from './paths.ts';
 import { newToken, ProbeLink, type ProbeConnection } from './probe/link.ts';
 import type { RequestRecord, Sample, StreamMessage } from './probe/protocol.ts';
@@ -112,6 +112,15 @@ export class Investigation {
     const linkPort = await link.listen();
     this.link = link;
 
+    const spec: TargetSpec = {
+      project,
+      python: interpreter.python,
+      server,
+      workers: o.workers ?? 2,
+      port: this.port,
+      collector: `127.0.0.1:${linkPort}`,
+      token,
+    };
     const startedAt = now();
     this.sessionId = this.library.createSession({
       name:
@@ -119,33 +128,19 @@ export class Investigation {
         `${path.basename(project.dir)} ${new Date(startedAt * 1000).toISOString().slice(0, 16).replace('T', ' ')}`,
       project: project.dir,
       python: interpreter.python,
-      server,
-      command: [],
-      startedAt,
-    });
-    this.library.updateSession(this.sessionId, {
-      python_version: interpreter.pythonVersion,
+      pythonVersion: interpreter.pythonVersion,
       django: interpreter.django,
+      server,
+      command: targetArgv(spec),
+      startedAt,
     });
     this.writer = new SessionWriter(this.library.db, this.sessionId);
     this.flushTimer = setInterval(() => this.flush(), o.flushIntervalMs ?? 250);
 
-    const target = new Target(
-      {
-        project,
-        python: interpreter.python,
-        server,
-        workers: o.workers ?? 2,
-        port: this.port,
-        collector: `127.0.0.1:${linkPort}`,
-        token,
-      },
-      (stream, line) => this.log(stream, stream === 'stderr' ? 'warning' : 'info', line, null),
+    const target = new Target(spec, (stream, line) =>
+      this.log(stream, stream === 'stderr' ? 'warning' : 'info', line, null),
     );
     this.target = target;
-    this.library.db
-      .prepare(`UPDATE sessions SET command = ? WHERE id = ?`)
-      .run(JSON.stringify(target.argv), this.sessionId);
     this.log(
       'engine',
       'info',

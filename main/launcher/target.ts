@@ -52,6 +52,13 @@ export function targetCommand(spec: Pick<TargetSpec, 'project' | 'server' | 'wor
   return spec.project.managePy ? ['manage.py', ...runserver] : ['-m', 'django', ...runserver];
 }
 
+/** The full argv the launcher spawns: the probe's runner around the user's server command. */
+export function targetArgv(
+  spec: Pick<TargetSpec, 'python' | 'project' | 'server' | 'workers' | 'port'>,
+): string[] {
+  return [spec.python, '-m', 'djleak_probe', 'run', '--', ...targetCommand(spec)];
+}
+
 const TAIL_LINES = 40;
 
 /** One launched Django process tree, in its own process group so a stop reaches every worker. */
@@ -63,7 +70,7 @@ export class Target {
   readonly exited: Promise<TargetExit>;
 
   constructor(spec: TargetSpec, onLine: (stream: 'stdout' | 'stderr', line: string) => void) {
-    this.argv = [spec.python, '-m', 'djleak_probe', 'run', '--', ...targetCommand(spec)];
+    this.argv = targetArgv(spec);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...spec.extraEnv,

@@ -14,6 +14,8 @@ export interface NewSession {
   name: string;
   project: string;
   python: string | null;
+  pythonVersion?: string | null;
+  django?: string | null;
   server: 'runserver' | 'gunicorn';
   command: string[];
   startedAt: number;
@@ -104,10 +106,20 @@ export class Library {
   createSession(s: NewSession): number {
     const result = this.db
       .prepare(
-        `INSERT INTO sessions (name, project, python, server, command, status, engine_pid, started_at)
-         VALUES (?, ?, ?, ?, ?, 'starting', ?, ?)`,
+        `INSERT INTO sessions (name, project, python, python_version, django, server, command, status, engine_pid, started_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'starting', ?, ?)`,
       )
-      .run(s.name, s.project, s.python, s.server, JSON.stringify(s.command), process.pid, s.startedAt);
+      .run(
+        s.name,
+        s.project,
+        s.python,
+        s.pythonVersion ?? null,
+        s.django ?? null,
+        s.server,
+        JSON.stringify(s.command),
+        process.pid,
+        s.startedAt,
+      );
     return Number(result.lastInsertRowid);
   }
 
