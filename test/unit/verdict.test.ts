@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import {
+  growthVerdict,
+  mannKendallUp,
+  overallVerdict,
+  theilSen,
+  type ScanPoint,
+} from '../../main/analysis/verdict.ts';
+
+const MB = 1048576;
+
+/** Synthetic scan: 6 points, 25 requests per round, post-collection RSS given by `rss(k)`. */
+function scan(
+  rss: (k: number) => number,
+  extra: Partial<ScanPoint> & { garbagePerRequest?: number } = {},
+): ScanPoint[] {
+  const { garbagePerRequest = 0, ...rest } = extra;
+  return Array.from({ length: 6 }, (_, k) => ({
+    requests: k * 25,
+    pre: k === 0 ? null : { rss: rss(k) + garbagePerRequest * 25 * 400, blocks: 0, gcObjects: 1000 + k },
+    post: { rss: rss(k), blocks: 0, gcObjects: 1000 + k },
+    collected: k === 0 ? 0 : garbagePerRequest * 25,
+    gcEnabled: true,
+    appFullCollections: 3,
+    ...rest,
+  }));
+}
+
+// A deterministic jitter of a few pages, like an allocator's.
+const jitter = (k: number): number => [0, 12288, -8192, 4096, -4096, 8192][k]!;
+
+describe('robust statistics', () => {
+  it('Theil–Sen ignores one wild point', () => {
+    expect(theilSen([0, 1, 2, 3, 4], [0, 10, 20, 1000, 40])).toBe(10);
+  });
+
+  it('Mann–Kendall finds a monotonic rise and not a flat or falling line', () => {
+    expect(mannKendallUp([1, 2, 3, 4, 5, 6])).toBeLessThan(0.01);
+    expect(mannKendallUp([3, 3, 3, 3, 3, 3])).toBe(1);
+    expect(mannKendallUp([6, 5, 4, 3, 2, 1])).toBe(1);
+    expect(mannKendallUp([1, 3, 2, 4, 3, 5])).toBeGreaterThan(0.01);
+  });
+});
+
+describe('growthVerdict', () => {
+  it('a steady 50 KB/request leak is a leak, with the size measured', () => {
+    const v = growthVerdict(scan((k) => 40 * MB + k * 25 * 50_000 + jitter(k)));
+    expect(v.verdict).toBe('leak');
+    expect(v.retained_bytes_per_request).toBeGreaterThan(45_000);
+    expect(v.retained_bytes_per_request).toBeLessThan(55_000);
+    expect(v.confidence).toBeGreaterThan(0.9);
+    expect(v.reason).toMatch(/grows 48\.\d KB\/request/);
+  });
+
+  it('a bounded cache that fills in the first rounds then plateaus is ok', () => {
+    const v = growthVerdict(scan((k) => 40 * MB + Math.min(k, 2) * 25 * 30_000 + jitter(k)));
+    expect(v.verdict).toBe('ok');
+    expect(v.reason).toMatch(/levelled off/);
+  });
+
+  it('a large transient allocation that is freed is ok', () => {
+    const v = growthVerdict(scan((k) => 40 * MB + (k === 3 ? 36 * MB : 0) + jitter(k)));
+    expect(v.verdict).toBe('ok');
+  });
+
+  it('page-sized jitter is under the noise floor', () => {
+    const v = growthVerdict(scan((k) => 40 * MB + k * 4096 + jitter(k)));
+    expect(v).toMatchObject({ verdict: 'ok' });
+    expect(v.reason).toMatch(/noise floor/);
+  });
+
+  it('big moves without a trend are inconclusive', () => {
+    const v = growthVerdict(scan((k) => 40 * MB + [0, 9, 2, 11, 3, 8][k]! * MB));
+    expect(v.verdict).toBe('inconclusive');
+  });
+
+  it('cyclic garbage that only a forced collection frees is a leak when the app has gc disabled', () => {
+    const v = growthVerdict(
+      scan((k) => 40 * MB + jitter(k), { garbagePerRequest: 200, gcEnabled: false, appFullCollections: 0 }),
+    );
+    expect(v.verdict).toBe('leak');
+    expect(v.reason).toMatch(/only a forced gc\.collect\(\) frees.*gc disabled/);
+    expect(v.retained_bytes_per_request).toBeGreaterThan(50_000);
+  });
+
+  it('the same garbage is ok when the app collects it itself', () => {
+    const v = growthVerdict(scan((k) => 40 * MB + jitter(k), { garbagePerRequest: 200 }));
+    expect(v.verdict).toBe('ok');
+  });
+
+  it('needs three points', () => {
+    expect(growthVerdict(scan((k) => k).slice(0, 2)).verdict).toBe('inconclusive');
+  });
+
+  it('sums up a scan', () => {
+    expect(overallVerdict(['ok', 'leak', 'inconclusive'])).toBe('leak');
+    expect(overallVerdict(['ok', 'inconclusive'])).toBe('inconclusive');
+    expect(overallVerdict(['ok'])).toBe('ok');
+    expect(overallVerdict([])).toBeNull();
+  });
+});
