@@ -13,15 +13,22 @@ const OPEN_EXTERNAL_ALLOWED = ['https://docs.djangoproject.com/', 'https://docs.
 
 if (app.isPackaged) process.env.DJLEAK_RESOURCES ??= process.resourcesPath;
 
-function harden(contents: WebContents): void {
+/** Links open in the user's browser only for the docs and the loopback servers of running sessions. */
+function externalAllowed(url: string, engine: Engine): boolean {
+  if (OPEN_EXTERNAL_ALLOWED.some((prefix) => url.startsWith(prefix))) return true;
+  const running = [...engine.running.values()].map((i) => `http://127.0.0.1:${i.port}/`);
+  return running.some((prefix) => url.startsWith(prefix));
+}
+
+function harden(contents: WebContents, engine: Engine): void {
   contents.on('will-navigate', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    if (OPEN_EXTERNAL_ALLOWED.some((prefix) => url.startsWith(prefix))) void shell.openExternal(url);
+    if (externalAllowed(url, engine)) void shell.openExternal(url);
     return { action: 'deny' };
   });
 }
 
-function createWindow(): BrowserWindow {
+function createWindow(engine: Engine): BrowserWindow {
   const win = new BrowserWindow({
     width: 1280,
     height: 820,
@@ -37,7 +44,7 @@ function createWindow(): BrowserWindow {
   win.webContents.session.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });
-  harden(win.webContents);
+  harden(win.webContents, engine);
   void win.loadFile(path.join(here, '../renderer/index.html'));
   return win;
 }
@@ -49,7 +56,7 @@ if (!app.requestSingleInstanceLock()) {
     const engine = new Engine(app.getPath('userData'));
     const handlers = createHandlers(engine);
     installMenu();
-    let win = createWindow();
+    let win = createWindow(engine);
     const trusted = (sender: WebContents): boolean => sender === win.webContents;
     for (const channel of API_CHANNELS) {
       ipcMain.handle(`djleak:${channel}`, async (event, args: unknown) => {
@@ -68,7 +75,7 @@ if (!app.requestSingleInstanceLock()) {
       win.focus();
     });
     app.on('activate', () => {
-      if (BrowserWindow.getAllWindows().length === 0) win = createWindow();
+      if (BrowserWindow.getAllWindows().length === 0) win = createWindow(engine);
     });
     let quitting = false;
     app.on('before-quit', (event) => {

@@ -6,23 +6,73 @@ declare global {
   }
 }
 
+/** A rejected call as the engine reported it: `code` for the program, `message` and `detail` for people. */
+export class ApiCallError extends Error {
+  constructor(
+    message: string,
+    readonly code: string = 'internal',
+    readonly detail: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+interface WireError {
+  code?: string;
+  message?: string;
+  detail?: string[];
+}
+
+function fromWire(error: WireError | undefined): ApiCallError {
+  return new ApiCallError(
+    error?.message ?? 'call failed',
+    error?.code ?? 'internal',
+    Array.isArray(error?.detail) ? error.detail : [],
+  );
+}
+
+/**
+ * Electron's ipcRenderer.invoke keeps only the message of a rejected handler, wrapped as
+ * "Error invoking remote method '…': Error: {json}"; main/electron puts {code,message,detail} in that JSON.
+ */
+export function toApiCallError(error: unknown): ApiCallError {
+  if (error instanceof ApiCallError) return error;
+  const text = error instanceof Error ? error.message : String(error);
+  const start = text.indexOf('{');
+  if (start >= 0) {
+    try {
+      return fromWire(JSON.parse(text.slice(start)) as WireError);
+    } catch {
+      // not our JSON: fall through to the plain message
+    }
+  }
+  return new ApiCallError(text.replace(/^Error invoking remote method '[^']*': (Error: )?/, ''));
+}
+
 /** Browser mode: the same contract over the WebSocket the engine serves next to this page. */
 function webSocketBridge(): DjleakBridge {
   const token = new URLSearchParams(location.search).get('token') ?? '';
   const socket = new WebSocket(`ws://${location.host}/rpc?token=${encodeURIComponent(token)}`);
   const opened = new Promise<void>((resolve, reject) => {
     socket.addEventListener('open', () => resolve());
-    socket.addEventListener('error', () => reject(new Error('cannot reach the djleak engine')));
+    socket.addEventListener('error', () =>
+      reject(new ApiCallError('cannot reach the djleak engine', 'disconnected')),
+    );
   });
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   const listeners = new Set<(event: EngineEvent) => void>();
   let nextId = 1;
+  socket.addEventListener('close', () => {
+    for (const waiting of pending.values())
+      waiting.reject(new ApiCallError('the connection to the djleak engine closed', 'disconnected'));
+    pending.clear();
+  });
   socket.addEventListener('message', (message) => {
     const data = JSON.parse(String(message.data)) as {
       id?: number;
       ok?: boolean;
       result?: unknown;
-      error?: { message: string };
+      error?: WireError;
       event?: EngineEvent;
     };
     if (data.event) for (const listener of listeners) listener(data.event);
@@ -30,7 +80,7 @@ function webSocketBridge(): DjleakBridge {
       const waiting = pending.get(data.id);
       pending.delete(data.id);
       if (data.ok) waiting?.resolve(data.result);
-      else waiting?.reject(new Error(data.error?.message ?? 'call failed'));
+      else waiting?.reject(fromWire(data.error));
     }
   });
   return {
@@ -49,4 +99,16 @@ function webSocketBridge(): DjleakBridge {
   };
 }
 
-export const api: DjleakBridge = window.djleak ?? webSocketBridge();
+const bridge: DjleakBridge = window.djleak ?? webSocketBridge();
+
+/** The engine, whichever face serves this page; every rejected call is an ApiCallError. */
+export const api: DjleakBridge = {
+  async call<C extends ApiChannel>(channel: C, args: ApiArgs<C>): Promise<ApiResult<C>> {
+    try {
+      return await bridge.call(channel, args);
+    } catch (error) {
+      throw toApiCallError(error);
+    }
+  },
+  onEvent: (listener) => bridge.onEvent(listener),
+};

@@ -1,0 +1,50 @@
+import { useEffect } from 'react';
+import { Nav } from './Nav.tsx';
+import { ShortcutsDialog } from './ShortcutsDialog.tsx';
+import { connectEngineEvents } from './store/engineEvents.ts';
+import { useLibrary } from './store/library.ts';
+import { hashFor, parseHash, useNav } from './store/nav.ts';
+import { useShortcuts } from './useShortcuts.ts';
+import { LiveView } from './views/live/LiveView.tsx';
+import { SessionsView } from './views/sessions/SessionsView.tsx';
+import { StartView } from './views/start/StartView.tsx';
+
+function useHashSync(): void {
+  const view = useNav((s) => s.view);
+  const sessionId = useNav((s) => s.sessionId);
+  useEffect(() => {
+    const hash = hashFor(view, sessionId);
+    if (location.hash !== hash) history.replaceState(null, '', hash);
+  }, [view, sessionId]);
+  useEffect(() => {
+    const onHash = (): void => {
+      const target = parseHash(location.hash);
+      if (target.view === 'live' && target.sessionId !== null)
+        useNav.getState().openSession(target.sessionId);
+      else useNav.getState().go(target.view);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+}
+
+export function App() {
+  const view = useNav((s) => s.view);
+  useShortcuts();
+  useHashSync();
+  useEffect(() => {
+    void useLibrary.getState().refresh();
+    return connectEngineEvents();
+  }, []);
+  return (
+    <div className="app">
+      <Nav />
+      <main className="main" aria-live="off">
+        {view === 'start' && <StartView />}
+        {view === 'live' && <LiveView />}
+        {view === 'sessions' && <SessionsView />}
+      </main>
+      <ShortcutsDialog />
+    </div>
+  );
+}

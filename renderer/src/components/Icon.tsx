@@ -1,0 +1,24 @@
+const PATHS = {
+  plus: 'M12 5v14M5 12h14',
+  pulse: 'M3 12h4l3-8 4 16 3-8h4',
+  list: 'M8 6h13M8 12h13M8 18h13M3 6h.01M3 12h.01M3 18h.01',
+  keyboard: 'M2 6h20v12H2zM6 10h.01M10 10h.01M14 10h.01M18 10h.01M7 14h10',
+} as const;
+
+export type IconName = keyof typeof PATHS;
+
+/** Stroke icons drawn inline: no icon font, nothing loaded from elsewhere. */
+export function Icon({ name }: { name: IconName }) {
+  return (
+    <svg className="icon" viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
+      <path
+        d={PATHS[name]}
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="2"
+        strokeLinecap="round"
+        strokeLinejoin="round"
+      />
+    </svg>
+  );
+}

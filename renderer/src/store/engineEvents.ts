@@ -1,0 +1,40 @@
+import type { EngineEvent } from '../../../preload/contract.ts';
+import { api } from '../api.ts';
+import { useLibrary } from './library.ts';
+import { useLive } from './live.ts';
+import { useNav } from './nav.ts';
+import { useStart } from './start.ts';
+
+/** Routes every pushed engine event to the slices that show it. The timeline listens for ticks itself. */
+export function routeEngineEvent(event: EngineEvent): void {
+  const live = useLive.getState();
+  switch (event.kind) {
+    case 'setup':
+      useStart.getState().addProgress(event.message);
+      break;
+    case 'log':
+      if (useStart.getState().starting) useStart.getState().addProgress(`${event.source}: ${event.message}`);
+      if (live.sessionId === event.sessionId) live.appendLog(event);
+      break;
+    case 'status':
+    case 'process':
+      void useLibrary.getState().refresh();
+      if (live.sessionId === event.sessionId) void live.refreshDetail();
+      break;
+    case 'tick':
+      if (live.sessionId === event.sessionId && useNav.getState().view === 'live') {
+        void live.refreshDetail();
+        void live.refreshRequests();
+      }
+      if (useNav.getState().view !== 'live') void useLibrary.getState().refresh();
+      break;
+    default: {
+      const unhandled: never = event;
+      console.warn('djleak: unknown engine event', unhandled);
+    }
+  }
+}
+
+export function connectEngineEvents(): () => void {
+  return api.onEvent(routeEngineEvent);
+}

@@ -1,0 +1,34 @@
+import { create } from 'zustand';
+
+export type View = 'start' | 'live' | 'sessions';
+
+interface NavState {
+  view: View;
+  /** The session the Live view shows; it stays selected while the user visits other views. */
+  sessionId: number | null;
+  shortcutsOpen: boolean;
+  go(view: View): void;
+  openSession(sessionId: number): void;
+  setShortcutsOpen(open: boolean): void;
+}
+
+/** `#/live/3`, `#/sessions`: so a reload (or a shared browser-mode URL) lands on the same view. */
+export function parseHash(hash: string): { view: View; sessionId: number | null } {
+  const [, view, id] = hash.replace(/^#/, '').split('/');
+  const sessionId = id && /^\d+$/.test(id) ? Number(id) : null;
+  if (view === 'live' && sessionId !== null) return { view, sessionId };
+  if (view === 'sessions') return { view, sessionId: null };
+  return { view: 'start', sessionId: null };
+}
+
+export function hashFor(view: View, sessionId: number | null): string {
+  return view === 'live' && sessionId !== null ? `#/live/${sessionId}` : `#/${view}`;
+}
+
+export const useNav = create<NavState>((set) => ({
+  ...parseHash(location.hash),
+  shortcutsOpen: false,
+  go: (view) => set({ view }),
+  openSession: (sessionId) => set({ view: 'live', sessionId }),
+  setShortcutsOpen: (shortcutsOpen) => set({ shortcutsOpen }),
+}));

@@ -1,0 +1,138 @@
+import { create } from 'zustand';
+import type { ProjectInfoDto, ServerKind, StartInvestigationArgs } from '../../../preload/contract.ts';
+import { api, toApiCallError } from '../api.ts';
+import { useLibrary } from './library.ts';
+import { useNav } from './nav.ts';
+
+export interface LaunchFailure {
+  message: string;
+  code: string;
+  detail: string[];
+  what: string;
+}
+
+export interface StartForm {
+  project: string;
+  python: string;
+  settings: string;
+  server: ServerKind;
+  workers: number;
+}
+
+type Inspection =
+  | { state: 'idle' }
+  | { state: 'loading'; project: string }
+  | { state: 'done'; project: string; info: ProjectInfoDto }
+  | { state: 'error'; project: string; message: string };
+
+interface StartState {
+  form: StartForm;
+  inspection: Inspection;
+  /** What is being launched, while investigation.start is pending. */
+  starting: 'demo' | 'project' | null;
+  progress: string[];
+  failure: LaunchFailure | null;
+  formError: string | null;
+  setField<K extends keyof StartForm>(key: K, value: StartForm[K]): void;
+  inspect(): Promise<void>;
+  inspectInterpreter(): Promise<void>;
+  startProject(): Promise<void>;
+  startDemo(): Promise<void>;
+  addProgress(line: string): void;
+  dismissFailure(): void;
+}
+
+const PROGRESS_LINES = 200;
+
+export const useStart = create<StartState>((set, get) => {
+  async function launch(kind: 'demo' | 'project', args: StartInvestigationArgs, what: string): Promise<void> {
+    if (get().starting) return;
+    set({ starting: kind, progress: [], failure: null, formError: null });
+    try {
+      const { sessionId } = await api.call('investigation.start', args);
+      set({ starting: null });
+      void useLibrary.getState().refresh();
+      useNav.getState().openSession(sessionId);
+    } catch (error) {
+      const e = toApiCallError(error);
+      set({ starting: null, failure: { message: e.message, code: e.code, detail: e.detail, what } });
+      void useLibrary.getState().refresh();
+    }
+  }
+
+  return {
+    form: { project: '', python: '', settings: '', server: 'runserver', workers: 2 },
+    inspection: { state: 'idle' },
+    starting: null,
+    progress: [],
+    failure: null,
+    formError: null,
+    setField: (key, value) => set({ form: { ...get().form, [key]: value }, formError: null }),
+
+    async inspect() {
+      const dir = get().form.project.trim();
+      if (!dir) return set({ inspection: { state: 'idle' } });
+      const current = get().inspection;
+      if ((current.state === 'loading' || current.state === 'done') && current.project === dir) return;
+      set({ inspection: { state: 'loading', project: dir } });
+      try {
+        const info = await api.call('project.inspect', { project: dir });
+        if (get().form.project.trim() !== dir) return;
+        const usable = info.interpreters.find((i) => !i.error) ?? info.interpreters[0];
+        const form = get().form;
+        set({
+          inspection: { state: 'done', project: dir, info },
+          form: { ...form, settings: info.settings ?? form.settings, python: usable?.python ?? form.python },
+        });
+      } catch (error) {
+        set({ inspection: { state: 'error', project: dir, message: toApiCallError(error).message } });
+      }
+    },
+
+    async inspectInterpreter() {
+      const python = get().form.python.trim();
+      const current = get().inspection;
+      if (!python || current.state !== 'done') return;
+      if (current.info.interpreters.some((i) => i.python === python)) return;
+      try {
+        const info = await api.call('project.inspect', { project: current.project, python });
+        const latest = get().inspection;
+        if (latest.state !== 'done' || latest.project !== current.project) return;
+        const known = new Set(latest.info.interpreters.map((i) => i.python));
+        const added = info.interpreters.filter((i) => !known.has(i.python));
+        set({
+          inspection: {
+            ...latest,
+            info: { ...latest.info, interpreters: [...added, ...latest.info.interpreters] },
+          },
+        });
+      } catch {
+        // the project was readable a moment ago; launching will report what is wrong
+      }
+    },
+
+    async startProject() {
+      const f = get().form;
+      if (!f.project.trim()) {
+        set({ formError: 'Enter the folder that holds manage.py, or try the demo.' });
+        return;
+      }
+      await launch(
+        'project',
+        {
+          project: f.project.trim(),
+          server: f.server,
+          ...(f.python.trim() ? { python: f.python.trim() } : {}),
+          ...(f.settings.trim() ? { settings: f.settings.trim() } : {}),
+          ...(f.server === 'gunicorn' ? { workers: f.workers } : {}),
+        },
+        f.project.trim(),
+      );
+    },
+
+    startDemo: () => launch('demo', { demo: true }, 'the demo'),
+
+    addProgress: (line) => set({ progress: [...get().progress, line].slice(-PROGRESS_LINES) }),
+    dismissFailure: () => set({ failure: null }),
+  };
+});

@@ -1,0 +1,75 @@
+import type { RunningDto, SessionSummaryDto } from '../../../../preload/contract.ts';
+import { StatusBadge } from '../../components/StatusBadge.tsx';
+import { formatDateTime, formatDuration, formatMB } from '../../format.ts';
+import { MOD } from '../../shortcuts.ts';
+import { useLive } from '../../store/live.ts';
+
+interface LiveHeaderProps {
+  session: SessionSummaryDto;
+  running: RunningDto | undefined;
+}
+
+export function LiveHeader({ session, running }: LiveHeaderProps) {
+  const stop = useLive((s) => s.stop);
+  const stopping = useLive((s) => s.stopping);
+  const end = session.ended_at ?? (running ? Date.now() / 1000 : null);
+  const facts: [string, string][] = [
+    ['Project', session.project],
+    ['Server', session.server],
+    ['Python', session.python_version ?? '—'],
+    ['Django', session.django ?? '—'],
+    ['Started', formatDateTime(session.started_at)],
+    ['Duration', formatDuration(end === null ? null : end - session.started_at)],
+    ['Peak RSS', formatMB(session.peak_rss)],
+  ];
+  return (
+    <header className="view-head live-head">
+      <div className="live-title">
+        <h1 data-testid="session-name">{session.name}</h1>
+        <StatusBadge status={session.status} />
+        {!running && (
+          <span
+            className="pill"
+            data-testid="read-only"
+            title="This session has ended: nothing can change it"
+          >
+            Read-only
+          </span>
+        )}
+      </div>
+      <dl className="facts small">
+        {facts.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd className={k === 'Project' ? 'mono' : undefined}>{v}</dd>
+          </div>
+        ))}
+      </dl>
+      {running && (
+        <div className="live-actions">
+          <span className="muted small">Your app under the probe:</span>
+          <a
+            className="server-link mono"
+            href={running.url}
+            target="_blank"
+            rel="noreferrer"
+            aria-label="Server URL"
+            data-testid="server-url"
+          >
+            {running.url}
+          </a>
+          <span className="spacer" />
+          <button
+            type="button"
+            className="btn btn-danger"
+            onClick={() => void stop()}
+            disabled={stopping}
+            title={`Stop the server (${MOD}+.)`}
+          >
+            {stopping ? 'Stopping…' : 'Stop'}
+          </button>
+        </div>
+      )}
+    </header>
+  );
+}

@@ -1,0 +1,81 @@
+import { useEffect } from 'react';
+import { EmptyState } from '../../components/EmptyState.tsx';
+import { ErrorPanel } from '../../components/ErrorPanel.tsx';
+import { runningInfo, useLibrary } from '../../store/library.ts';
+import { useLive } from '../../store/live.ts';
+import { useNav } from '../../store/nav.ts';
+import { LiveHeader } from './LiveHeader.tsx';
+import { OutputPanel } from './OutputPanel.tsx';
+import { RequestLog } from './RequestLog.tsx';
+import { RouteTable } from './RouteTable.tsx';
+import { Timeline } from './Timeline.tsx';
+
+const FAILURE_TITLES: Record<string, string> = {
+  failed: 'The server did not start',
+  crashed: 'The server ended unexpectedly',
+};
+
+export function LiveView() {
+  const sessionId = useNav((s) => s.sessionId);
+  const go = useNav((s) => s.go);
+  const load = useLive((s) => s.load);
+  const detail = useLive((s) => (s.sessionId === sessionId ? s.detail : null));
+  const loadError = useLive((s) => (s.sessionId === sessionId ? s.loadError : null));
+  const stopError = useLive((s) => s.stopError);
+  const running = useLibrary((s) => runningInfo(s.running, sessionId));
+
+  useEffect(() => {
+    if (sessionId !== null) void load(sessionId);
+  }, [sessionId, load]);
+
+  if (sessionId === null)
+    return (
+      <div className="view" data-testid="live-view">
+        <EmptyState title="No session open">
+          <p>Start an investigation, or reopen a recorded session from the library.</p>
+          <div className="empty-actions">
+            <button type="button" className="btn btn-primary" onClick={() => go('start')}>
+              New investigation
+            </button>
+            <button type="button" className="btn" onClick={() => go('sessions')}>
+              Sessions
+            </button>
+          </div>
+        </EmptyState>
+      </div>
+    );
+  if (!detail)
+    return (
+      <div className="view" data-testid="live-view">
+        {loadError ? (
+          <ErrorPanel title={`Cannot open session ${sessionId}`} message={loadError} />
+        ) : (
+          <p className="muted">Loading session {sessionId}…</p>
+        )}
+      </div>
+    );
+
+  const { session } = detail;
+  const isRunning = running !== undefined && session.status !== 'stopped';
+  const [headline, ...rest] = (session.error ?? '').split('\n');
+  return (
+    <div className="view" data-testid="live-view" data-session={session.id} data-running={isRunning}>
+      <LiveHeader session={session} running={isRunning ? running : undefined} />
+      {session.error && FAILURE_TITLES[session.status] && (
+        <ErrorPanel
+          title={FAILURE_TITLES[session.status]!}
+          message={headline ?? ''}
+          detail={rest}
+          code={session.exit_code === null ? undefined : `exit ${session.exit_code}`}
+        />
+      )}
+      {stopError && <ErrorPanel title="Could not stop the session" message={stopError} />}
+      <Timeline sessionId={session.id} />
+      <div className="columns columns-wide-left">
+        <RouteTable routes={detail.routes} running={isRunning} />
+        <OutputPanel />
+      </div>
+      <RequestLog routes={detail.routes} />
+    </div>
+  );
+}

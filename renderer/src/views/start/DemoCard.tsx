@@ -1,0 +1,37 @@
+import { useStart } from '../../store/start.ts';
+
+export function DemoCard() {
+  const starting = useStart((s) => s.starting);
+  const startDemo = useStart((s) => s.startDemo);
+  return (
+    <section className="panel demo-card" aria-labelledby="demo-title">
+      <div>
+        <h2 id="demo-title">Try the demo</h2>
+        <p className="muted">
+          A small Django shop with five planted leaks (a cache, database connections, sessions, reference
+          cycles and a signal registry) and a few harmless endpoints to compare with. The first run sets up
+          its virtualenv, which can take a minute.
+        </p>
+      </div>
+      <div className="demo-actions">
+        <button
+          type="button"
+          className="btn btn-primary btn-large"
+          onClick={() => void startDemo()}
+          disabled={starting !== null}
+          data-testid="start-demo"
+        >
+          {starting === 'demo' ? 'Starting the demo…' : 'Try the demo'}
+        </button>
+        <button
+          type="button"
+          className="btn"
+          disabled
+          title="Coming soon: open a shared .djleak session file"
+        >
+          Open session file…
+        </button>
+      </div>
+    </section>
+  );
+}

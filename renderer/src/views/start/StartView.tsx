@@ -1,0 +1,39 @@
+import { ErrorPanel } from '../../components/ErrorPanel.tsx';
+import { useStart } from '../../store/start.ts';
+import { DemoCard } from './DemoCard.tsx';
+import { NewInvestigationForm } from './NewInvestigationForm.tsx';
+import { RecentSessions } from './RecentSessions.tsx';
+import { StartProgress } from './StartProgress.tsx';
+
+export function StartView() {
+  const failure = useStart((s) => s.failure);
+  const dismiss = useStart((s) => s.dismissFailure);
+  return (
+    <div className="view" data-testid="start-view">
+      <header className="view-head">
+        <div>
+          <h1>New investigation</h1>
+          <p className="muted">
+            djleak runs your Django project with a small probe injected, and records memory per process and
+            per request. Nothing to install in your project; no file of yours is edited.
+          </p>
+        </div>
+      </header>
+      {failure && (
+        <ErrorPanel
+          title={`Could not start ${failure.what}`}
+          message={failure.message}
+          detail={failure.detail}
+          code={failure.code}
+          onDismiss={dismiss}
+        />
+      )}
+      <StartProgress />
+      <DemoCard />
+      <div className="columns">
+        <NewInvestigationForm />
+        <RecentSessions />
+      </div>
+    </div>
+  );
+}

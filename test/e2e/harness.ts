@@ -1,0 +1,119 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createHandlers } from '../../main/api/index.ts';
+import { Engine } from '../../main/engine.ts';
+import { startWebServer, type WebServer } from '../../main/web/server.ts';
+import { demoVenv, repoRoot } from '../helpers/demo.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const CHROMIUM = process.env.DJLEAK_CHROMIUM ?? '/usr/bin/chromium';
+export const screenshotDir = path.join(repoRoot, 'test-results', 'screenshots');
+
+export interface App {
+  engine: Engine;
+  web: WebServer;
+  browser: Browser;
+  dataHome: string;
+  close(): Promise<void>;
+}
+
+/** A real engine over its own data folder, the browser-mode server in front of it, and Debian's Chromium. */
+export async function startApp(): Promise<App> {
+  process.env.DJLEAK_DEMO_VENV ??= demoVenv;
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set DJLEAK_CHROMIUM)`);
+  const home = tempDir('djleak-e2e-');
+  const engine = new Engine(home.dir, path.join(home.dir, 'library.sqlite'));
+  const web = await startWebServer(engine, createHandlers(engine));
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  return {
+    engine,
+    web,
+    browser,
+    dataHome: home.dir,
+    async close() {
+      await browser.close();
+      await web.close();
+      await engine.shutdown();
+      home.cleanup();
+    },
+  };
+}
+
+export interface WatchedPage {
+  page: Page;
+  /** Console errors and uncaught exceptions, CSP violations included. */
+  problems: string[];
+}
+
+export async function openApp(app: App): Promise<WatchedPage> {
+  const context = await app.browser.newContext({
+    viewport: { width: 1440, height: 900 },
+    colorScheme: 'light',
+  });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+  await page.goto(app.web.url);
+  return { page, problems };
+}
+
+/**
+ * Saves `<name>-light.png` and `<name>-dark.png`: flips the emulated OS colour scheme, and where the
+ * view has a chart, waits until plotly has redrawn it in that scheme.
+ */
+export async function screenshots(page: Page, name: string): Promise<void> {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.mouse.move(0, 0); // no hover state (plotly's mode bar, row highlights) in the pictures
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const timeline = page.getByTestId('timeline');
+    if (await timeline.count())
+      await page.locator(`[data-testid="timeline"][data-scheme="${scheme}"]`).waitFor();
+    await page.screenshot({ path: path.join(screenshotDir, `${name}-${scheme}.png`), fullPage: true });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+/** Sends `count` GETs one after another with Node's http client; returns the status codes. */
+export async function drive(url: string, count: number): Promise<number[]> {
+  const statuses: number[] = [];
+  for (let i = 0; i < count; i++) {
+    statuses.push(
+      await new Promise<number>((resolve, reject) => {
+        http
+          .get(url, { agent: false }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          })
+          .on('error', reject);
+      }),
+    );
+  }
+  return statuses;
+}
+
+/** A number read from a DOM attribute, for polling with expect.poll. */
+export async function numberAttr(page: Page, selector: string, attr: string): Promise<number> {
+  const value = await page
+    .locator(selector)
+    .first()
+    .getAttribute(attr, { timeout: 1000 })
+    .catch(() => null);
+  return Number(value ?? 0);
+}
