@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import gc
+import sys
 import time
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, Optional
 
-from . import sampler
+from . import sampler, urlwalk
+
+try:  # built in (no file to import); imported here, never lazily in the reader thread
+    import _tracemalloc
+except ImportError:  # other implementations
+    _tracemalloc = None  # type: ignore[assignment]
 
 Handler = Callable[[Dict[str, Any]], Dict[str, Any]]
 
@@ -32,10 +38,58 @@ def _sample_now(args: Dict[str, Any]) -> Dict[str, Any]:
     return {"sample": sampler.take_sample()}
 
 
+def _traced() -> Optional[int]:
+    try:
+        if _tracemalloc is not None and _tracemalloc.is_tracing():
+            return int(_tracemalloc.get_traced_memory()[0])
+    except Exception:
+        pass
+    return None
+
+
+def _measurement() -> Dict[str, Any]:
+    rss = sampler.current_rss()
+    blocks = sys.getallocatedblocks()  # before get_objects() allocates its list
+    gc_objects = len(gc.get_objects())
+    return {"rss": rss, "blocks": blocks, "gc_objects": gc_objects, "traced": _traced()}
+
+
+def _measure(args: Dict[str, Any]) -> Dict[str, Any]:
+    collect = args.get("collect", True)
+    if not isinstance(collect, bool):
+        raise CommandError("collect must be true or false")
+    t = time.time()
+    before = _measurement()
+    after: Optional[Dict[str, Any]] = None
+    collected: Optional[int] = None
+    if collect:
+        collected = gc.collect()
+        after = _measurement()
+    return {
+        "t": t,
+        "before": before,
+        "after": after,
+        "collected": collected,
+        "gc_enabled": gc.isenabled(),
+        "gc_threshold": list(gc.get_threshold()),
+        "gc_collections": [int(s.get("collections", 0)) for s in gc.get_stats()],
+        "gc_frozen": gc.get_freeze_count(),
+    }
+
+
+def _urls(args: Dict[str, Any]) -> Dict[str, Any]:
+    try:
+        return urlwalk.list_urls()
+    except urlwalk.NotSetUp as exc:
+        raise CommandError(str(exc)) from None
+
+
 COMMANDS: Dict[str, Handler] = {
     "ping": _ping,
     "gc_collect": _gc_collect,
     "sample_now": _sample_now,
+    "measure": _measure,
+    "urls": _urls,
 }
 
 

@@ -78,6 +78,13 @@ class CollectorLinkTest(unittest.TestCase):
         self.assertEqual(conn.command(5, "rm_rf", {}), {"type": "reply", "id": 5, "ok": False,
                                                        "error": "unknown command", "pid": proc.pid})
         self.assertFalse(conn.command(6, "gc_collect", {"generation": 9})["ok"])
+        measure = conn.command(8, "measure", {"collect": True})
+        self.assertTrue(measure["ok"], measure)
+        self.assertEqual(set(measure["result"]["before"]), {"rss", "blocks", "gc_objects", "traced"})
+        self.assertIsInstance(measure["result"]["collected"], int)
+        self.assertIsNone(conn.command(9, "measure", {"collect": False})["result"]["after"])
+        self.assertEqual(conn.command(10, "urls"), {"type": "reply", "id": 10, "ok": False,
+                                                    "error": "django is not set up in this process", "pid": proc.pid})
         conn.send({"type": "something-else"})  # ignored
         conn.sock.sendall(b"not json\n")  # ignored (reported once), link stays up
         self.assertTrue(conn.command(7, "ping")["ok"])

@@ -1,0 +1,268 @@
+"""The ``measure`` and ``urls`` commands: in-process, and over a real collector link (Django in a subprocess)."""
+
+from __future__ import annotations
+
+import functools
+import gc
+import importlib.util
+import json
+import tracemalloc
+import unittest
+from typing import Any, Dict, List
+
+from djleak_probe import commands, urlwalk
+
+from .helpers import Collector, popen_probe, tempdir, wait_until, write
+
+HAS_DJANGO = importlib.util.find_spec("django") is not None
+
+MEASUREMENT_KEYS = {"rss", "blocks", "gc_objects", "traced"}
+MEASURE_KEYS = {"t", "before", "after", "collected", "gc_enabled", "gc_threshold", "gc_collections", "gc_frozen"}
+
+
+def _measure(args: Any = None) -> Dict[str, Any]:
+    msg: Dict[str, Any] = {"type": "command", "id": 1, "name": "measure"}
+    if args is not None:
+        msg["args"] = args
+    return commands.handle(msg)
+
+
+class MeasureTest(unittest.TestCase):
+    def check_shape(self, result: Dict[str, Any], collected: bool) -> None:
+        self.assertEqual(set(result), MEASURE_KEYS)
+        self.assertIsInstance(result["t"], float)
+        for key in ("before", "after") if collected else ("before",):
+            m = result[key]
+            self.assertEqual(set(m), MEASUREMENT_KEYS)
+            self.assertTrue(m["rss"] is None or (isinstance(m["rss"], int) and m["rss"] > 0))
+            self.assertIsInstance(m["blocks"], int)
+            self.assertIsInstance(m["gc_objects"], int)
+        self.assertIsInstance(result["gc_enabled"], bool)
+        self.assertEqual(result["gc_threshold"], list(gc.get_threshold()))
+        self.assertEqual(len(result["gc_collections"]), len(gc.get_stats()))
+        self.assertTrue(all(isinstance(c, int) for c in result["gc_collections"]))
+        self.assertEqual(result["gc_frozen"], gc.get_freeze_count())
+        json.dumps(result)
+
+    def test_collects_cycle_garbage(self) -> None:
+        was_enabled = gc.isenabled()
+        gc.collect()
+        gc.disable()
+        try:
+            for _ in range(3000):  # 3000 unreachable self-referencing lists: only a collection frees them
+                cycle: List[Any] = []
+                cycle.append(cycle)
+            del cycle
+            reply = _measure({"collect": True})
+            stats_after = [s["collections"] for s in gc.get_stats()]
+            enabled_during = gc.isenabled()
+        finally:
+            if was_enabled:
+                gc.enable()
+        self.assertTrue(reply["ok"], reply)
+        result = reply["result"]
+        self.check_shape(result, collected=True)
+        self.assertGreaterEqual(result["collected"], 3000)
+        self.assertLessEqual(result["after"]["gc_objects"], result["before"]["gc_objects"] - 3000)
+        self.assertLess(result["after"]["blocks"], result["before"]["blocks"])
+        self.assertFalse(result["gc_enabled"])
+        self.assertFalse(enabled_during)  # measure does not touch the app's gc setting
+        self.assertEqual(result["gc_collections"], stats_after)
+        self.assertIsNone(result["before"]["traced"])  # tracemalloc is off
+
+    def test_without_collect(self) -> None:
+        before = [s["collections"] for s in gc.get_stats()]
+        reply = _measure({"collect": False})
+        self.assertTrue(reply["ok"], reply)
+        result = reply["result"]
+        self.check_shape(result, collected=False)
+        self.assertIsNone(result["after"])
+        self.assertIsNone(result["collected"])
+        self.assertEqual(result["gc_collections"][2], before[2])  # no full collection ran
+
+    def test_default_collects_and_bad_args(self) -> None:
+        reply = _measure()  # args omitted: collect defaults to true
+        self.assertTrue(reply["ok"], reply)
+        self.check_shape(reply["result"], collected=True)
+        self.assertIsInstance(reply["result"]["collected"], int)
+        self.assertEqual(_measure({})["result"]["after"].keys(), MEASUREMENT_KEYS)
+        for bad in ({"collect": 1}, {"collect": "yes"}, {"collect": None}):
+            self.assertEqual(_measure(bad), {"type": "reply", "id": 1, "ok": False,
+                                             "error": "collect must be true or false"})
+
+    def test_traced_when_tracemalloc_is_on(self) -> None:
+        was_tracing = tracemalloc.is_tracing()
+        if not was_tracing:
+            tracemalloc.start()
+        try:
+            keep = [bytearray(1000) for _ in range(100)]  # noqa: F841 (traced while alive)
+            result = _measure({"collect": True})["result"]
+        finally:
+            if not was_tracing:
+                tracemalloc.stop()
+        self.assertGreater(result["before"]["traced"], 100_000)
+        self.assertIsInstance(result["after"]["traced"], int)
+
+
+class UrlsUnitTest(unittest.TestCase):
+    def test_without_django_set_up(self) -> None:
+        # This test process never runs django.setup() (Django tests use subprocesses).
+        self.assertEqual(
+            commands.handle({"type": "command", "id": 9, "name": "urls", "args": {}}),
+            {"type": "reply", "id": 9, "ok": False, "error": "django is not set up in this process"},
+        )
+
+    def test_join_route_like_django(self) -> None:
+        self.assertEqual(urlwalk._join_route("", "^a/$"), "^a/$")
+        self.assertEqual(urlwalk._join_route("api/", "^v(\\d)/$"), "api/v(\\d)/$")
+        self.assertEqual(urlwalk._join_route("^api/", "x/<int:id>/"), "^api/x/<int:id>/")
+        self.assertEqual(urlwalk._join_route("en/", ""), "en/")
+
+    def test_view_path(self) -> None:
+        class Callable:
+            def __call__(self, request: Any) -> None:
+                pass
+
+        def view(request: Any, x: int = 0) -> None:
+            pass
+
+        here = f"{__name__}.UrlsUnitTest.test_view_path.<locals>"
+        self.assertEqual(urlwalk._view_path(view), f"{here}.view")
+        self.assertEqual(urlwalk._view_path(functools.partial(view, x=1)), f"{here}.view")
+        self.assertEqual(urlwalk._view_path(Callable()), f"{here}.Callable")
+
+
+# A small project: nested include + namespaces, <int:id>, re_path (named and unnamed groups), a class-based
+# view, a partial, i18n_patterns. Line protocol on stdin: "setup", "shrink", "exit".
+APP = """\
+import functools, json, sys
+from django.conf import settings
+settings.configure(
+    ROOT_URLCONF=__name__, SECRET_KEY="x", INSTALLED_APPS=[], USE_I18N=True, LANGUAGE_CODE="en",
+    LANGUAGES=[("en", "English"), ("fr", "French")], MIDDLEWARE=[], LOGGING_CONFIG=None,
+)
+import django
+print("configured", flush=True)
+sys.stdin.readline()  # "setup"
+django.setup()
+
+from django.conf.urls.i18n import i18n_patterns
+from django.http import HttpResponse
+from django.urls import include, path, re_path, resolve
+from django.views import View
+
+def home(request, **kw):
+    return HttpResponse("home")
+
+class ItemView(View):
+    def get(self, request):
+        return HttpResponse("items")
+
+class Views:
+    @staticmethod
+    def about(request):
+        return HttpResponse("about")
+
+deep = [path("leaf/", home, name="leaf")]
+shop = [
+    path("items/", ItemView.as_view(), name="items"),
+    path("items/<int:id>/", home, name="item"),
+    path("deep/", include((deep, "deep"))),
+]
+api = [path("ping/", home), re_path(r"^v(\\d)/$", home, name="version")]
+urlpatterns = [
+    path("", home, name="home"),
+    path("shop/", include((shop, "shop"))),
+    re_path(r"^legacy/(?P<slug>[-\\w]+)/$", home, name="legacy"),
+    re_path(r"^api/", include(api)),
+    path("partial/", functools.partial(home, extra=1)),
+] + i18n_patterns(path("about/", Views.about, name="about"))
+
+probe = ["/", "/shop/items/", "/shop/items/5/", "/shop/deep/leaf/", "/legacy/abc/", "/api/ping/", "/api/v2/",
+         "/partial/", "/en/about/"]
+print(json.dumps([resolve(p).route for p in probe]), flush=True)
+for line in sys.stdin:
+    if line.strip() == "shrink":
+        from djleak_probe import urlwalk
+        urlwalk.MAX_RESULT_CHARS = 600
+        print("shrunk", flush=True)
+    elif line.strip() == "exit":
+        sys.exit(0)
+"""
+
+EXPECTED = [
+    {"route": "", "name": "home", "view": "__main__.home", "has_params": False, "regex": False, "example": "/"},
+    {"route": "shop/items/", "name": "shop:items", "view": "__main__.ItemView", "has_params": False,
+     "regex": False, "example": "/shop/items/"},
+    {"route": "shop/items/<int:id>/", "name": "shop:item", "view": "__main__.home", "has_params": True,
+     "regex": False, "example": None},
+    {"route": "shop/deep/leaf/", "name": "shop:deep:leaf", "view": "__main__.home", "has_params": False,
+     "regex": False, "example": "/shop/deep/leaf/"},
+    {"route": "^legacy/(?P<slug>[-\\w]+)/$", "name": "legacy", "view": "__main__.home", "has_params": True,
+     "regex": True, "example": None},
+    {"route": "^api/ping/", "name": None, "view": "__main__.home", "has_params": False, "regex": True,
+     "example": None},
+    {"route": "^api/v(\\d)/$", "name": "version", "view": "__main__.home", "has_params": True, "regex": True,
+     "example": None},
+    {"route": "partial/", "name": None, "view": "__main__.home", "has_params": False, "regex": False,
+     "example": "/partial/"},
+    {"route": "en/about/", "name": "about", "view": "__main__.Views.about", "has_params": False, "regex": False,
+     "example": "/en/about/"},
+]
+
+
+@unittest.skipUnless(HAS_DJANGO, "django is not importable")
+class UrlsLinkTest(unittest.TestCase):
+    def test_urls_and_measure_over_the_link(self) -> None:
+        folder = tempdir(self)
+        app = write(folder, "app.py", APP)
+        collector = Collector()
+        self.addCleanup(collector.close)
+        proc = popen_probe(["run", "--", app], collector.env())
+        self.addCleanup(lambda: (proc.stdout.close(), proc.stderr.close(), proc.stdin.closed or proc.stdin.close()))
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        conn = collector.conn_of(proc.pid, timeout=20)
+        self.assertEqual(proc.stdout.readline().strip(), "configured")
+        # Django imported and configured, apps not ready yet.
+        self.assertEqual(
+            conn.command(1, "urls"),
+            {"type": "reply", "id": 1, "ok": False, "error": "django is not set up in this process", "pid": proc.pid},
+        )
+        proc.stdin.write("setup\n")
+        proc.stdin.flush()
+        django_routes = json.loads(proc.stdout.readline())
+        wait_until(lambda: conn.of_type("django"))
+
+        reply = conn.command(2, "urls", {})
+        self.assertTrue(reply["ok"], reply)
+        result = reply["result"]
+        self.assertEqual(result["patterns"], EXPECTED)
+        self.assertEqual(result["count"], len(EXPECTED))
+        self.assertFalse(result["truncated"])
+        # The routes are exactly what Django reports as request.resolver_match.route.
+        self.assertEqual([p["route"] for p in result["patterns"]], django_routes)
+
+        measure = conn.command(3, "measure", {"collect": True})
+        self.assertTrue(measure["ok"], measure)
+        self.assertEqual(set(measure["result"]), MEASURE_KEYS)
+        self.assertEqual(set(measure["result"]["after"]), MEASUREMENT_KEYS)
+        self.assertIsInstance(measure["result"]["collected"], int)
+        self.assertTrue(measure["result"]["gc_enabled"])
+
+        proc.stdin.write("shrink\n")
+        proc.stdin.flush()
+        self.assertEqual(proc.stdout.readline().strip(), "shrunk")
+        cut = conn.command(4, "urls")["result"]
+        self.assertTrue(cut["truncated"])
+        self.assertEqual(cut["count"], len(EXPECTED))
+        self.assertGreater(len(cut["patterns"]), 0)
+        self.assertEqual(cut["patterns"], EXPECTED[: len(cut["patterns"])])
+
+        proc.stdin.write("exit\n")
+        proc.stdin.flush()
+        self.assertEqual(proc.wait(10), 0)
+        self.assertNotIn("[djleak]", proc.stderr.read())
+
+
+if __name__ == "__main__":
+    unittest.main()
