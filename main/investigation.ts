@@ -80,6 +80,13 @@ export class Investigation {
     return [...(this.link?.connections ?? [])];
   }
 
+  /** Probes of the processes that serve requests: every connected process that is no other's parent. */
+  servers(): ProbeConnection[] {
+    const all = this.connections;
+    const parents = new Set(all.map((c) => c.hello?.ppid));
+    return all.filter((c) => !parents.has(c.pid));
+  }
+
   /** Resolves once Django answers HTTP with the probe connected; throws a LaunchError otherwise. */
   async start(): Promise<void> {
     const o = this.options;
@@ -151,11 +158,13 @@ export class Investigation {
 
     try {
       await waitUntilServing(target, this.port, o.readyTimeoutMs ?? 60_000);
-      const helloWait = await Promise.race([
+      let timer: NodeJS.Timeout | undefined;
+      const helloSeen = await Promise.race([
         this.firstHello.then(() => true),
-        new Promise<boolean>((r) => setTimeout(() => r(false), 10_000)),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 10_000))),
       ]);
-      if (!helloWait)
+      clearTimeout(timer);
+      if (!helloSeen)
         throw new LaunchError(
           'not-ready',
           'the server answers HTTP but the djleak probe never connected',

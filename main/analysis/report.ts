@@ -1,6 +1,7 @@
 import type { SessionRow } from '../store/library.ts';
 import type { ProcessSummary, RouteSummary } from '../store/queries.ts';
-import type { EndpointResult } from '../scenario/driver.ts';
+import type { ScanResultRow } from '../store/scans.ts';
+import { overallVerdict, type Verdict } from './verdict.ts';
 
 export const REPORT_SCHEMA = 'djleak-report/1';
 
@@ -26,6 +27,17 @@ export interface ReportEndpoint {
   errors: number;
   mean_duration_ms: number;
   rss_delta_total: number;
+  /** The leak scan's figures, when the endpoint was scanned. */
+  retained_bytes_per_request?: number;
+  verdict?: Verdict;
+  confidence?: number;
+  reason?: string;
+  partial?: boolean;
+}
+
+export interface SkippedRoute {
+  route: string;
+  reason: string;
 }
 
 export interface Report {
@@ -46,6 +58,9 @@ export interface Report {
   };
   processes: ReportProcess[];
   endpoints: ReportEndpoint[];
+  /** leak / inconclusive / ok over the scanned endpoints; null when nothing was scanned. */
+  verdict: Verdict | null;
+  skipped: SkippedRoute[];
 }
 
 /** Per-process sample spacing: the mean and the worst gap, from the sample times. */
@@ -60,17 +75,59 @@ export function sampleSpacing(times: readonly number[]): {
   return { mean_ms: Math.round(mean * 1000 * 10) / 10, max_gap_ms: Math.round(maxGap * 1000 * 10) / 10 };
 }
 
-/** Pure: builds the JSON report from what the store returns and what the scenario sent. */
+/** Pure: builds the JSON report from what the store returns, with each scanned endpoint's verdict. */
 export function buildReport(
   session: SessionRow,
   processes: readonly ProcessSummary[],
   sampleTimes: ReadonlyMap<number, readonly number[]>,
   routes: readonly RouteSummary[],
-  sent: readonly EndpointResult[] | null,
+  scans: readonly ScanResultRow[],
+  skipped: readonly SkippedRoute[] = [],
 ): Report {
-  const sentByPath = new Map<string, number>();
-  for (const r of sent ?? [])
-    sentByPath.set(`${r.method} ${r.path}`, (sentByPath.get(`${r.method} ${r.path}`) ?? 0) + r.sent);
+  const unmatched = new Set(scans);
+  const scanFields = (scan: ScanResultRow | undefined): Partial<ReportEndpoint> =>
+    scan
+      ? {
+          sent: scan.sent,
+          retained_bytes_per_request: scan.retained_bytes_per_request,
+          verdict: scan.verdict,
+          confidence: scan.confidence,
+          reason: scan.reason,
+          partial: scan.partial,
+        }
+      : {};
+  const endpoints: ReportEndpoint[] = routes.map((r) => {
+    const paths = JSON.parse(r.paths) as string[];
+    const scan = scans.find((x) => x.method === r.method && paths.includes(x.path));
+    if (scan) unmatched.delete(scan);
+    return {
+      method: r.method,
+      route: r.route,
+      path: scan?.path ?? paths[0] ?? '',
+      paths,
+      requests: r.requests,
+      sent: null,
+      errors: r.errors,
+      mean_duration_ms: Math.round(r.mean_duration_ms * 100) / 100,
+      rss_delta_total: r.rss_delta_total,
+      ...scanFields(scan),
+    };
+  });
+  // Scanned endpoints the probe recorded no request for (the server never answered them).
+  for (const scan of unmatched) {
+    endpoints.push({
+      method: scan.method,
+      route: scan.route,
+      path: scan.path,
+      paths: [scan.path],
+      requests: 0,
+      sent: null,
+      errors: scan.errors,
+      mean_duration_ms: 0,
+      rss_delta_total: 0,
+      ...scanFields(scan),
+    });
+  }
   return {
     schema: REPORT_SCHEMA,
     session: {
@@ -102,22 +159,9 @@ export function buildReport(
         rss_peak: p.rss_peak,
       };
     }),
-    endpoints: routes.map((r) => {
-      const paths = JSON.parse(r.paths) as string[];
-      const sentHere =
-        sent === null ? null : paths.reduce((n, p) => n + (sentByPath.get(`${r.method} ${p}`) ?? 0), 0);
-      return {
-        method: r.method,
-        route: r.route,
-        path: paths[0] ?? '',
-        paths,
-        requests: r.requests,
-        sent: sentHere,
-        errors: r.errors,
-        mean_duration_ms: Math.round(r.mean_duration_ms * 100) / 100,
-        rss_delta_total: r.rss_delta_total,
-      };
-    }),
+    endpoints,
+    verdict: overallVerdict(scans.map((x) => x.verdict)),
+    skipped: [...skipped],
   };
 }
 
@@ -152,7 +196,18 @@ export function formatReport(report: Report): string {
           `  ${e.mean_duration_ms.toFixed(1).padStart(7)} ms avg  RSS Δ ${mb(e.rss_delta_total)}` +
           (e.errors ? `  ${e.errors} errors` : ''),
       );
+      if (e.verdict) {
+        const retained = `${((e.retained_bytes_per_request ?? 0) / 1024).toFixed(1)} KB/request`;
+        lines.push(
+          `         ${e.verdict.toUpperCase().padEnd(12)} ${retained} retained, confidence ${e.confidence}: ${e.reason}`,
+        );
+      }
     }
   }
+  if (report.skipped.length) {
+    lines.push('', 'not scanned (need example paths in a scenario file):');
+    for (const s of report.skipped) lines.push(`  ${s.route}`);
+  }
+  if (report.verdict) lines.push('', `verdict: ${report.verdict}`);
   return lines.join('\n');
 }

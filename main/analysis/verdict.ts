@@ -18,8 +18,9 @@ export interface ScanPoint {
   pre: Measure | null;
   /** After the forced collection. */
   post: Measure;
-  /** Objects the forced collection freed. */
+  /** Objects the forced collection freed, and the bytes they held. */
   collected: number;
+  garbageBytes: number;
   gcEnabled: boolean;
   /** Full (generation 2) collections the app ran itself since the previous point. */
   appFullCollections: number;
@@ -121,11 +122,7 @@ export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
     rounds.map((r, i) => r.collected / Math.max(1, r.requests - points[i]!.requests)),
   );
   const garbageBytes = median(
-    rounds.map(
-      (r, i) =>
-        Math.max(0, (r.pre?.rss ?? r.post.rss) - points[i]!.post.rss) /
-        Math.max(1, r.requests - points[i]!.requests),
-    ),
+    rounds.map((r, i) => r.garbageBytes / Math.max(1, r.requests - points[i]!.requests)),
   );
   const appCollectorOff = rounds.every((r) => !r.gcEnabled || r.appFullCollections === 0);
   const figures = {
@@ -148,7 +145,7 @@ export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
   if (
     garbageObjects >= GARBAGE_OBJECTS_FLOOR &&
     appCollectorOff &&
-    (garbageBytes * total >= NOISE_FLOOR_BYTES || objectSlope <= 0)
+    garbageBytes * total >= NOISE_FLOOR_BYTES
   ) {
     const why = rounds.some((r) => !r.gcEnabled)
       ? 'the app has gc disabled'
@@ -172,7 +169,8 @@ export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
       reason: `flat after a full collection: ${mb(growth)} over ${total} requests, under the ${mb(NOISE_FLOOR_BYTES)} noise floor`,
     };
   }
-  if (lateSlope < 0.5 * slope && p < 0.05) {
+  const lateGrowth = lateSlope * (x[x.length - 1]! - x[half]!);
+  if (lateSlope < 0.5 * slope && lateGrowth < NOISE_FLOOR_BYTES / 2) {
     return {
       ...figures,
       verdict: 'ok',

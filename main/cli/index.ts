@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { junitXml } from '../analysis/junit.ts';
 import { formatReport } from '../analysis/report.ts';
 import { createHandlers, dispatch } from '../api/index.ts';
 import { ApiError } from '../api/errors.ts';
@@ -39,8 +40,13 @@ async function run(argv: string[]): Promise<number> {
     name: { type: 'string' },
     db: { type: 'string' },
     json: { type: 'string' },
+    scan: { type: 'boolean' },
+    'fail-on-leak': { type: 'boolean' },
+    junit: { type: 'string' },
   });
   if (values.help) return (out(USAGE), 0);
+  if (values.scan && values.scenario)
+    throw new UsageError('give --scan (discover the endpoints) or --scenario FILE, not both');
   if (!values.demo === !values.project) throw new UsageError('give exactly one of --demo or --project DIR');
   const server = values.server ?? 'runserver';
   if (server !== 'runserver' && server !== 'gunicorn')
@@ -71,6 +77,7 @@ async function run(argv: string[]): Promise<number> {
     const result = await runHeadless(engine, {
       options,
       scenario,
+      discover: values.scan ?? false,
       durationS,
       signal: abort.signal,
       onEvent: (event) => {
@@ -80,17 +87,20 @@ async function run(argv: string[]): Promise<number> {
       },
       onServing: (sessionId, port) => {
         err(`djleak: session ${sessionId}: Django is serving on http://127.0.0.1:${port}/ under the probe`);
-        if (!scenario && durationS === null) err('djleak: press Ctrl-C to stop');
+        if (!scenario && !values.scan && durationS === null) err('djleak: press Ctrl-C to stop');
       },
-      onProgress: (done, total, endpoint) => {
-        if (process.stderr.isTTY)
-          process.stderr.write(`\r  ${done}/${total} requests (${endpoint.method} ${endpoint.path})\x1b[K`);
-        if (done === total && process.stderr.isTTY) process.stderr.write('\n');
+      onProgress: (p) => {
+        const line = `scanning ${p.index + 1}/${p.endpoints} ${p.endpoint.method} ${p.endpoint.path}, round ${p.round}/${p.rounds}`;
+        if (process.stderr.isTTY) process.stderr.write(`\r  ${line}\x1b[K`);
+        else if (p.round === 1) err(`djleak: ${line}`);
       },
     });
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     out(formatReport(result.report));
     if (values.json) writeJson(values.json, result.report);
-    return result.status === 'stopped' ? 0 : 1;
+    if (values.junit) writeFileSync(values.junit, junitXml(result.report));
+    if (result.status !== 'stopped') return 1;
+    return values['fail-on-leak'] && result.report.verdict === 'leak' ? 3 : 0;
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
@@ -132,7 +142,7 @@ async function report(argv: string[]): Promise<number> {
   const engine = openEngine(values.db);
   try {
     await dispatch(createHandlers(engine), 'sessions.get', { id });
-    const rep = sessionReport(engine, id, null);
+    const rep = sessionReport(engine, id);
     out(formatReport(rep));
     if (values.json) writeJson(values.json, rep);
     return 0;

@@ -102,6 +102,6 @@ export function parseProbeLine(line: string): ParseResult {
 export interface ProbeCommand {
   type: 'command';
   id: number;
-  name: 'ping' | 'gc_collect' | 'sample_now';
+  name: 'ping' | 'gc_collect' | 'sample_now' | 'measure' | 'urls';
   args: Record<string, unknown>;
 }

@@ -18,7 +18,10 @@ export const scenarioSchema = z
     endpoints: z.array(endpointSchema).min(1, 'needs at least one endpoint').max(1000),
     cookies: z.enum(['fresh', 'keep']).default('fresh'),
     concurrency: z.number().int().min(1).max(64).default(1),
-    warmup: z.number().int().min(0).max(100_000).default(0),
+    /** Requests per endpoint before measuring, not recorded: imports, first-use caches, connections. */
+    warmup: z.number().int().min(0).max(100_000).default(10),
+    /** Each endpoint's requests are split into this many rounds, with a measurement after each. */
+    rounds: z.number().int().min(2).max(1000).default(5),
   })
   .strict();
 

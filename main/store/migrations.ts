@@ -82,6 +82,30 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX events_by_session ON events (session_id, id);
   `,
+  // 2: per-endpoint results of leak scans
+  `
+  CREATE TABLE scan_results (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    route TEXT,
+    sent INTEGER NOT NULL,
+    errors INTEGER NOT NULL,
+    statuses TEXT NOT NULL,
+    verdict TEXT NOT NULL CHECK (verdict IN ('leak', 'ok', 'inconclusive')),
+    confidence REAL NOT NULL CHECK (confidence BETWEEN 0 AND 1),
+    retained_bytes_per_request INTEGER NOT NULL,
+    garbage_bytes_per_request INTEGER NOT NULL,
+    objects_per_request REAL NOT NULL,
+    reason TEXT NOT NULL,
+    points TEXT NOT NULL,
+    partial INTEGER NOT NULL DEFAULT 0,
+    started_at REAL NOT NULL,
+    ended_at REAL NOT NULL
+  ) STRICT;
+  CREATE INDEX scan_results_by_session ON scan_results (session_id, id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

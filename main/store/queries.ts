@@ -190,3 +190,20 @@ export function requestLog(
 }
 
 export type RequestRowOut = RequestDto;
+
+/** The route Django matched for a path, as the probe recorded it (null: no request recorded, or a 404). */
+export function routeForPath(
+  db: Database.Database,
+  sessionId: number,
+  method: string,
+  path: string,
+): string | null {
+  return (
+    (db
+      .prepare(
+        `SELECT route FROM requests WHERE session_id = ? AND method = ? AND path = ? AND route IS NOT NULL LIMIT 1`,
+      )
+      .pluck()
+      .get(sessionId, method, path) as string | undefined) ?? null
+  );
+}

@@ -1,5 +1,27 @@
 import { describe, expect, it } from 'vitest';
+import { junitXml } from '../../main/analysis/junit.ts';
 import { buildReport, formatReport, sampleSpacing } from '../../main/analysis/report.ts';
+import type { Verdict } from '../../main/analysis/verdict.ts';
+import type { ScanResultRow } from '../../main/store/scans.ts';
+
+const scan = (path: string, verdict: Verdict, sent: number): ScanResultRow => ({
+  method: 'GET',
+  path,
+  route: null,
+  sent,
+  errors: 0,
+  statuses: { 200: sent },
+  verdict,
+  confidence: 0.9,
+  retained_bytes_per_request: verdict === 'leak' ? 50_000 : 10,
+  garbage_bytes_per_request: 0,
+  objects_per_request: 1,
+  reason: 'because',
+  points: [],
+  partial: false,
+  started_at: 1,
+  ended_at: 2,
+});
 import type { SessionRow } from '../../main/store/library.ts';
 
 const session: SessionRow = {
@@ -67,10 +89,8 @@ describe('buildReport', () => {
           paths: '["/nope"]',
         },
       ],
-      [
-        { method: 'GET', path: '/a/1/', sent: 2, statuses: { 200: 2 }, failures: 0, elapsed_ms: 1 },
-        { method: 'GET', path: '/a/2/', sent: 3, statuses: { 200: 3 }, failures: 0, elapsed_ms: 1 },
-      ],
+      [scan('/a/1/', 'leak', 5), scan('/never/answered/', 'ok', 4)],
+      [{ route: 'b/<slug:s>/', reason: 'needs path parameters' }],
     );
     expect(report.schema).toBe('djleak-report/1');
     expect(report.session).toMatchObject({ id: 3, status: 'stopped', duration_s: 12.5, django: '5.2.17' });
@@ -86,10 +106,32 @@ describe('buildReport', () => {
       requests: 5,
       sent: 5,
       mean_duration_ms: 1.23,
+      verdict: 'leak',
+      retained_bytes_per_request: 50_000,
     });
-    expect(report.endpoints[1]).toMatchObject({ route: null, sent: 0 });
+    expect(report.endpoints[1]).toMatchObject({ route: null, sent: null });
+    expect(report.endpoints[1]!.verdict).toBeUndefined();
+    expect(report.endpoints[2]).toMatchObject({
+      path: '/never/answered/',
+      requests: 0,
+      sent: 4,
+      verdict: 'ok',
+    });
+    expect(report.verdict).toBe('leak');
+    expect(report.skipped).toHaveLength(1);
     const text = formatReport(report);
     expect(text).toContain('session 3 "demo": stopped after 12.5 s');
     expect(text).toContain('a/<int:id>/');
+    expect(text).toContain('LEAK         48.8 KB/request retained');
+    expect(text).toContain('verdict: leak');
+
+    const xml = junitXml(report);
+    expect(xml).toContain('<testsuites name="djleak" tests="2" failures="1"');
+    expect(xml).toMatch(
+      /<testcase classname="djleak.a\/&lt;int:id&gt;\/" name="GET \/a\/1\/">\s*<failure type="memory-leak"/,
+    );
+    expect(xml).toContain(
+      '<testcase classname="djleak./never/answered/" name="GET /never/answered/"></testcase>',
+    );
   });
 });

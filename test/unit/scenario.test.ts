@@ -9,7 +9,8 @@ describe('parseScenario', () => {
       endpoints: [{ method: 'GET', path: '/a/', requests: 50 }],
       cookies: 'fresh',
       concurrency: 1,
-      warmup: 0,
+      warmup: 10,
+      rounds: 5,
     });
   });
 

@@ -20,6 +20,7 @@ function scan(
     pre: k === 0 ? null : { rss: rss(k) + garbagePerRequest * 25 * 400, blocks: 0, gcObjects: 1000 + k },
     post: { rss: rss(k), blocks: 0, gcObjects: 1000 + k },
     collected: k === 0 ? 0 : garbagePerRequest * 25,
+    garbageBytes: k === 0 ? 0 : garbagePerRequest * 25 * 400,
     gcEnabled: true,
     appFullCollections: 3,
     ...rest,

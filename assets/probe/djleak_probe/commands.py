@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import sys
 import time
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from . import sampler, urlwalk
 
@@ -54,6 +54,42 @@ def _measurement() -> Dict[str, Any]:
     return {"rss": rss, "blocks": blocks, "gc_objects": gc_objects, "traced": _traced()}
 
 
+# Non-container objects held by garbage (str, bytes, ...) are counted when at least this big: below it they may
+# be shared (interned names, small constants) and would not be freed with the garbage.
+_PAYLOAD_MIN = 256
+
+
+def _collect_and_size() -> Tuple[int, int]:
+    """A full collection that also says how many bytes the freed objects held. DEBUG_SAVEALL parks the
+    unreachable objects in gc.garbage for a moment so they can be sized; then they are released and freed."""
+    old_debug = gc.get_debug()
+    start = len(gc.garbage)
+    gc.set_debug(old_debug | gc.DEBUG_SAVEALL)
+    try:
+        collected = gc.collect()
+    finally:
+        gc.set_debug(old_debug)
+    found = gc.garbage[start:]
+    del gc.garbage[start:]
+    size = 0
+    seen = set()
+    for obj in found:
+        try:
+            size += sys.getsizeof(obj)
+            for ref in gc.get_referents(obj):
+                if gc.is_tracked(ref) or id(ref) in seen:
+                    continue
+                ref_size = sys.getsizeof(ref)
+                if ref_size >= _PAYLOAD_MIN:
+                    seen.add(id(ref))
+                    size += ref_size
+        except Exception:
+            continue
+    del found
+    gc.collect()
+    return collected, size
+
+
 def _measure(args: Dict[str, Any]) -> Dict[str, Any]:
     collect = args.get("collect", True)
     if not isinstance(collect, bool):
@@ -62,14 +98,16 @@ def _measure(args: Dict[str, Any]) -> Dict[str, Any]:
     before = _measurement()
     after: Optional[Dict[str, Any]] = None
     collected: Optional[int] = None
+    garbage_bytes: Optional[int] = None
     if collect:
-        collected = gc.collect()
+        collected, garbage_bytes = _collect_and_size()
         after = _measurement()
     return {
         "t": t,
         "before": before,
         "after": after,
         "collected": collected,
+        "garbage_bytes": garbage_bytes,
         "gc_enabled": gc.isenabled(),
         "gc_threshold": list(gc.get_threshold()),
         "gc_collections": [int(s.get("collections", 0)) for s in gc.get_stats()],

@@ -17,7 +17,7 @@ from .helpers import Collector, popen_probe, tempdir, wait_until, write
 HAS_DJANGO = importlib.util.find_spec("django") is not None
 
 MEASUREMENT_KEYS = {"rss", "blocks", "gc_objects", "traced"}
-MEASURE_KEYS = {"t", "before", "after", "collected", "gc_enabled", "gc_threshold", "gc_collections", "gc_frozen"}
+MEASURE_KEYS = {"t", "before", "after", "collected", "garbage_bytes", "gc_enabled", "gc_threshold", "gc_collections", "gc_frozen"}
 
 
 def _measure(args: Any = None) -> Dict[str, Any]:
@@ -49,9 +49,10 @@ class MeasureTest(unittest.TestCase):
         gc.collect()
         gc.disable()
         try:
-            for _ in range(3000):  # 3000 unreachable self-referencing lists: only a collection frees them
+            for i in range(3000):  # 3000 unreachable self-referencing lists: only a collection frees them
                 cycle: List[Any] = []
                 cycle.append(cycle)
+                cycle.append("x" * 1000 + str(i))  # a payload only the cycle holds
             del cycle
             reply = _measure({"collect": True})
             stats_after = [s["collections"] for s in gc.get_stats()]
@@ -63,6 +64,10 @@ class MeasureTest(unittest.TestCase):
         result = reply["result"]
         self.check_shape(result, collected=True)
         self.assertGreaterEqual(result["collected"], 3000)
+        # Each cycle: a list (~72 bytes) and its 1 KB string; sized before they were freed.
+        self.assertGreaterEqual(result["garbage_bytes"], 3000 * 1000)
+        self.assertLess(result["garbage_bytes"], 3000 * 1300)
+        self.assertEqual(gc.garbage, [])  # nothing left parked
         self.assertLessEqual(result["after"]["gc_objects"], result["before"]["gc_objects"] - 3000)
         self.assertLess(result["after"]["blocks"], result["before"]["blocks"])
         self.assertFalse(result["gc_enabled"])
@@ -78,6 +83,7 @@ class MeasureTest(unittest.TestCase):
         self.check_shape(result, collected=False)
         self.assertIsNone(result["after"])
         self.assertIsNone(result["collected"])
+        self.assertIsNone(result["garbage_bytes"])
         self.assertEqual(result["gc_collections"][2], before[2])  # no full collection ran
 
     def test_default_collects_and_bad_args(self) -> None:

@@ -1,0 +1,203 @@
+import { growthVerdict, type Measure, type ScanPoint } from '../analysis/verdict.ts';
+import type { ProbeConnection } from '../probe/link.ts';
+import type { ScanResultRow } from '../store/scans.ts';
+import { emptyResult, LoadDriver } from './driver.ts';
+import type { Scenario, ScenarioEndpoint } from './scenario.ts';
+
+/** What the probe's `measure` command answers (assets/probe/PROTOCOL.md). */
+interface ProbeMeasure {
+  before: { rss: number; blocks: number; gc_objects: number };
+  after: { rss: number; blocks: number; gc_objects: number } | null;
+  collected: number | null;
+  garbage_bytes: number | null;
+  gc_enabled: boolean;
+  gc_collections: number[];
+}
+
+interface Snapshot {
+  pre: Measure;
+  post: Measure;
+  collected: number;
+  garbageBytes: number;
+  gcEnabled: boolean;
+  fullCollections: number;
+  processes: number;
+}
+
+export interface ScanTarget {
+  port: number;
+  /** The probes of the processes that serve requests (gunicorn workers, or the runserver process). */
+  servers(): ProbeConnection[];
+}
+
+export interface ScanProgress {
+  endpoint: ScenarioEndpoint;
+  index: number;
+  endpoints: number;
+  round: number;
+  rounds: number;
+}
+
+export class ScanInterrupted extends Error {}
+
+const toMeasure = (m: { rss: number; blocks: number; gc_objects: number }): Measure => ({
+  rss: m.rss,
+  blocks: m.blocks,
+  gcObjects: m.gc_objects,
+});
+
+/** Asks every serving process for before/after-collection figures and adds them up. */
+async function measureAll(target: ScanTarget): Promise<Snapshot> {
+  const servers = target.servers();
+  if (servers.length === 0) throw new ScanInterrupted('no serving process is connected');
+  let answers: ProbeMeasure[];
+  try {
+    answers = (await Promise.all(
+      servers.map((c) => c.command('measure', { collect: true }, 60_000)),
+    )) as ProbeMeasure[];
+  } catch (error) {
+    throw new ScanInterrupted((error as Error).message);
+  }
+  const sum = (pick: (m: ProbeMeasure) => Measure): Measure =>
+    answers.map(pick).reduce((a, b) => ({
+      rss: a.rss + b.rss,
+      blocks: a.blocks + b.blocks,
+      gcObjects: a.gcObjects + b.gcObjects,
+    }));
+  return {
+    pre: sum((m) => toMeasure(m.before)),
+    post: sum((m) => toMeasure(m.after ?? m.before)),
+    collected: answers.reduce((n, m) => n + (m.collected ?? 0), 0),
+    garbageBytes: answers.reduce((n, m) => n + (m.garbage_bytes ?? 0), 0),
+    gcEnabled: answers.every((m) => m.gc_enabled),
+    fullCollections: answers.reduce((n, m) => n + (m.gc_collections[2] ?? 0), 0),
+    processes: answers.length,
+  };
+}
+
+/**
+ * The measurement protocol, one endpoint at a time so growth is attributable: warm-up (not recorded), a
+ * baseline after a full collection, then `rounds` rounds of requests, each followed by figures before and
+ * after a full collection. A target that dies mid-scan ends it: the endpoint in progress is kept, marked
+ * partial, and ScanInterrupted is thrown with the results so far attached.
+ */
+export async function runScan(
+  target: ScanTarget,
+  scenario: Scenario,
+  opts: {
+    signal?: AbortSignal;
+    onProgress?: (p: ScanProgress) => void;
+    onResult?: (r: ScanResultRow) => void;
+  } = {},
+): Promise<ScanResultRow[]> {
+  const driver = new LoadDriver(target.port, scenario.cookies, scenario.concurrency);
+  const results: ScanResultRow[] = [];
+  try {
+    for (const [index, ep] of scenario.endpoints.entries()) {
+      if (opts.signal?.aborted) break;
+      const startedAt = Date.now() / 1000;
+      const sent = emptyResult(ep);
+      const points: ScanPoint[] = [];
+      const finish = (partial: boolean): ScanResultRow => {
+        const verdict = growthVerdict(points);
+        const errors = Object.entries(sent.statuses).reduce(
+          (n, [code, c]) => n + (Number(code) >= 500 ? c : 0),
+          0,
+        );
+        const row: ScanResultRow = {
+          method: ep.method,
+          path: ep.path,
+          route: null,
+          sent: sent.sent,
+          errors: errors + sent.failures,
+          statuses: sent.statuses,
+          ...verdict,
+          reason: partial ? `${verdict.reason} (partial: the scan was cut short)` : verdict.reason,
+          points,
+          partial,
+          started_at: startedAt,
+          ended_at: Date.now() / 1000,
+        };
+        results.push(row);
+        opts.onResult?.(row);
+        return row;
+      };
+      try {
+        if (scenario.warmup > 0) await driver.drive(ep, scenario.warmup, sent, opts.signal, true);
+        let last = await measureAll(target);
+        points.push({
+          requests: 0,
+          pre: null,
+          post: last.post,
+          collected: 0,
+          garbageBytes: 0,
+          gcEnabled: last.gcEnabled,
+          appFullCollections: 0,
+        });
+        const perRound = Math.max(1, Math.floor(ep.requests / scenario.rounds));
+        for (let round = 1; round <= scenario.rounds && !opts.signal?.aborted; round++) {
+          opts.onProgress?.({
+            endpoint: ep,
+            index,
+            endpoints: scenario.endpoints.length,
+            round,
+            rounds: scenario.rounds,
+          });
+          const count = round === scenario.rounds ? ep.requests - perRound * (scenario.rounds - 1) : perRound;
+          await driver.drive(ep, count, sent, opts.signal);
+          const now = await measureAll(target);
+          points.push({
+            requests: sent.sent,
+            pre: now.pre,
+            post: now.post,
+            collected: now.collected,
+            garbageBytes: now.garbageBytes,
+            gcEnabled: now.gcEnabled,
+            // Our own forced collection of the previous point counts once per process.
+            appFullCollections: Math.max(0, now.fullCollections - last.fullCollections - now.processes),
+          });
+          last = now;
+        }
+        finish(Boolean(opts.signal?.aborted));
+      } catch (error) {
+        if (!(error instanceof ScanInterrupted)) throw error;
+        finish(true);
+        throw Object.assign(error, { results });
+      }
+    }
+  } finally {
+    driver.close();
+  }
+  return results;
+}
+
+export interface UrlPattern {
+  route: string;
+  name: string | null;
+  view: string | null;
+  has_params: boolean;
+  example: string | null;
+}
+
+export interface Discovery {
+  endpoints: ScenarioEndpoint[];
+  /** Routes that need example paths (parameters) and were not scanned. */
+  skipped: UrlPattern[];
+}
+
+/** Every GET route that needs no path parameter becomes an endpoint to scan; the rest are listed. */
+export function endpointsFromPatterns(patterns: readonly UrlPattern[], requests: number): Discovery {
+  const endpoints: ScenarioEndpoint[] = [];
+  const seen = new Set<string>();
+  const skipped: UrlPattern[] = [];
+  for (const p of patterns) {
+    if (p.has_params || p.example === null) {
+      skipped.push(p);
+      continue;
+    }
+    if (seen.has(p.example)) continue;
+    seen.add(p.example);
+    endpoints.push({ method: 'GET', path: p.example, requests });
+  }
+  return { endpoints, skipped };
+}

@@ -1,0 +1,75 @@
+import type Database from 'better-sqlite3';
+import type { ScanPoint, Verdict } from '../analysis/verdict.ts';
+
+export interface ScanResultRow {
+  method: string;
+  path: string;
+  route: string | null;
+  sent: number;
+  errors: number;
+  statuses: Record<string, number>;
+  verdict: Verdict;
+  confidence: number;
+  retained_bytes_per_request: number;
+  garbage_bytes_per_request: number;
+  objects_per_request: number;
+  reason: string;
+  points: ScanPoint[];
+  partial: boolean;
+  started_at: number;
+  ended_at: number;
+}
+
+export function addScanResult(db: Database.Database, sessionId: number, r: ScanResultRow): void {
+  db.prepare(
+    `INSERT INTO scan_results (session_id, method, path, route, sent, errors, statuses, verdict, confidence,
+       retained_bytes_per_request, garbage_bytes_per_request, objects_per_request, reason, points, partial, started_at, ended_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    sessionId,
+    r.method,
+    r.path,
+    r.route,
+    r.sent,
+    r.errors,
+    JSON.stringify(r.statuses),
+    r.verdict,
+    r.confidence,
+    r.retained_bytes_per_request,
+    r.garbage_bytes_per_request,
+    r.objects_per_request,
+    r.reason,
+    JSON.stringify(r.points),
+    r.partial ? 1 : 0,
+    r.started_at,
+    r.ended_at,
+  );
+}
+
+export function scanResults(db: Database.Database, sessionId: number): ScanResultRow[] {
+  const rows = db
+    .prepare(`SELECT * FROM scan_results WHERE session_id = ? ORDER BY id`)
+    .all(sessionId) as (Omit<ScanResultRow, 'statuses' | 'points' | 'partial'> & {
+    statuses: string;
+    points: string;
+    partial: number;
+  })[];
+  return rows.map((r) => ({
+    method: r.method,
+    path: r.path,
+    route: r.route,
+    sent: r.sent,
+    errors: r.errors,
+    statuses: JSON.parse(r.statuses) as Record<string, number>,
+    verdict: r.verdict,
+    confidence: r.confidence,
+    retained_bytes_per_request: r.retained_bytes_per_request,
+    garbage_bytes_per_request: r.garbage_bytes_per_request,
+    objects_per_request: r.objects_per_request,
+    reason: r.reason,
+    points: JSON.parse(r.points) as ScanPoint[],
+    partial: r.partial === 1,
+    started_at: r.started_at,
+    ended_at: r.ended_at,
+  }));
+}

@@ -1,0 +1,197 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Report } from '../../main/analysis/report.ts';
+import { runHeadless } from '../../main/headless.ts';
+import { scenarioSchema } from '../../main/scenario/scenario.ts';
+import { scanResults } from '../../main/store/scans.ts';
+import { demoEndpoints, demoPython, repoRoot, runCli } from '../helpers/demo.ts';
+import { cleanupList, testEngine } from '../helpers/engine.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const { cleanups, runAll } = cleanupList();
+afterAll(runAll);
+function tmp(): string {
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  return t.dir;
+}
+
+/** The planted /cache/leak/ entry: the rendered fragment it memoises per request, sized by Python itself. */
+function plantedFragmentBytes(): number {
+  const out = execFileSync(
+    demoPython,
+    [
+      'manage.py',
+      'shell',
+      '-c',
+      'import sys\nfrom shop import fragments\nprint(sys.getsizeof(fragments.price_list_fragment("EUR")))',
+    ],
+    {
+      cwd: path.join(repoRoot, 'assets', 'examples', 'leaky_shop'),
+      env: { ...process.env, LEAKY_SHOP_DB: path.join(tmp(), 'size.sqlite3') },
+      encoding: 'utf8',
+    },
+  );
+  return Number(out.trim().split('\n').pop());
+}
+
+describe('djleak run --scan on the demo', () => {
+  it(
+    'gives exactly the verdicts of leaks.json, 3 runs out of 3, each under 60 s',
+    { timeout: 300_000 },
+    async () => {
+      const expected = demoEndpoints();
+      const planted = plantedFragmentBytes();
+      for (let run = 1; run <= 3; run++) {
+        const dir = tmp();
+        const json = path.join(dir, 'report.json');
+        const junit = path.join(dir, 'junit.xml');
+        const started = Date.now();
+        const result = await runCli(
+          [
+            'run',
+            '--demo',
+            '--scan',
+            '--fail-on-leak',
+            '--junit',
+            junit,
+            '--json',
+            json,
+            '--db',
+            path.join(dir, 'lib.sqlite'),
+          ],
+          dir,
+        );
+        const seconds = (Date.now() - started) / 1000;
+        expect(result.code, result.stderr).toBe(3);
+        expect(seconds).toBeLessThan(60);
+        const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
+        expect(report.verdict).toBe('leak');
+        for (const e of expected) {
+          const got = report.endpoints.find((x) => x.path === e.path);
+          expect(got?.verdict, `run ${run}: ${e.path} (${got?.reason})`).toBe(e.leaks ? 'leak' : 'ok');
+        }
+        const cache = report.endpoints.find((x) => x.path === '/cache/leak/')!;
+        expect(
+          cache.retained_bytes_per_request! / planted,
+          `retained ${cache.retained_bytes_per_request} vs planted ${planted}`,
+        ).toBeGreaterThan(0.75);
+        expect(cache.retained_bytes_per_request! / planted).toBeLessThan(1.25);
+        expect(report.skipped.map((s) => s.route)).toContain('products/<int:pk>/');
+
+        const xml = readFileSync(junit, 'utf8');
+        const leaks = expected.filter((e) => e.leaks).length;
+        expect(xml).toMatch(new RegExp(`<testsuites name="djleak" tests="\\d+" failures="${leaks}"`));
+        for (const e of expected.filter((x) => x.leaks))
+          expect(xml).toContain(`name="GET ${e.path}">\n      <failure type="memory-leak"`);
+      }
+    },
+  );
+
+  it('a scenario of controls only passes --fail-on-leak; a 404 endpoint is reported and the scan goes on', async () => {
+    const dir = tmp();
+    const scenario = path.join(dir, 's.json');
+    writeFileSync(
+      scenario,
+      JSON.stringify({
+        endpoints: [
+          { path: '/no/such/page/', requests: 30 },
+          { path: '/report/queries/', requests: 30 },
+        ],
+        rounds: 3,
+      }),
+    );
+    const json = path.join(dir, 'r.json');
+    const junit = path.join(dir, 'j.xml');
+    const result = await runCli(
+      [
+        'run',
+        '--demo',
+        '--scenario',
+        scenario,
+        '--fail-on-leak',
+        '--junit',
+        junit,
+        '--json',
+        json,
+        '--db',
+        path.join(dir, 'l.sqlite'),
+      ],
+      dir,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
+    expect(report.verdict).toBe('ok');
+    const missing = report.endpoints.find((e) => e.path === '/no/such/page/')!;
+    expect(missing).toMatchObject({ route: null, requests: 30, sent: 30, verdict: 'ok' });
+    expect(report.endpoints.find((e) => e.path === '/report/queries/')).toMatchObject({
+      sent: 30,
+      verdict: 'ok',
+    });
+    expect(readFileSync(junit, 'utf8')).toContain('tests="2" failures="0"');
+  });
+
+  it('a target dying mid-scan: session crashed, the results so far kept and the cut one marked partial', async () => {
+    const engine = testEngine(cleanups);
+    const scenario = scenarioSchema.parse({
+      endpoints: [
+        { path: '/cache/leak/', requests: 40 },
+        { path: '/weakref/leak/', requests: 200 },
+        { path: '/', requests: 40 },
+      ],
+      rounds: 4,
+    });
+    let sessionId = 0;
+    const result = await runHeadless(engine, {
+      options: { demo: true, python: demoPython },
+      scenario,
+      discover: false,
+      durationS: null,
+      signal: new AbortController().signal,
+      onServing: (id) => (sessionId = id),
+      onProgress: (p) => {
+        if (p.endpoint.path === '/weakref/leak/' && p.round === 3)
+          process.kill(engine.running.get(sessionId)!.targetPid!, 'SIGKILL');
+      },
+    });
+    expect(result.status).toBe('crashed');
+    const stored = scanResults(engine.library.db, result.sessionId);
+    expect(stored.map((r) => [r.path, r.partial])).toEqual([
+      ['/cache/leak/', false],
+      ['/weakref/leak/', true],
+    ]);
+    expect(stored[1]!.reason).toMatch(/partial/);
+    expect(result.report.endpoints.find((e) => e.path === '/weakref/leak/')).toMatchObject({ partial: true });
+  });
+
+  it('discovery on an app whose routes all take parameters says so', async () => {
+    const project = tmp();
+    writeFileSync(
+      path.join(project, 'manage.py'),
+      "import os, sys\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'paramonly.settings')\nfrom django.core.management import execute_from_command_line\nexecute_from_command_line(sys.argv)\n",
+    );
+    mkdirSync(path.join(project, 'paramonly'));
+    writeFileSync(path.join(project, 'paramonly', '__init__.py'), '');
+    writeFileSync(
+      path.join(project, 'paramonly', 'settings.py'),
+      "SECRET_KEY = 'x'\nDEBUG = False\nALLOWED_HOSTS = ['127.0.0.1']\nROOT_URLCONF = 'paramonly.urls'\nINSTALLED_APPS = []\nMIDDLEWARE = []\nDATABASES = {}\n",
+    );
+    writeFileSync(
+      path.join(project, 'paramonly', 'urls.py'),
+      'from django.http import HttpResponse\nfrom django.urls import path\n' +
+        "urlpatterns = [path('item/<int:pk>/', lambda request, pk: HttpResponse(str(pk))), path('', lambda r: HttpResponse(status=404)) if False else path('tag/<slug:s>/', lambda r, s: HttpResponse(s))]\n",
+    );
+    const result = await runCli(
+      ['run', '--project', project, '--python', demoPython, '--scan', '--db', path.join(project, 'l.sqlite')],
+      project,
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /discovery found no GET route without path parameters to scan; these need example paths in a scenario file/,
+    );
+    expect(result.stderr).toContain('item/<int:pk>/');
+    expect(result.stderr).toContain('tag/<slug:s>/');
+  });
+});
