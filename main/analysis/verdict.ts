@@ -169,8 +169,10 @@ export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
       reason: `flat after a full collection: ${mb(growth)} over ${total} requests, under the ${mb(NOISE_FLOOR_BYTES)} noise floor`,
     };
   }
-  const lateGrowth = lateSlope * (x[x.length - 1]! - x[half]!);
-  if (lateSlope < 0.5 * slope && lateGrowth < NOISE_FLOOR_BYTES / 2) {
+  // A plateau: the last rounds sit still (their spread is under the floor), after an early rise.
+  const late = rss.slice(half);
+  const lateSpread = Math.max(...late) - Math.min(...late);
+  if (lateSlope < 0.5 * slope && lateSpread < NOISE_FLOOR_BYTES) {
     return {
       ...figures,
       verdict: 'ok',

@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { Library, LibraryError } from '../../main/store/library.ts';
-import { APPLICATION_ID, SCHEMA_VERSION } from '../../main/store/migrations.ts';
+import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from '../../main/store/migrations.ts';
+import { addScanResult, scanResults } from '../../main/store/scans.ts';
 import {
   listSessions,
   processSummaries,
@@ -64,6 +65,48 @@ describe('Library', () => {
     const lib = new Library(file);
     cleanups.unshift(() => lib.close());
     expect(newSession(lib)).toBe(1);
+  });
+
+  it('migration 2 opens a version-1 library, keeps its sessions and adds scan results', () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const file = path.join(t.dir, 'v1.sqlite');
+    const old = new Database(file);
+    old.exec(MIGRATIONS[0]!);
+    old.pragma('user_version = 1');
+    old.pragma(`application_id = ${APPLICATION_ID}`);
+    old
+      .prepare(
+        `INSERT INTO sessions (name, project, server, command, status, started_at) VALUES ('old', '/p', 'runserver', '[]', 'stopped', 5)`,
+      )
+      .run();
+    old.close();
+    const lib = new Library(file);
+    cleanups.unshift(() => lib.close());
+    expect(lib.db.pragma('user_version', { simple: true })).toBe(2);
+    expect(lib.session(1)).toMatchObject({ name: 'old', status: 'stopped' });
+    addScanResult(lib.db, 1, {
+      method: 'GET',
+      path: '/a/',
+      route: 'a/',
+      sent: 10,
+      errors: 0,
+      statuses: { 200: 10 },
+      verdict: 'leak',
+      confidence: 0.9,
+      retained_bytes_per_request: 100,
+      garbage_bytes_per_request: 0,
+      objects_per_request: 1,
+      reason: 'r',
+      points: [],
+      partial: false,
+      started_at: 1,
+      ended_at: 2,
+    });
+    expect(scanResults(lib.db, 1)).toMatchObject([
+      { path: '/a/', verdict: 'leak', statuses: { 200: 10 }, partial: false },
+    ]);
+    expect(() => lib.db.prepare(`UPDATE scan_results SET verdict = 'maybe'`).run()).toThrow(/CHECK/);
   });
 
   it('refuses a library from a newer djleak and a SQLite file of another application', () => {
