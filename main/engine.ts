@@ -1,5 +1,8 @@
 import type { EngineEvent } from '../preload/contract.ts';
 import { Investigation, type InvestigationOptions, type Listener } from './investigation.ts';
+import { ApiError } from './api/errors.ts';
+import type { Scenario } from './scenario/scenario.ts';
+import { scanSession } from './scanning.ts';
 import { Library } from './store/library.ts';
 import { libraryPath } from './paths.ts';
 
@@ -9,6 +12,7 @@ const TICK_MS = 500;
 export class Engine {
   readonly library: Library;
   readonly running = new Map<number, Investigation>();
+  private readonly scans = new Map<number, AbortController>();
   private listeners = new Set<(event: EngineEvent) => void>();
   private lastTick = new Map<number, number>();
   private pendingTicks = new Map<number, NodeJS.Timeout>();
@@ -71,8 +75,52 @@ export class Engine {
     return investigation;
   }
 
+  /**
+   * Starts a leak scan of a running session in the background; progress, each endpoint's result and the end
+   * arrive as events. One scan per session at a time.
+   */
+  startScan(sessionId: number, scenario: Scenario | null): void {
+    const investigation = this.running.get(sessionId);
+    if (!investigation)
+      throw new ApiError('not-found', `session ${sessionId} is not running: start it to scan`);
+    if (this.scans.has(sessionId))
+      throw new ApiError('bad-input', `session ${sessionId} is already being scanned`);
+    const abort = new AbortController();
+    this.scans.set(sessionId, abort);
+    void scanSession(this, investigation, scenario, {
+      signal: abort.signal,
+      onProgress: (p) =>
+        this.emit({
+          kind: 'scan-progress',
+          sessionId,
+          method: p.endpoint.method,
+          path: p.endpoint.path,
+          index: p.index,
+          endpoints: p.endpoints,
+          round: p.round,
+          rounds: p.rounds,
+        }),
+      onResult: (result) => this.emit({ kind: 'scan-result', sessionId, result }),
+    })
+      .then(
+        (outcome) => ({ results: outcome.results.length, interrupted: outcome.interrupted, error: null }),
+        (error: Error) => ({ results: 0, interrupted: false, error: error.message }),
+      )
+      .then((end) => {
+        this.scans.delete(sessionId);
+        this.emit({ kind: 'scan-done', sessionId, cancelled: abort.signal.aborted, ...end });
+      });
+  }
+
+  cancelScan(sessionId: number): boolean {
+    const abort = this.scans.get(sessionId);
+    abort?.abort();
+    return abort !== undefined;
+  }
+
   /** Stops every running target; used on quit so nothing is left behind. */
   async shutdown(): Promise<void> {
+    for (const abort of this.scans.values()) abort.abort();
     await Promise.allSettled([...this.running.values()].map((i) => i.stop()));
     for (const timer of this.pendingTicks.values()) clearTimeout(timer);
     this.library.close();

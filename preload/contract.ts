@@ -113,6 +113,46 @@ export interface SystemInfoDto {
   platform: string;
 }
 
+export type VerdictDto = 'leak' | 'ok' | 'inconclusive';
+
+/** One point of a scan: memory figures after `requests` requests to the endpoint (summed over processes). */
+export interface ScanPointDto {
+  requests: number;
+  pre: { rss: number; blocks: number; gcObjects: number } | null;
+  post: { rss: number; blocks: number; gcObjects: number };
+  collected: number;
+  garbageBytes: number;
+  gcEnabled: boolean;
+  appFullCollections: number;
+}
+
+export interface ScanResultDto {
+  method: string;
+  path: string;
+  route: string | null;
+  sent: number;
+  errors: number;
+  statuses: Record<string, number>;
+  verdict: VerdictDto;
+  confidence: number;
+  retained_bytes_per_request: number;
+  garbage_bytes_per_request: number;
+  objects_per_request: number;
+  reason: string;
+  points: ScanPointDto[];
+  partial: boolean;
+  started_at: number;
+  ended_at: number;
+}
+
+/** A scan's endpoints, as in a scenario file; without it the engine discovers the parameter-free GET routes. */
+export interface ScanRequestDto {
+  endpoints: { method?: string; path: string; requests?: number }[];
+  rounds?: number;
+  warmup?: number;
+  cookies?: 'fresh' | 'keep';
+}
+
 export interface SessionDetailDto {
   session: SessionSummaryDto;
   processes: ProcessDto[];
@@ -150,6 +190,9 @@ export interface ApiContract {
   'investigation.start': (args: StartInvestigationArgs) => { sessionId: number; port: number };
   'investigation.stop': (args: { sessionId: number }) => { status: SessionStatus };
   'investigation.running': (args: Record<string, never>) => RunningDto[];
+  'scan.start': (args: { sessionId: number; scenario?: ScanRequestDto }) => { ok: true };
+  'scan.cancel': (args: { sessionId: number }) => { ok: true };
+  'sessions.scans': (args: { id: number }) => ScanResultDto[];
   'project.inspect': (args: { project: string; python?: string }) => ProjectInfoDto;
   'system.info': (args: Record<string, never>) => SystemInfoDto;
 }
@@ -173,6 +216,25 @@ export type EngineEvent =
       message: string;
       pid: number | null;
       t: number;
+    }
+  | {
+      kind: 'scan-progress';
+      sessionId: number;
+      method: string;
+      path: string;
+      index: number;
+      endpoints: number;
+      round: number;
+      rounds: number;
+    }
+  | { kind: 'scan-result'; sessionId: number; result: ScanResultDto }
+  | {
+      kind: 'scan-done';
+      sessionId: number;
+      results: number;
+      interrupted: boolean;
+      cancelled: boolean;
+      error: string | null;
     };
 
 export const API_CHANNELS: readonly ApiChannel[] = [
@@ -186,6 +248,9 @@ export const API_CHANNELS: readonly ApiChannel[] = [
   'investigation.start',
   'investigation.stop',
   'investigation.running',
+  'scan.start',
+  'scan.cancel',
+  'sessions.scans',
   'project.inspect',
   'system.info',
 ];

@@ -4,6 +4,7 @@ import type { Engine } from '../engine.ts';
 import { ApiError } from './errors.ts';
 import type { HandlerSpecs } from './handler.ts';
 import { investigationHandlers } from './investigations.ts';
+import { scanHandlers } from './scans.ts';
 import { sessionHandlers } from './sessions.ts';
 import { systemHandlers } from './system.ts';
 import { timelineHandlers } from './timeline.ts';
@@ -17,6 +18,7 @@ export function createHandlers(engine: Engine): Handlers {
     ...timelineHandlers(engine),
     ...investigationHandlers(engine),
     ...systemHandlers(engine),
+    ...scanHandlers(engine),
   } satisfies Handlers;
 }
 

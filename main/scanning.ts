@@ -1,0 +1,86 @@
+import type { SkippedRoute } from './analysis/report.ts';
+import type { Engine } from './engine.ts';
+import type { Investigation } from './investigation.ts';
+import { LaunchError } from './launcher/errors.ts';
+import {
+  endpointsFromPatterns,
+  runScan,
+  ScanInterrupted,
+  type ScanProgress,
+  type UrlPattern,
+} from './scenario/scan.ts';
+import { scenarioSchema, type Scenario } from './scenario/scenario.ts';
+import { routeForPath } from './store/queries.ts';
+import { addScanResult, type ScanResultRow } from './store/scans.ts';
+
+/** Requests per discovered endpoint: 5 rounds of 20 after 10 warm-up requests. */
+export const DISCOVERY_REQUESTS = 100;
+/** The probe sends request records every 0.5 s and the engine flushes every 0.25 s. */
+const RECORDS_SETTLE_MS = 1000;
+
+export interface ScanOutcome {
+  results: ScanResultRow[];
+  skipped: SkippedRoute[];
+  /** The target went away mid-scan: the last result is partial. */
+  interrupted: boolean;
+}
+
+/** Asks the target for its URL patterns and turns the parameter-free GET routes into a scan. */
+export async function discoverScenario(
+  investigation: Investigation,
+): Promise<{ scenario: Scenario; skipped: SkippedRoute[] }> {
+  const probe = investigation.servers()[0];
+  if (!probe) throw new LaunchError('not-ready', 'no probe connected to ask for the URL patterns');
+  const answer = (await probe.command('urls', {}, 30_000)) as { patterns: UrlPattern[] };
+  const found = endpointsFromPatterns(answer.patterns, DISCOVERY_REQUESTS);
+  const skipped = found.skipped.map((p) => ({
+    route: p.route,
+    reason: 'needs path parameters: add example paths in a scenario file',
+  }));
+  if (found.endpoints.length === 0) {
+    const listed = skipped.map((s) => `  ${s.route}`).join('\n');
+    throw new LaunchError(
+      'bad-scenario',
+      `discovery found no GET route without path parameters to scan${listed ? `; these need example paths in a scenario file (--scenario):\n${listed}` : ''}`,
+    );
+  }
+  return { scenario: scenarioSchema.parse({ endpoints: found.endpoints }), skipped };
+}
+
+/**
+ * Scans a running investigation (a scenario, or discovery when none is given) and stores every endpoint's
+ * result with the session once the probe's request records are in, so each carries the route it matched.
+ */
+export async function scanSession(
+  engine: Engine,
+  investigation: Investigation,
+  given: Scenario | null,
+  opts: {
+    signal?: AbortSignal;
+    onProgress?: (p: ScanProgress) => void;
+    onResult?: (r: ScanResultRow) => void;
+  } = {},
+): Promise<ScanOutcome> {
+  const { scenario, skipped } = given
+    ? { scenario: given, skipped: [] }
+    : await discoverScenario(investigation);
+  let results: ScanResultRow[];
+  let interrupted = false;
+  try {
+    results = await runScan(
+      { port: investigation.port, servers: () => investigation.servers() },
+      scenario,
+      opts,
+    );
+  } catch (error) {
+    if (!(error instanceof ScanInterrupted)) throw error;
+    results = (error as ScanInterrupted & { results?: ScanResultRow[] }).results ?? [];
+    interrupted = true;
+  }
+  await Promise.race([new Promise((r) => setTimeout(r, RECORDS_SETTLE_MS)), investigation.ended]);
+  const db = engine.library.db;
+  const sessionId = investigation.sessionId;
+  const stored = results.map((row) => ({ ...row, route: routeForPath(db, sessionId, row.method, row.path) }));
+  db.transaction(() => stored.forEach((row) => addScanResult(db, sessionId, row)))();
+  return { results: stored, skipped, interrupted };
+}
