@@ -1,9 +1,13 @@
-import { statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createHandlers, dispatch } from '../main/api/index.ts';
 import { Engine } from '../main/engine.ts';
 import { SessionWriter } from '../main/store/writer.ts';
 import { tempDir } from '../test/helpers/tmp.ts';
+import { demoVenv, repoRoot } from '../test/helpers/demo.ts';
+import type { Report } from '../main/analysis/report.ts';
+import { probeOverhead } from './probe-overhead.ts';
 
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
@@ -112,4 +116,45 @@ async function oneHourSession(): Promise<Record<string, unknown>> {
   }
 }
 
-process.stdout.write(JSON.stringify({ one_hour_session: await oneHourSession() }, null, 2) + '\n');
+/** Wall time of `djleak run --demo --scan` through the real CLI. */
+async function demoScan(): Promise<Record<string, unknown>> {
+  const t = tempDir('djleak-bench-');
+  try {
+    const json = path.join(t.dir, 'report.json');
+    const started = performance.now();
+    const result = spawnSync(
+      process.execPath,
+      [
+        path.join(repoRoot, 'bin', 'djleak.js'),
+        'run',
+        '--demo',
+        '--scan',
+        '--json',
+        json,
+        '--db',
+        path.join(t.dir, 'lib.sqlite'),
+      ],
+      {
+        env: { ...process.env, DJLEAK_HOME: t.dir, DJLEAK_DEMO_VENV: demoVenv },
+        encoding: 'utf8',
+      },
+    );
+    const seconds = (performance.now() - started) / 1000;
+    if (result.status !== 0) throw new Error(`scan failed: ${result.stderr}`);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
+    return {
+      wall_s: round(seconds, 1),
+      endpoints: report.endpoints.filter((e) => e.verdict).length,
+      leaks: report.endpoints.filter((e) => e.verdict === 'leak').map((e) => e.path),
+    };
+  } finally {
+    t.cleanup();
+  }
+}
+
+const only = process.argv[2];
+const results: Record<string, unknown> = {};
+if (!only || only === 'store') results.one_hour_session = await oneHourSession();
+if (!only || only === 'probe') results.probe_overhead = await probeOverhead();
+if (!only || only === 'scan') results.demo_scan = await demoScan();
+process.stdout.write(JSON.stringify(results, null, 2) + '\n');
