@@ -7,6 +7,7 @@ import { SessionWriter } from '../main/store/writer.ts';
 import { tempDir } from '../test/helpers/tmp.ts';
 import { demoVenv, repoRoot } from '../test/helpers/demo.ts';
 import type { Report } from '../main/analysis/report.ts';
+import { liveViewLoad } from './live-view.ts';
 import { probeOverhead } from './probe-overhead.ts';
 
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -27,6 +28,65 @@ async function timed<T>(runs: number, f: () => Promise<T>): Promise<{ ms: number
   return { ms: round(median(times)), result };
 }
 
+/** Writes one hour of a 4-process session (10 Hz samples, 20k requests) as the engine does: one transaction per flush. */
+export function buildOneHourSession(engine: Engine): {
+  session: number;
+  rows: number;
+  seconds: number;
+  processes: number;
+} {
+  const lib = engine.library;
+  const session = lib.createSession({
+    name: 'bench',
+    project: '/p',
+    python: null,
+    server: 'gunicorn',
+    command: [],
+    startedAt: 0,
+  });
+  const procs = [0, 1, 2, 3].map((i) =>
+    lib.addProcess(session, { pid: 100 + i, ppid: 1, role: 'worker', argv: [], t: 0 }),
+  );
+  const writer = new SessionWriter(lib.db, session);
+  const perProcess = 36_000;
+  const batch = 25;
+  let rows = 0;
+  const started = performance.now();
+  for (let i = 0; i < perProcess; i += batch) {
+    for (const p of procs) {
+      writer.addSamples(
+        p,
+        Array.from({ length: batch }, (_, k) => ({
+          t: (i + k) / 10,
+          rss: 50_000_000 + (i + k) * 100 + ((i + k) % 13) * 4096,
+          gc_count: [1, 2, 3] as [number, number, number],
+          gc_collections: [i + k, 5, 6] as [number, number, number],
+          gc_collected: [7, 8, 9] as [number, number, number],
+          gc_uncollectable: [0, 0, 0] as [number, number, number],
+          gc_enabled: true,
+          threads: 3,
+          fds: 9,
+        })),
+      );
+    }
+    writer.addRequests(
+      procs[i % 4]!,
+      Array.from({ length: 14 }, (_, k) => ({
+        t: i / 10 + k / 100,
+        method: 'GET',
+        route: `r${k % 7}/`,
+        path: `/r${k % 7}/`,
+        status: 200,
+        duration_ms: 3.2,
+        rss_before: 1,
+        rss_after: 2,
+      })),
+    );
+    rows += writer.flush();
+  }
+  return { session, rows, seconds: (performance.now() - started) / 1000, processes: procs.length };
+}
+
 /**
  * One hour of a 4-process session (10 Hz samples, 20k requests), written as the engine writes it (one
  * transaction per flush), then the Live view's timeline calls through the same handler map the faces use.
@@ -35,56 +95,8 @@ async function oneHourSession(): Promise<Record<string, unknown>> {
   const t = tempDir('djleak-bench-');
   const engine = new Engine(t.dir, path.join(t.dir, 'library.sqlite'));
   try {
+    const { session, rows, seconds: ingestS, processes } = buildOneHourSession(engine);
     const lib = engine.library;
-    const session = lib.createSession({
-      name: 'bench',
-      project: '/p',
-      python: null,
-      server: 'gunicorn',
-      command: [],
-      startedAt: 0,
-    });
-    const procs = [0, 1, 2, 3].map((i) =>
-      lib.addProcess(session, { pid: 100 + i, ppid: 1, role: 'worker', argv: [], t: 0 }),
-    );
-    const writer = new SessionWriter(lib.db, session);
-    const perProcess = 36_000;
-    const batch = 25;
-    let rows = 0;
-    const started = performance.now();
-    for (let i = 0; i < perProcess; i += batch) {
-      for (const p of procs) {
-        writer.addSamples(
-          p,
-          Array.from({ length: batch }, (_, k) => ({
-            t: (i + k) / 10,
-            rss: 50_000_000 + (i + k) * 100 + ((i + k) % 13) * 4096,
-            gc_count: [1, 2, 3] as [number, number, number],
-            gc_collections: [i + k, 5, 6] as [number, number, number],
-            gc_collected: [7, 8, 9] as [number, number, number],
-            gc_uncollectable: [0, 0, 0] as [number, number, number],
-            gc_enabled: true,
-            threads: 3,
-            fds: 9,
-          })),
-        );
-      }
-      writer.addRequests(
-        procs[i % 4]!,
-        Array.from({ length: 14 }, (_, k) => ({
-          t: i / 10 + k / 100,
-          method: 'GET',
-          route: `r${k % 7}/`,
-          path: `/r${k % 7}/`,
-          status: 200,
-          duration_ms: 3.2,
-          rss_before: 1,
-          rss_after: 2,
-        })),
-      );
-      rows += writer.flush();
-    }
-    const ingestS = (performance.now() - started) / 1000;
     lib.db.pragma('wal_checkpoint(TRUNCATE)');
 
     const handlers = createHandlers(engine);
@@ -98,8 +110,8 @@ async function oneHourSession(): Promise<Record<string, unknown>> {
     const log = await timed(7, () => dispatch(handlers, 'sessions.requests', { id: session, limit: 200 }));
     const list = await timed(7, () => dispatch(handlers, 'sessions.list', {}));
     return {
-      samples_per_process: perProcess,
-      processes: procs.length,
+      samples_per_process: 36_000,
+      processes,
       rows_written: rows,
       ingest_rows_per_s: Math.round(rows / ingestS),
       library_mb: round(statSync(lib.file).size / 1048576, 1),
@@ -155,6 +167,7 @@ async function demoScan(): Promise<Record<string, unknown>> {
 const only = process.argv[2];
 const results: Record<string, unknown> = {};
 if (!only || only === 'store') results.one_hour_session = await oneHourSession();
+if (!only || only === 'live') results.live_view_one_hour = await liveViewLoad(buildOneHourSession);
 if (!only || only === 'probe') results.probe_overhead = await probeOverhead();
 if (!only || only === 'scan') results.demo_scan = await demoScan();
 process.stdout.write(JSON.stringify(results, null, 2) + '\n');
