@@ -7,7 +7,8 @@ import { choosePort, inspectProject, type ProjectLayout } from './launcher/proje
 import { Target, targetArgv, waitUntilServing, type TargetExit, type TargetSpec } from './launcher/target.ts';
 import { demoDir } from './paths.ts';
 import { newToken, ProbeLink, type ProbeConnection } from './probe/link.ts';
-import type { RequestRecord, Sample, StreamMessage } from './probe/protocol.ts';
+import type { RequestRecord, Sample, SnapshotRow, StreamMessage } from './probe/protocol.ts';
+import { storeCensus, storeSnapshot, type CensusRow } from './store/snapshots.ts';
 import type { EventLevel, EventSource, Library, SessionStatus } from './store/library.ts';
 import { SessionWriter } from './store/writer.ts';
 
@@ -36,6 +37,27 @@ export type InvestigationEvent =
 export type Listener = (event: InvestigationEvent) => void;
 
 const now = (): number => Date.now() / 1000;
+/** A snapshot's rows held in memory before storing: the probe's own limit is 100k; this is the hard stop. */
+const MAX_SNAPSHOT_ROWS = 200_000;
+
+/** What the probe's `snapshot` command answers (assets/probe/PROTOCOL.md). */
+interface SnapshotReply {
+  id: string;
+  t: number;
+  started_tracing: boolean;
+  frames: number;
+  traced_bytes: number;
+  rows_total: number;
+  truncated: boolean;
+}
+
+export interface TakenSnapshot {
+  snapshotId: number | null;
+  pid: number;
+  startedTracing: boolean;
+  truncated: boolean;
+  rows: number;
+}
 
 /**
  * One profiling session from launch to stop: validates the input before anything is written, launches the
@@ -51,6 +73,8 @@ export class Investigation {
   private target: Target | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private processIds = new Map<number, number>();
+  private snapshotChunks = new Map<string, SnapshotRow[]>();
+  private snapshotSeq = 0;
   private stopping = false;
   private finished: Promise<SessionStatus> | undefined;
   private listeners = new Set<Listener>();
@@ -251,6 +275,13 @@ export class Investigation {
         this.flush();
         this.library.endProcess(processId, message.t);
         break;
+      case 'snapshot_chunk': {
+        const key = `${conn.pid}:${message.id}`;
+        const rows = this.snapshotChunks.get(key);
+        // Chunks come before the snapshot's reply; ones nobody asked for are dropped.
+        if (rows && rows.length + message.rows.length <= MAX_SNAPSHOT_ROWS) rows.push(...message.rows);
+        break;
+      }
       default: {
         const unhandled: never = message;
         throw new Error(`unhandled probe message ${JSON.stringify(unhandled)}`);
@@ -322,6 +353,69 @@ export class Investigation {
       }
     }
     return this.finished;
+  }
+
+  /**
+   * A tracemalloc snapshot of every serving process, stored with the session. A process that was not
+   * tracing starts now and gives no snapshot (it is the baseline moment).
+   */
+  async snapshot(label: string, requests: number): Promise<TakenSnapshot[]> {
+    return Promise.all(
+      this.servers().map(async (conn) => {
+        const id = `s${++this.snapshotSeq}`;
+        const key = `${conn.pid}:${id}`;
+        this.snapshotChunks.set(key, []);
+        try {
+          const reply = (await conn.command('snapshot', { id }, 120_000)) as SnapshotReply;
+          const rows = this.snapshotChunks.get(key) ?? [];
+          if (reply.started_tracing)
+            return { snapshotId: null, pid: conn.pid, startedTracing: true, truncated: false, rows: 0 };
+          const snapshotId = storeSnapshot(
+            this.library.db,
+            this.sessionId,
+            {
+              pid: conn.pid,
+              label,
+              t: reply.t,
+              frames: reply.frames,
+              traced_bytes: reply.traced_bytes,
+              rows_total: reply.rows_total,
+              truncated: reply.truncated,
+              requests,
+            },
+            rows,
+          );
+          return {
+            snapshotId,
+            pid: conn.pid,
+            startedTracing: false,
+            truncated: reply.truncated,
+            rows: rows.length,
+          };
+        } finally {
+          this.snapshotChunks.delete(key);
+        }
+      }),
+    );
+  }
+
+  /** Object counts by type in every serving process, stored with the session. */
+  async census(label: string): Promise<number[]> {
+    return Promise.all(
+      this.servers().map(async (conn) => {
+        const reply = (await conn.command('census', { top: 200 }, 60_000)) as {
+          t: number;
+          total_objects: number;
+          types: CensusRow[];
+        };
+        return storeCensus(
+          this.library.db,
+          this.sessionId,
+          { pid: conn.pid, label, t: reply.t, total_objects: reply.total_objects },
+          reply.types,
+        );
+      }),
+    );
   }
 
   /** Resolves when the target ends on its own or through stop(). */

@@ -72,7 +72,24 @@ export const probeMessageSchema = z.discriminatedUnion('type', [
     error: z.string().max(10_000).optional(),
   }),
   z.object({ type: z.literal('bye'), t: finite, reason: z.string().max(200) }),
+  z.object({
+    type: z.literal('snapshot_chunk'),
+    id: z.string().max(64),
+    seq: z.number().int().nonnegative(),
+    rows: z
+      .array(
+        z.object({
+          size: bytes,
+          count: z.number().int().nonnegative(),
+          frames: z.array(z.tuple([z.string().max(4096), z.number().int().nonnegative()])).max(200),
+        }),
+      )
+      .max(maxBatch),
+  }),
 ]);
+
+export type SnapshotChunk = Extract<ProbeMessage, { type: 'snapshot_chunk' }>;
+export type SnapshotRow = SnapshotChunk['rows'][number];
 
 export type Hello = z.infer<typeof helloSchema>;
 export type Sample = z.infer<typeof sampleSchema>;
@@ -102,6 +119,17 @@ export function parseProbeLine(line: string): ParseResult {
 export interface ProbeCommand {
   type: 'command';
   id: number;
-  name: 'ping' | 'gc_collect' | 'sample_now' | 'measure' | 'urls';
+  name:
+    | 'ping'
+    | 'gc_collect'
+    | 'sample_now'
+    | 'measure'
+    | 'urls'
+    | 'trace_start'
+    | 'trace_stop'
+    | 'trace_status'
+    | 'snapshot'
+    | 'census'
+    | 'referrers';
   args: Record<string, unknown>;
 }

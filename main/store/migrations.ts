@@ -106,6 +106,53 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX scan_results_by_session ON scan_results (session_id, id);
   `,
+  // 3: tracemalloc snapshots with interned files, frames and sites (tracebacks); type censuses
+  `
+  CREATE TABLE files (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE) STRICT;
+  CREATE TABLE frames (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files(id),
+    line INTEGER NOT NULL,
+    UNIQUE (file_id, line)
+  ) STRICT;
+  -- A site is a traceback: frame ids innermost first, comma-separated.
+  CREATE TABLE sites (id INTEGER PRIMARY KEY, frames TEXT NOT NULL UNIQUE) STRICT;
+  CREATE TABLE snapshots (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    pid INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    t REAL NOT NULL,
+    frames INTEGER NOT NULL,
+    traced_bytes INTEGER NOT NULL,
+    rows_total INTEGER NOT NULL,
+    truncated INTEGER NOT NULL,
+    requests INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX snapshots_by_session ON snapshots (session_id, t);
+  CREATE TABLE snapshot_rows (
+    snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+    site_id INTEGER NOT NULL REFERENCES sites(id),
+    size INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (snapshot_id, site_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE censuses (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    pid INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    t REAL NOT NULL,
+    total_objects INTEGER NOT NULL
+  ) STRICT;
+  CREATE TABLE census_rows (
+    census_id INTEGER NOT NULL REFERENCES censuses(id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    PRIMARY KEY (census_id, type)
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

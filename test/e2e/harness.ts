@@ -73,18 +73,22 @@ export async function openApp(app: App): Promise<WatchedPage> {
   return { page, problems };
 }
 
+/** The charts that stamp `data-scheme` once plotly has drawn them in the current colour scheme. */
+const CHARTS = ['timeline', 'scan-chart'];
+
 /**
  * Saves `<name>-light.png` and `<name>-dark.png`: flips the emulated OS colour scheme, and where the
- * view has a chart, waits until plotly has redrawn it in that scheme.
+ * view has charts, waits until plotly has redrawn them in that scheme.
  */
 export async function screenshots(page: Page, name: string): Promise<void> {
   mkdirSync(screenshotDir, { recursive: true });
   await page.mouse.move(0, 0); // no hover state (plotly's mode bar, row highlights) in the pictures
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
-    const timeline = page.getByTestId('timeline');
-    if (await timeline.count())
-      await page.locator(`[data-testid="timeline"][data-scheme="${scheme}"]`).waitFor();
+    for (const chart of CHARTS) {
+      if (await page.getByTestId(chart).count())
+        await page.locator(`[data-testid="${chart}"][data-scheme="${scheme}"]`).waitFor();
+    }
     await page.screenshot({ path: path.join(screenshotDir, `${name}-${scheme}.png`), fullPage: true });
   }
   await page.emulateMedia({ colorScheme: 'light' });

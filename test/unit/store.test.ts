@@ -83,7 +83,7 @@ describe('Library', () => {
     old.close();
     const lib = new Library(file);
     cleanups.unshift(() => lib.close());
-    expect(lib.db.pragma('user_version', { simple: true })).toBe(2);
+    expect(lib.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(lib.session(1)).toMatchObject({ name: 'old', status: 'stopped' });
     addScanResult(lib.db, 1, {
       method: 'GET',
