@@ -9,6 +9,7 @@ import { demoVenv, repoRoot } from '../test/helpers/demo.ts';
 import type { Report } from '../main/analysis/report.ts';
 import { liveViewLoad } from './live-view.ts';
 import { probeOverhead } from './probe-overhead.ts';
+import { snapshotDiffBench } from './snapshot-diff.ts';
 
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
@@ -168,6 +169,7 @@ const only = process.argv[2];
 const results: Record<string, unknown> = {};
 if (!only || only === 'store') results.one_hour_session = await oneHourSession();
 if (!only || only === 'live') results.live_view_one_hour = await liveViewLoad(buildOneHourSession);
+if (!only || only === 'diff') results.snapshot_diff_100k = snapshotDiffBench();
 if (!only || only === 'probe') results.probe_overhead = await probeOverhead();
 if (!only || only === 'scan') results.demo_scan = await demoScan();
 process.stdout.write(JSON.stringify(results, null, 2) + '\n');
