@@ -153,6 +153,69 @@ export interface ScanRequestDto {
   cookies?: 'fresh' | 'keep';
 }
 
+export interface SnapshotDto {
+  id: number;
+  pid: number;
+  label: string;
+  t: number;
+  frames: number;
+  traced_bytes: number;
+  rows_total: number;
+  rows: number;
+  truncated: boolean;
+  requests: number;
+}
+
+export interface FrameDto {
+  file: string;
+  line: number;
+  /** Path relative to the project when inside it. */
+  rel: string | null;
+  /** The source line, when the file still exists. */
+  code: string | null;
+}
+
+export interface DiffRowDto {
+  key: string;
+  file: string;
+  rel: string | null;
+  line: number | null;
+  code: string | null;
+  size_diff: number;
+  count_diff: number;
+  size_after: number;
+  count_after: number;
+  size_per_request: number | null;
+  traceback: FrameDto[];
+  attributed: number;
+}
+
+export interface TypeGrowthDto {
+  type: string;
+  count_diff: number;
+  size_diff: number;
+  count_after: number;
+}
+
+export interface ReferrerStepDto {
+  type: string;
+  label: string;
+}
+
+export interface ReferrerChainDto {
+  root: { kind: string; name: string };
+  chain: ReferrerStepDto[];
+  depth: number;
+  partial: boolean;
+}
+
+export interface ReferrersDto {
+  type: string;
+  instances: number;
+  chains: ReferrerChainDto[];
+  partial: boolean;
+}
+
 export interface SessionDetailDto {
   session: SessionSummaryDto;
   processes: ProcessDto[];
@@ -193,6 +256,23 @@ export interface ApiContract {
   'scan.start': (args: { sessionId: number; scenario?: ScanRequestDto }) => { ok: true };
   'scan.cancel': (args: { sessionId: number }) => { ok: true };
   'sessions.scans': (args: { id: number }) => ScanResultDto[];
+  'trace.start': (args: { sessionId: number; frames?: number }) => { ok: true };
+  'trace.stop': (args: { sessionId: number }) => { ok: true };
+  'snapshots.take': (args: { sessionId: number; label?: string }) => {
+    snapshots: SnapshotDto[];
+    startedTracing: boolean;
+    note: string | null;
+  };
+  'snapshots.list': (args: { id: number }) => SnapshotDto[];
+  'snapshots.diff': (args: {
+    before: number;
+    after: number;
+    groupBy?: 'site' | 'line' | 'file';
+    scope?: 'project' | 'all';
+    pathContains?: string;
+    limit?: number;
+  }) => { rows: DiffRowDto[]; types: TypeGrowthDto[]; requests: number };
+  'referrers.find': (args: { sessionId: number; type: string }) => ReferrersDto;
   'project.inspect': (args: { project: string; python?: string }) => ProjectInfoDto;
   'system.info': (args: Record<string, never>) => SystemInfoDto;
 }
@@ -251,6 +331,12 @@ export const API_CHANNELS: readonly ApiChannel[] = [
   'scan.start',
   'scan.cancel',
   'sessions.scans',
+  'trace.start',
+  'trace.stop',
+  'snapshots.take',
+  'snapshots.list',
+  'snapshots.diff',
+  'referrers.find',
   'project.inspect',
   'system.info',
 ];

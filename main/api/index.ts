@@ -5,6 +5,7 @@ import { ApiError } from './errors.ts';
 import type { HandlerSpecs } from './handler.ts';
 import { investigationHandlers } from './investigations.ts';
 import { scanHandlers } from './scans.ts';
+import { snapshotHandlers } from './snapshots.ts';
 import { sessionHandlers } from './sessions.ts';
 import { systemHandlers } from './system.ts';
 import { timelineHandlers } from './timeline.ts';
@@ -19,6 +20,7 @@ export function createHandlers(engine: Engine): Handlers {
     ...investigationHandlers(engine),
     ...systemHandlers(engine),
     ...scanHandlers(engine),
+    ...snapshotHandlers(engine),
   } satisfies Handlers;
 }
 

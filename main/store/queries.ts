@@ -207,3 +207,7 @@ export function routeForPath(
       .get(sessionId, method, path) as string | undefined) ?? null
   );
 }
+
+export function requestCount(db: Database.Database, sessionId: number): number {
+  return db.prepare(`SELECT count(*) FROM requests WHERE session_id = ?`).pluck().get(sessionId) as number;
+}

@@ -192,3 +192,23 @@ export function censusRows(db: Database.Database, censusId: number): CensusRow[]
     .prepare(`SELECT type, count, size FROM census_rows WHERE census_id = ?`)
     .all(censusId) as CensusRow[];
 }
+
+export function snapshotInfo(db: Database.Database, snapshotId: number): SnapshotInfo | undefined {
+  const row = db
+    .prepare(
+      `SELECT s.*, (SELECT count(*) FROM snapshot_rows r WHERE r.snapshot_id = s.id) AS rows FROM snapshots s WHERE s.id = ?`,
+    )
+    .get(snapshotId) as (Omit<SnapshotInfo, 'truncated'> & { truncated: number }) | undefined;
+  return row && { ...row, truncated: row.truncated === 1 };
+}
+
+/** The census taken with a snapshot (same session, process and label), if any. */
+export function censusFor(db: Database.Database, snapshot: SnapshotInfo): CensusRow[] {
+  const id = db
+    .prepare(
+      `SELECT id FROM censuses WHERE session_id = ? AND pid = ? AND label = ? ORDER BY abs(t - ?) LIMIT 1`,
+    )
+    .pluck()
+    .get(snapshot.session_id, snapshot.pid, snapshot.label, snapshot.t) as number | undefined;
+  return id === undefined ? [] : censusRows(db, id);
+}
