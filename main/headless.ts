@@ -3,7 +3,7 @@ import type { Engine } from './engine.ts';
 import type { InvestigationOptions, Listener } from './investigation.ts';
 import type { ScanProgress } from './scenario/scan.ts';
 import { scanSession } from './scanning.ts';
-import type { Scenario } from './scenario/scenario.ts';
+import type { Scenario, ScenarioEndpoint } from './scenario/scenario.ts';
 import type { SessionStatus } from './store/library.ts';
 import { processSummaries, routeSummaries, sampleTimes } from './store/queries.ts';
 import { scanResults } from './store/scans.ts';
@@ -13,12 +13,15 @@ export interface HeadlessRun {
   /** Endpoints to scan from a scenario file; with `discover`, found from the target's URL patterns. */
   scenario: Scenario | null;
   discover: boolean;
+  /** A traced window on each leaking endpoint after the verdicts (top sites, types, who holds them). */
+  diagnose?: boolean;
   durationS: number | null;
   /** Aborted by Ctrl-C: ends the scan or the wait early, then stops cleanly. */
   signal: AbortSignal;
   onEvent?: Listener;
   onServing?: (sessionId: number, port: number) => void;
   onProgress?: (progress: ScanProgress) => void;
+  onDiagnosing?: (endpoint: ScenarioEndpoint) => void;
 }
 
 export interface HeadlessResult {
@@ -72,6 +75,8 @@ export async function runHeadless(engine: Engine, run: HeadlessRun): Promise<Hea
       ({ skipped } = await scanSession(engine, investigation, run.scenario, {
         signal: run.signal,
         onProgress: run.onProgress,
+        diagnose: run.diagnose ?? true,
+        onDiagnosing: run.onDiagnosing,
       }));
     }
     if (run.durationS !== null) await sleep(run.durationS * 1000, run.signal, investigation.ended);

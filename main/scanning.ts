@@ -9,7 +9,9 @@ import {
   type ScanProgress,
   type UrlPattern,
 } from './scenario/scan.ts';
-import { scenarioSchema, type Scenario } from './scenario/scenario.ts';
+import { scenarioSchema, type Scenario, type ScenarioEndpoint } from './scenario/scenario.ts';
+import { LoadDriver } from './scenario/driver.ts';
+import { diagnoseEndpoint } from './diagnosis.ts';
 import { routeForPath } from './store/queries.ts';
 import { addScanResult, type ScanResultRow } from './store/scans.ts';
 
@@ -59,6 +61,9 @@ export async function scanSession(
     signal?: AbortSignal;
     onProgress?: (p: ScanProgress) => void;
     onResult?: (r: ScanResultRow) => void;
+    /** After the verdicts, a traced window on each leaking endpoint (default on). */
+    diagnose?: boolean;
+    onDiagnosing?: (endpoint: ScenarioEndpoint) => void;
   } = {},
 ): Promise<ScanOutcome> {
   const { scenario, skipped } = given
@@ -76,6 +81,24 @@ export async function scanSession(
     if (!(error instanceof ScanInterrupted)) throw error;
     results = (error as ScanInterrupted & { results?: ScanResultRow[] }).results ?? [];
     interrupted = true;
+  }
+  if (opts.diagnose !== false && !interrupted && !opts.signal?.aborted) {
+    const driver = new LoadDriver(investigation.port, scenario.cookies, 1);
+    try {
+      for (const row of results) {
+        if (row.verdict !== 'leak' || row.partial) continue;
+        const ep = scenario.endpoints.find((e) => e.method === row.method && e.path === row.path)!;
+        opts.onDiagnosing?.(ep);
+        try {
+          row.diagnosis = await diagnoseEndpoint(engine, investigation, driver, ep);
+        } catch (error) {
+          // The verdict stands without its diagnosis; say why in the reason.
+          row.reason = `${row.reason} (diagnosis failed: ${(error as Error).message})`;
+        }
+      }
+    } finally {
+      driver.close();
+    }
   }
   await Promise.race([new Promise((r) => setTimeout(r, RECORDS_SETTLE_MS)), investigation.ended]);
   const db = engine.library.db;

@@ -1,5 +1,6 @@
 import type { SessionRow } from '../store/library.ts';
 import type { ProcessSummary, RouteSummary } from '../store/queries.ts';
+import type { Diagnosis } from '../diagnosis.ts';
 import type { ScanResultRow } from '../store/scans.ts';
 import { overallVerdict, type Verdict } from './verdict.ts';
 
@@ -33,6 +34,10 @@ export interface ReportEndpoint {
   confidence?: number;
   reason?: string;
   partial?: boolean;
+  /** For leaking endpoints: where the memory is allocated (project lines first) and what keeps it alive. */
+  top_sites?: Diagnosis['top_sites'];
+  top_types?: Diagnosis['top_types'];
+  held_by?: Diagnosis['held_by'];
 }
 
 export interface SkippedRoute {
@@ -94,6 +99,13 @@ export function buildReport(
           confidence: scan.confidence,
           reason: scan.reason,
           partial: scan.partial,
+          ...(scan.diagnosis
+            ? {
+                top_sites: scan.diagnosis.top_sites,
+                top_types: scan.diagnosis.top_types,
+                held_by: scan.diagnosis.held_by,
+              }
+            : {}),
         }
       : {};
   const endpoints: ReportEndpoint[] = routes.map((r) => {
@@ -202,6 +214,10 @@ export function formatReport(report: Report): string {
           `         ${e.verdict.toUpperCase().padEnd(12)} ${retained} retained, confidence ${e.confidence}: ${e.reason}`,
         );
       }
+      const site = e.top_sites?.[0];
+      if (site) lines.push(`         allocated at ${site.file}:${site.line}  ${site.code ?? ''}`);
+      if (e.held_by)
+        lines.push(`         held by ${e.held_by.root.kind} ${e.held_by.root.name}: ${e.held_by.chain}`);
     }
   }
   if (report.skipped.length) {

@@ -7,7 +7,7 @@ export const USAGE = `djleak: find, explain and fix memory leaks in Django appli
 usage:
   djleak run (--demo | --project DIR) [--python PATH] [--settings MODULE]
              [--server runserver|gunicorn] [--workers N] [--port N]
-             [--scan | --scenario FILE] [--fail-on-leak] [--junit FILE]
+             [--scan | --scenario FILE] [--fail-on-leak] [--junit FILE] [--skip-diagnosis]
              [--duration SECONDS] [--name NAME] [--db FILE] [--json FILE]
   djleak sessions [--db FILE] [--json]
   djleak report SESSION [--db FILE] [--json FILE]
@@ -15,6 +15,7 @@ usage:
 
 The library defaults to the app's data folder (DJLEAK_HOME overrides it); --db names another file.
 --scan discovers the parameter-free GET routes and scans each for leaks; --scenario scans the listed ones.
+Each leaking endpoint then gets a tracemalloc window: where it allocates and what holds it (--skip-diagnosis).
 Exit codes: 0 done, 1 the target could not start or crashed, 2 bad usage, 3 a leak was found (--fail-on-leak).`;
 
 type Options = NonNullable<ParseArgsConfig['options']>;

@@ -43,6 +43,7 @@ async function run(argv: string[]): Promise<number> {
     scan: { type: 'boolean' },
     'fail-on-leak': { type: 'boolean' },
     junit: { type: 'string' },
+    'skip-diagnosis': { type: 'boolean' },
   });
   if (values.help) return (out(USAGE), 0);
   if (values.scan && values.scenario)
@@ -78,6 +79,8 @@ async function run(argv: string[]): Promise<number> {
       options,
       scenario,
       discover: values.scan ?? false,
+      diagnose: !values['skip-diagnosis'],
+      onDiagnosing: (ep) => err(`djleak: diagnosing ${ep.method} ${ep.path} (tracemalloc window)`),
       durationS,
       signal: abort.signal,
       onEvent: (event) => {

@@ -152,6 +152,8 @@ export const MIGRATIONS: readonly string[] = [
     size INTEGER NOT NULL,
     PRIMARY KEY (census_id, type)
   ) STRICT, WITHOUT ROWID;
+  -- Where a leaking endpoint allocates and what holds it (JSON), from a traced window after the verdict.
+  ALTER TABLE scan_results ADD COLUMN diagnosis TEXT;
   `,
 ];
 

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { ScanPoint, Verdict } from '../analysis/verdict.ts';
+import type { Diagnosis } from '../diagnosis.ts';
 
 export interface ScanResultRow {
   method: string;
@@ -18,13 +19,15 @@ export interface ScanResultRow {
   partial: boolean;
   started_at: number;
   ended_at: number;
+  diagnosis?: Diagnosis | null;
 }
 
 export function addScanResult(db: Database.Database, sessionId: number, r: ScanResultRow): void {
   db.prepare(
     `INSERT INTO scan_results (session_id, method, path, route, sent, errors, statuses, verdict, confidence,
-       retained_bytes_per_request, garbage_bytes_per_request, objects_per_request, reason, points, partial, started_at, ended_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       retained_bytes_per_request, garbage_bytes_per_request, objects_per_request, reason, points, partial, started_at, ended_at,
+       diagnosis)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     sessionId,
     r.method,
@@ -43,16 +46,18 @@ export function addScanResult(db: Database.Database, sessionId: number, r: ScanR
     r.partial ? 1 : 0,
     r.started_at,
     r.ended_at,
+    r.diagnosis ? JSON.stringify(r.diagnosis) : null,
   );
 }
 
 export function scanResults(db: Database.Database, sessionId: number): ScanResultRow[] {
   const rows = db
     .prepare(`SELECT * FROM scan_results WHERE session_id = ? ORDER BY id`)
-    .all(sessionId) as (Omit<ScanResultRow, 'statuses' | 'points' | 'partial'> & {
+    .all(sessionId) as (Omit<ScanResultRow, 'statuses' | 'points' | 'partial' | 'diagnosis'> & {
     statuses: string;
     points: string;
     partial: number;
+    diagnosis: string | null;
   })[];
   return rows.map((r) => ({
     method: r.method,
@@ -71,5 +76,6 @@ export function scanResults(db: Database.Database, sessionId: number): ScanResul
     partial: r.partial === 1,
     started_at: r.started_at,
     ended_at: r.ended_at,
+    diagnosis: r.diagnosis === null ? null : (JSON.parse(r.diagnosis) as Diagnosis),
   }));
 }

@@ -1,0 +1,133 @@
+import path from 'node:path';
+import { diffSnapshots, typeGrowth, type TypeGrowth } from './analysis/snapshot-diff.ts';
+import type { Engine } from './engine.ts';
+import type { Investigation } from './investigation.ts';
+import type { LoadDriver } from './scenario/driver.ts';
+import { emptyResult } from './scenario/driver.ts';
+import type { ScenarioEndpoint } from './scenario/scenario.ts';
+import { SourceLines } from './source-lines.ts';
+import { censusFor, siteFrames, snapshotInfo, snapshotRows } from './store/snapshots.ts';
+
+export interface TopSite {
+  file: string;
+  line: number;
+  size_diff: number;
+  count_diff: number;
+  code: string | null;
+  traceback: { file: string; line: number }[];
+}
+
+export interface HeldBy {
+  type: string;
+  root: { kind: string; name: string };
+  chain: string;
+  partial: boolean;
+}
+
+export interface Diagnosis {
+  top_sites: TopSite[];
+  top_types: TypeGrowth[];
+  held_by: HeldBy | null;
+  snapshots: [number, number] | null;
+}
+
+interface ReferrersReply {
+  type: string;
+  instances: number;
+  chains: {
+    root: { kind: string; name: string };
+    chain: { type: string; label: string }[];
+    depth: number;
+    partial: boolean;
+  }[];
+  partial: boolean;
+}
+
+/** Builtin containers say little on their own: a project type, or a container that grew in count, comes first. */
+function candidateTypes(types: readonly TypeGrowth[]): string[] {
+  const grown = types.filter((t) => t.count_diff > 0);
+  const named = grown.filter((t) => t.type.includes('.'));
+  return [...new Set([...named, ...grown].map((t) => t.type))].slice(0, 4);
+}
+
+/**
+ * Where a leaking endpoint's memory comes from and what keeps it alive: a tracemalloc window around a few of
+ * its requests (not recorded as traffic), snapshots and censuses before and after, the diff attributed to the
+ * project's own lines, and the shortest referrer chain to a root for the types that grew.
+ */
+export async function diagnoseEndpoint(
+  engine: Engine,
+  investigation: Investigation,
+  driver: LoadDriver,
+  ep: ScenarioEndpoint,
+  requests = 40,
+): Promise<Diagnosis> {
+  const servers = investigation.servers();
+  await Promise.all(servers.map((c) => c.command('trace_start', { frames: 10 })));
+  const sink = emptyResult(ep);
+  try {
+    await driver.drive(ep, 3, sink, undefined, true);
+    const label = `diagnose ${ep.method} ${ep.path}`;
+    const before = await investigation.snapshot(`${label} (before)`, 0);
+    await investigation.census(`${label} (before)`);
+    await driver.drive(ep, requests, sink, undefined, true);
+    await Promise.all(servers.map((c) => c.command('gc_collect', {})));
+    const after = await investigation.snapshot(`${label} (after)`, requests);
+    await investigation.census(`${label} (after)`);
+    const a = before.find((s) => s.snapshotId !== null)?.snapshotId ?? null;
+    const b = after.find((s) => s.snapshotId !== null)?.snapshotId ?? null;
+    if (a === null || b === null) return { top_sites: [], top_types: [], held_by: null, snapshots: null };
+
+    const db = engine.library.db;
+    const project = engine.library.session(investigation.sessionId)!.project;
+    const rowsA = snapshotRows(db, a);
+    const rowsB = snapshotRows(db, b);
+    const sites = new Set([...rowsA, ...rowsB].map((r) => r.site));
+    const diff = diffSnapshots(rowsA, rowsB, siteFrames(db, sites), {
+      groupBy: 'line',
+      scope: 'project',
+      projectRoot: project,
+      limit: 5,
+    });
+    const source = new SourceLines(project);
+    const top_sites = diff
+      .filter((r) => r.size_diff > 0)
+      .map((r) => ({
+        file: path.relative(project, r.file),
+        line: r.line ?? 0,
+        size_diff: r.size_diff,
+        count_diff: r.count_diff,
+        code: r.line === null ? null : source.code(r.file, r.line),
+        traceback: r.traceback.map((f) => ({ file: source.rel(f.file) ?? f.file, line: f.line })),
+      }));
+    const top_types = typeGrowth(
+      censusFor(db, snapshotInfo(db, a)!),
+      censusFor(db, snapshotInfo(db, b)!),
+      10,
+    );
+
+    let held_by: HeldBy | null = null;
+    const probe = servers[0]!;
+    for (const type of candidateTypes(top_types)) {
+      const reply = (await probe.command(
+        'referrers',
+        { type, samples: 3, max_depth: 10, budget_ms: 2000 },
+        30_000,
+      )) as ReferrersReply;
+      const chains = reply.chains.filter((c) => c.root.kind !== 'unknown').sort((x, y) => x.depth - y.depth);
+      const best = chains[0];
+      if (best) {
+        held_by = {
+          type,
+          root: best.root,
+          chain: best.chain.map((s) => s.label).join(' → '),
+          partial: best.partial,
+        };
+        break;
+      }
+    }
+    return { top_sites, top_types: top_types.slice(0, 5), held_by, snapshots: [a, b] };
+  } finally {
+    await Promise.allSettled(servers.map((c) => c.command('trace_stop', {})));
+  }
+}
