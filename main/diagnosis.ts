@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { diffSnapshots, typeGrowth, type TypeGrowth } from './analysis/snapshot-diff.ts';
 import type { Engine } from './engine.ts';
+import type { ReferrersDto } from '../preload/contract.ts';
 import type { Investigation } from './investigation.ts';
+import type { ProbeConnection } from './probe/link.ts';
 import type { LoadDriver } from './scenario/driver.ts';
 import { emptyResult } from './scenario/driver.ts';
 import type { ScenarioEndpoint } from './scenario/scenario.ts';
@@ -31,16 +33,26 @@ export interface Diagnosis {
   snapshots: [number, number] | null;
 }
 
-interface ReferrersReply {
-  type: string;
-  instances: number;
-  chains: {
-    root: { kind: string; name: string };
-    chain: { type: string; label: string }[];
-    depth: number;
-    partial: boolean;
-  }[];
-  partial: boolean;
+const BUILTIN_CANDIDATES = ['str', 'bytes', 'dict', 'list', 'tuple', 'bytearray', 'set'];
+
+/** Asks who holds instances of `type` (allocated at `site` when given); the nearest named root wins. */
+async function heldBy(
+  probe: ProbeConnection,
+  type: string,
+  site: [string, number] | null,
+): Promise<HeldBy | null> {
+  const args: Record<string, unknown> = { type, samples: 3, max_depth: 12, budget_ms: 3000 };
+  if (site) args.site = site;
+  let reply: ReferrersDto;
+  try {
+    reply = (await probe.command('referrers', args, 30_000)) as ReferrersDto;
+  } catch {
+    return null;
+  }
+  const best = reply.chains.filter((c) => c.root.kind !== 'unknown').sort((x, y) => x.depth - y.depth)[0];
+  return best
+    ? { type, root: best.root, chain: best.steps.map((s) => s.label).join(' → '), partial: best.partial }
+    : null;
 }
 
 /** Builtin containers say little on their own: a project type, or a container that grew in count, comes first. */
@@ -106,25 +118,22 @@ export async function diagnoseEndpoint(
       10,
     );
 
-    let held_by: HeldBy | null = null;
+    // Who holds it: first the objects allocated on the top line (builtins carry their allocation traceback),
+    // then instances of the project's own types that grew (CPython 3.11 keeps no traceback for those).
     const probe = servers[0]!;
-    for (const type of candidateTypes(top_types)) {
-      const reply = (await probe.command(
-        'referrers',
-        { type, samples: 3, max_depth: 10, budget_ms: 2000 },
-        30_000,
-      )) as ReferrersReply;
-      const chains = reply.chains.filter((c) => c.root.kind !== 'unknown').sort((x, y) => x.depth - y.depth);
-      const best = chains[0];
-      if (best) {
-        held_by = {
-          type,
-          root: best.root,
-          chain: best.chain.map((s) => s.label).join(' → '),
-          partial: best.partial,
-        };
-        break;
+    const top = diff.find((r) => r.size_diff > 0);
+    const site: [string, number] | null = top && top.line !== null ? [top.file, top.line] : null;
+    let held_by: HeldBy | null = null;
+    if (site) {
+      const grownBuiltins = top_types
+        .filter((t) => !t.type.includes('.') && t.count_diff > 0)
+        .map((t) => t.type);
+      for (const type of [...new Set([...BUILTIN_CANDIDATES, ...grownBuiltins])]) {
+        if ((held_by = await heldBy(probe, type, site))) break;
       }
+    }
+    for (const type of held_by ? [] : candidateTypes(top_types)) {
+      if ((held_by = await heldBy(probe, type, null))) break;
     }
     return { top_sites, top_types: top_types.slice(0, 5), held_by, snapshots: [a, b] };
   } finally {

@@ -204,7 +204,8 @@ export interface ReferrerStepDto {
 
 export interface ReferrerChainDto {
   root: { kind: string; name: string };
-  chain: ReferrerStepDto[];
+  /** From the root down to the sample object. */
+  steps: ReferrerStepDto[];
   depth: number;
   partial: boolean;
 }
@@ -212,6 +213,7 @@ export interface ReferrerChainDto {
 export interface ReferrersDto {
   type: string;
   instances: number;
+  tracked: boolean;
   chains: ReferrerChainDto[];
   partial: boolean;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { diffSnapshots, typeGrowth } from '../analysis/snapshot-diff.ts';
+import type { ReferrersDto } from '../../preload/contract.ts';
 import type { Engine } from '../engine.ts';
 import type { Investigation } from '../investigation.ts';
 import { SourceLines } from '../source-lines.ts';
@@ -131,17 +132,7 @@ export function snapshotHandlers(engine: Engine) {
         if (!probe) throw new ApiError('not-found', 'no serving process is connected');
         return (await probeCall(() =>
           probe.command('referrers', { type, samples: 3, max_depth: 10, budget_ms: 2000 }, 30_000),
-        )) as {
-          type: string;
-          instances: number;
-          chains: {
-            root: { kind: string; name: string };
-            chain: { type: string; label: string }[];
-            depth: number;
-            partial: boolean;
-          }[];
-          partial: boolean;
-        };
+        )) as ReferrersDto;
       },
     },
   } satisfies HandlerSpecs<

@@ -29,7 +29,7 @@ def remember_view(request, product: Product) -> str:
     # sessions (request.session.flush(), short SESSION_COOKIE_AGE + `manage.py clearsessions`) and drop
     # per-session data with them (or keep it inside the session, not in a process-wide dict).
     key = request.session.session_key
-    _RECENT_PANELS[key] = panel = "".join(map(_panel_item, recent))  # PLANTED LEAK (destroy-session-data)
+    _RECENT_PANELS[key] = panel = f'<ul class="recent">{"".join(map(_panel_item, recent))}</ul>'  # PLANTED LEAK (destroy-session-data)
     return panel
 
 
