@@ -72,6 +72,7 @@ export async function diagnoseEndpoint(
   investigation: Investigation,
   driver: LoadDriver,
   ep: ScenarioEndpoint,
+  cause: 'growth' | 'garbage' | null,
   requests = 40,
 ): Promise<Diagnosis> {
   const servers = investigation.servers();
@@ -83,7 +84,8 @@ export async function diagnoseEndpoint(
     const before = await investigation.snapshot(`${label} (before)`, 0);
     await investigation.census(`${label} (before)`);
     await driver.drive(ep, requests, sink, undefined, true);
-    await Promise.all(servers.map((c) => c.command('gc_collect', {})));
+    // Garbage only a forced collection frees is the leak itself: keep it for the snapshot.
+    if (cause !== 'garbage') await Promise.all(servers.map((c) => c.command('gc_collect', {})));
     const after = await investigation.snapshot(`${label} (after)`, requests);
     await investigation.census(`${label} (after)`);
     const a = before.find((s) => s.snapshotId !== null)?.snapshotId ?? null;
@@ -124,7 +126,15 @@ export async function diagnoseEndpoint(
     const top = diff.find((r) => r.size_diff > 0);
     const site: [string, number] | null = top && top.line !== null ? [top.file, top.line] : null;
     let held_by: HeldBy | null = null;
-    if (site) {
+    if (cause === 'garbage') {
+      const grown = top_types.find((t) => t.count_diff > 0)?.type ?? 'object';
+      held_by = {
+        type: grown,
+        root: { kind: 'unreachable cycle', name: 'reference cycles that only gc.collect() frees' },
+        chain: `${grown} ↔ … (a cycle: nothing outside it refers to it)`,
+        partial: false,
+      };
+    } else if (site) {
       const grownBuiltins = top_types
         .filter((t) => !t.type.includes('.') && t.count_diff > 0)
         .map((t) => t.type);

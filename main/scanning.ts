@@ -90,7 +90,7 @@ export async function scanSession(
         const ep = scenario.endpoints.find((e) => e.method === row.method && e.path === row.path)!;
         opts.onDiagnosing?.(ep);
         try {
-          row.diagnosis = await diagnoseEndpoint(engine, investigation, driver, ep);
+          row.diagnosis = await diagnoseEndpoint(engine, investigation, driver, ep, row.cause);
         } catch (error) {
           // The verdict stands without its diagnosis; say why in the reason.
           row.reason = `${row.reason} (diagnosis failed: ${(error as Error).message})`;

@@ -30,6 +30,8 @@ export type Verdict = 'leak' | 'ok' | 'inconclusive';
 
 export interface GrowthVerdict {
   verdict: Verdict;
+  /** What made it a leak: memory that stays after a full collection, or garbage only a forced one frees. */
+  cause: 'growth' | 'garbage' | null;
   confidence: number;
   retained_bytes_per_request: number;
   garbage_bytes_per_request: number;
@@ -104,6 +106,7 @@ export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
     return {
       ...base,
       verdict: 'inconclusive',
+      cause: null,
       confidence: 0,
       reason: `too few rounds measured (${points.length} points)`,
     };
@@ -131,13 +134,16 @@ export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
     objects_per_request: round(objectSlope, 2),
   };
 
-  if (growth >= NOISE_FLOOR_BYTES && p < 0.05 && lateSlope >= 0.5 * slope) {
+  // Still growing in the second half at a rate that matters over the whole run: a warm-up that levels off
+  // is not a leak, a leak whose first round also paid for warm-up still is.
+  if (growth >= NOISE_FLOOR_BYTES && p < 0.05 && lateSlope * total >= NOISE_FLOOR_BYTES / 2) {
     const confidence = round(
       clamp01((1 - p) * clamp01(growth / (3 * NOISE_FLOOR_BYTES)) * clamp01(lateSlope / slope)),
     );
     return {
       ...figures,
       verdict: 'leak',
+      cause: 'growth',
       confidence,
       reason: `memory after a full collection grows ${kb(slope)}/request (${mb(growth)} over ${total} requests, trend p=${p.toFixed(3)}), still growing in the last rounds`,
     };
@@ -157,6 +163,7 @@ export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
         figures.garbage_bytes_per_request,
       ),
       verdict: 'leak',
+      cause: 'garbage',
       confidence: round(clamp01(garbageObjects / (4 * GARBAGE_OBJECTS_FLOOR))),
       reason: `${Math.round(garbageObjects)} objects/request (~${kb(garbageBytes)}) of cyclic garbage that only a forced gc.collect() frees, and ${why}`,
     };
@@ -165,6 +172,7 @@ export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
     return {
       ...figures,
       verdict: 'ok',
+      cause: null,
       confidence: round(clamp01(1 - growth / NOISE_FLOOR_BYTES)),
       reason: `flat after a full collection: ${mb(growth)} over ${total} requests, under the ${mb(NOISE_FLOOR_BYTES)} noise floor`,
     };
@@ -176,6 +184,7 @@ export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
     return {
       ...figures,
       verdict: 'ok',
+      cause: null,
       confidence: round(clamp01(1 - lateSlope / slope)),
       reason: `grew early (${mb(growth)}) then levelled off: ${kb(lateSlope)}/request in the last rounds, a bounded cache warming up`,
     };
@@ -183,6 +192,7 @@ export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
   return {
     ...figures,
     verdict: 'inconclusive',
+    cause: null,
     confidence: round(clamp01(p)),
     reason: `memory moved by ${mb(growth)} without a consistent trend (p=${p.toFixed(2)}): run more rounds or requests`,
   };

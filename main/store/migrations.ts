@@ -154,6 +154,7 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   -- Where a leaking endpoint allocates and what holds it (JSON), from a traced window after the verdict.
   ALTER TABLE scan_results ADD COLUMN diagnosis TEXT;
+  ALTER TABLE scan_results ADD COLUMN cause TEXT CHECK (cause IN ('growth', 'garbage'));
   `,
 ];
 

@@ -10,6 +10,7 @@ export interface ScanResultRow {
   errors: number;
   statuses: Record<string, number>;
   verdict: Verdict;
+  cause: 'growth' | 'garbage' | null;
   confidence: number;
   retained_bytes_per_request: number;
   garbage_bytes_per_request: number;
@@ -26,8 +27,8 @@ export function addScanResult(db: Database.Database, sessionId: number, r: ScanR
   db.prepare(
     `INSERT INTO scan_results (session_id, method, path, route, sent, errors, statuses, verdict, confidence,
        retained_bytes_per_request, garbage_bytes_per_request, objects_per_request, reason, points, partial, started_at, ended_at,
-       diagnosis)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       diagnosis, cause)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     sessionId,
     r.method,
@@ -47,6 +48,7 @@ export function addScanResult(db: Database.Database, sessionId: number, r: ScanR
     r.started_at,
     r.ended_at,
     r.diagnosis ? JSON.stringify(r.diagnosis) : null,
+    r.cause,
   );
 }
 
@@ -67,6 +69,7 @@ export function scanResults(db: Database.Database, sessionId: number): ScanResul
     errors: r.errors,
     statuses: JSON.parse(r.statuses) as Record<string, number>,
     verdict: r.verdict,
+    cause: r.cause ?? null,
     confidence: r.confidence,
     retained_bytes_per_request: r.retained_bytes_per_request,
     garbage_bytes_per_request: r.garbage_bytes_per_request,

@@ -54,6 +54,7 @@ describe('djleak run --scan on the demo', () => {
             'run',
             '--demo',
             '--scan',
+            '--skip-diagnosis',
             '--fail-on-leak',
             '--junit',
             junit,

@@ -12,6 +12,7 @@ const scan = (path: string, verdict: Verdict, sent: number): ScanResultRow => ({
   errors: 0,
   statuses: { 200: sent },
   verdict,
+  cause: verdict === 'leak' ? 'growth' : null,
   confidence: 0.9,
   retained_bytes_per_request: verdict === 'leak' ? 50_000 : 10,
   garbage_bytes_per_request: 0,

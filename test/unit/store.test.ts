@@ -93,6 +93,7 @@ describe('Library', () => {
       errors: 0,
       statuses: { 200: 10 },
       verdict: 'leak',
+      cause: 'growth',
       confidence: 0.9,
       retained_bytes_per_request: 100,
       garbage_bytes_per_request: 0,

@@ -53,6 +53,13 @@ describe('growthVerdict', () => {
     expect(v.reason).toMatch(/grows 48\.\d KB\/request/);
   });
 
+  it('a leak whose first round also paid for warm-up is still a leak (measured on the demo session leak)', () => {
+    const post = [95_191_040, 99_266_560, 100_995_072, 102_359_040, 102_961_152, 103_682_048];
+    const v = growthVerdict(scan((k) => post[k]!));
+    expect(v.verdict).toBe('leak');
+    expect(v.confidence).toBeLessThan(0.9);
+  });
+
   it('a bounded cache that fills in the first rounds then plateaus is ok', () => {
     const v = growthVerdict(scan((k) => 40 * MB + Math.min(k, 2) * 25 * 30_000 + jitter(k)));
     expect(v.verdict).toBe('ok');
