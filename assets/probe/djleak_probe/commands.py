@@ -1,13 +1,14 @@
-"""The fixed set of engine commands (no eval). ``handle`` turns a ``command`` message into a ``reply``."""
+"""The fixed set of engine commands (no eval). ``handle`` turns a ``command`` message into a ``reply``; a
+command may stream messages ahead of its reply through ``emit`` (the link's ``send_reliable``)."""
 
 from __future__ import annotations
 
 import gc
 import sys
 import time
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple, Union
 
-from . import sampler, urlwalk
+from . import census, referrers, sampler, tracing, urlwalk
 
 try:  # built in (no file to import); imported here, never lazily in the reader thread
     import _tracemalloc
@@ -15,6 +16,20 @@ except ImportError:  # other implementations
     _tracemalloc = None  # type: ignore[assignment]
 
 Handler = Callable[[Dict[str, Any]], Dict[str, Any]]
+Emit = Callable[[Union[Dict[str, Any], bytes]], bool]
+
+
+class Context:
+    """What some commands need beyond their args: ``emit`` (send ahead of the reply; None without a link) and
+    ``own``, the objects the probe made for this command (the message, its args), which a census or a
+    referrers search must not count."""
+
+    def __init__(self, message: Dict[str, Any], args: Dict[str, Any], emit: Optional[Emit]) -> None:
+        self.emit = emit
+        self.own = (message, args)
+
+
+ContextHandler = Callable[[Dict[str, Any], Context], Dict[str, Any]]
 
 
 class CommandError(Exception):
@@ -122,17 +137,41 @@ def _urls(args: Dict[str, Any]) -> Dict[str, Any]:
         raise CommandError(str(exc)) from None
 
 
+def _snapshot(args: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
+    return tracing.snapshot(args, ctx.emit)
+
+
+def _census(args: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
+    return census.census(args, ctx.own)
+
+
+def _referrers(args: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
+    return referrers.referrers(args, ctx.own)
+
+
 COMMANDS: Dict[str, Handler] = {
     "ping": _ping,
     "gc_collect": _gc_collect,
     "sample_now": _sample_now,
     "measure": _measure,
     "urls": _urls,
+    "trace_start": tracing.trace_start,
+    "trace_stop": tracing.trace_stop,
+    "trace_status": tracing.trace_status,
 }
 
+CONTEXT_COMMANDS: Dict[str, ContextHandler] = {
+    "snapshot": _snapshot,
+    "census": _census,
+    "referrers": _referrers,
+}
 
-def handle(message: Dict[str, Any]) -> Dict[str, Any]:
-    """Answer one ``command`` message. Never raises."""
+_ARG_ERRORS = (CommandError, tracing.TraceError, census.CensusError, referrers.ReferrersError)
+
+
+def handle(message: Dict[str, Any], emit: Optional[Emit] = None) -> Dict[str, Any]:
+    """Answer one ``command`` message. Never raises. ``emit`` sends messages ahead of the reply (the link's
+    ``send_reliable``); without it, commands that stream (``snapshot``) answer ``ok:false``."""
     cid = message.get("id")
     try:
         name = message.get("name")
@@ -140,12 +179,18 @@ def handle(message: Dict[str, Any]) -> Dict[str, Any]:
         if args is None:
             args = {}
         handler = COMMANDS.get(name) if isinstance(name, str) else None
-        if handler is None:
+        context_handler = CONTEXT_COMMANDS.get(name) if isinstance(name, str) else None
+        if handler is None and context_handler is None:
             return {"type": "reply", "id": cid, "ok": False, "error": "unknown command"}
         if not isinstance(args, dict):
             return {"type": "reply", "id": cid, "ok": False, "error": "args must be an object"}
-        return {"type": "reply", "id": cid, "ok": True, "result": handler(args)}
-    except CommandError as exc:
+        if context_handler is not None:
+            result = context_handler(args, Context(message, args, emit))
+        else:
+            assert handler is not None
+            result = handler(args)
+        return {"type": "reply", "id": cid, "ok": True, "result": result}
+    except _ARG_ERRORS as exc:
         return {"type": "reply", "id": cid, "ok": False, "error": str(exc)}
     except Exception as exc:  # a command never raises into the app
         return {"type": "reply", "id": cid, "ok": False, "error": f"{type(exc).__name__}: {exc}"}

@@ -2,7 +2,10 @@
 
 The app only ever calls ``send``/``batch``, which never block: messages go into a bounded queue drained by a
 daemon sender thread; when the queue is full the message is dropped and counted, and the count is reported in
-a later ``log`` message. A reader thread answers ``command`` lines (collector mode only).
+a later ``log`` message. A reader thread answers ``command`` lines (collector mode only); what it sends (command
+replies and the messages a command streams before its reply, e.g. ``snapshot_chunk``) goes through
+``send_reliable`` instead: the same queue, so the order is kept, but never dropped while the link is up: the
+reader thread waits for room (it is the probe's thread, the app never waits on it).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import queue
 import socket
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Union
 
 from . import diag
 from .config import Config
@@ -23,7 +26,15 @@ MAX_ITEMS_PER_MESSAGE = 1000
 MAX_PENDING_ITEMS = 10_000  # per batch kind between two flushes
 CONNECT_TIMEOUT = 3.0
 COALESCE_MAX = 64  # socket mode: up to this many queued messages per sendall
+RELIABLE_TIMEOUT = 30.0  # send_reliable gives up after waiting this long for room (the engine stopped reading)
+RELIABLE_INFLIGHT_MAX = 4 << 20  # pre-encoded bytes queued by send_reliable and not yet written (memory bound)
 _STOP = object()
+
+# What a command may send before its reply: a message, or one pre-encoded NDJSON line (bytes, ``\n`` included,
+# that already carries ``pid``). Returns False when it could not be queued (link gone, or timed out).
+Emit = Callable[[Union[Dict[str, Any], bytes]], bool]
+# ``on_command(message, emit)`` returns the reply; ``emit`` sends streamed messages ahead of it.
+OnCommand = Callable[[Dict[str, Any], Emit], Dict[str, Any]]
 
 
 def _json_default(value: Any) -> Any:
@@ -46,7 +57,7 @@ class Link:
         self,
         cfg: Config,
         hello: Dict[str, Any],
-        on_command: Optional[Callable[[Dict[str, Any]], Dict[str, Any]]] = None,
+        on_command: Optional[OnCommand] = None,
     ) -> None:
         self.cfg = cfg
         self._hello = hello
@@ -55,6 +66,8 @@ class Link:
         self._batches: Dict[str, List[Dict[str, Any]]] = {}
         self._lock = threading.Lock()
         self._dropped = 0  # not yet reported
+        self._inflight = threading.Condition(threading.Lock())  # guards _inflight_bytes
+        self._inflight_bytes = 0
         self.dropped_total = 0
         self._alive = True
         self._closing = False
@@ -85,6 +98,41 @@ class Link:
             return False
         except Exception:
             return False
+
+    def send_reliable(self, msg: Union[Dict[str, Any], bytes], timeout: float = RELIABLE_TIMEOUT) -> bool:
+        """For the reader thread (replies, streamed command output): queued in order, never dropped by the
+        queue's drop policy. Waits (up to ``timeout``) for room in the queue, and, for pre-encoded lines, until
+        fewer than ``RELIABLE_INFLIGHT_MAX`` bytes of them are waiting, so a big stream is not all in memory at
+        once. Returns False when the link is gone or the wait timed out. Never call it from an app thread."""
+        if not self._alive:
+            return False
+        size = len(msg) if isinstance(msg, bytes) else 0
+        deadline = time.monotonic() + timeout
+        if size:
+            with self._inflight:
+                while self._inflight_bytes and self._inflight_bytes + size > RELIABLE_INFLIGHT_MAX:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0 or not self._alive:
+                        return False
+                    self._inflight.wait(min(remaining, 0.1))
+                self._inflight_bytes += size
+        while True:
+            try:
+                self._queue.put(msg, timeout=0.1)
+                return True
+            except queue.Full:
+                if self._alive and time.monotonic() < deadline:
+                    continue
+            except Exception:
+                pass
+            if size:
+                self._release(size)
+            return False
+
+    def _release(self, size: int) -> None:
+        with self._inflight:
+            self._inflight_bytes = max(0, self._inflight_bytes - size)
+            self._inflight.notify_all()
 
     def batch(self, kind: str, item: Dict[str, Any]) -> None:
         """Add one item to the ``kind`` batch (``samples``, ``requests``), sent at the next ``flush``."""
@@ -227,7 +275,13 @@ class Link:
                 sock.close()
         raise error if error is not None else OSError(f"cannot resolve {host}")
 
-    def _encode_lines(self, msg: Dict[str, Any]) -> List[bytes]:
+    def _encode_lines(self, msg: Any) -> List[bytes]:
+        if isinstance(msg, bytes):  # pre-encoded by a command (send_reliable), already checked for length
+            if len(msg) <= MAX_LINE and msg.endswith(b"\n"):
+                return [msg]
+            self._count_drop(1)
+            diag.report("too-long", "dropped a pre-encoded line longer than 1 MiB", level="warning")
+            return []
         if "pid" not in msg:  # every line names its process (record files mix several processes)
             msg = {**msg, "pid": self.pid}
         try:
@@ -305,12 +359,17 @@ class Link:
                     except queue.Empty:
                         break
                 lines = self._drop_notice()
+                raw = 0
                 for msg in batch:
                     if msg is _STOP:
                         stop = True
                         break
+                    if isinstance(msg, bytes):
+                        raw += len(msg)
                     lines.extend(self._encode_lines(msg))
                 self._write(lines)
+                if raw:
+                    self._release(raw)
         except Exception as exc:
             if not self._closing:
                 self._lose(f"{type(exc).__name__}: {exc}")
@@ -350,6 +409,6 @@ class Link:
             msg = json.loads(line)
             if not isinstance(msg, dict) or msg.get("type") != "command" or self._on_command is None:
                 return
-            self.send(self._on_command(msg))
+            self.send_reliable(self._on_command(msg, self.send_reliable))
         except Exception as exc:
             diag.report("command", "could not handle a line from the collector", level="warning", exc=exc)

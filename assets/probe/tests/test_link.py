@@ -6,6 +6,8 @@ import contextlib
 import io
 import json
 import os
+import threading
+import time
 import unittest
 
 from djleak_probe import diag
@@ -193,6 +195,49 @@ class LinkUnitTest(unittest.TestCase):
         self.assertEqual(msgs[-1]["message"], "after")
         self.assertEqual(link.dropped_total, 1)
         self.assertEqual(self.err.getvalue(), "[djleak] dropped a 'log' message longer than 1 MiB\n")
+
+    def test_send_reliable_waits_for_room_instead_of_dropping(self) -> None:
+        link = Link(Config(record=self.path, queue_max=5), {"type": "hello"})
+        for i in range(5):
+            self.assertTrue(link.send({"type": "log", "level": "info", "message": str(i)}))
+        self.assertFalse(link.send({"type": "log", "level": "info", "message": "dropped"}))  # full: dropped
+        self.assertFalse(link.send_reliable({"type": "reply", "id": 0}, timeout=0.05))  # full: gives up in time
+        results: list = []
+        lines = [b'{"type":"snapshot_chunk","pid":1,"id":"x","seq":%d,"rows":[]}\n' % i for i in range(3)]
+        sender = threading.Thread(target=lambda: results.extend(
+            [link.send_reliable(line) for line in lines] + [link.send_reliable({"type": "reply", "id": i}) for i in range(20)]
+        ))
+        sender.start()
+        time.sleep(0.1)
+        self.assertTrue(sender.is_alive())  # waiting for room, not dropping
+        link.start()
+        sender.join(5)
+        self.assertFalse(sender.is_alive())
+        link.close()
+        self.assertEqual(results, [True] * 23)
+        msgs = read_lines(self.path)
+        kinds = [m["type"] for m in msgs]
+        self.assertEqual(kinds[:2], ["hello", "log"])  # the drop notice: the plain send only (a timed-out
+        self.assertEqual(msgs[1]["dropped"], 1)  # send_reliable is not a drop: its caller was told)
+        self.assertEqual([m["message"] for m in msgs if m["type"] == "log"][1:], ["0", "1", "2", "3", "4"])
+        self.assertEqual([m["seq"] for m in msgs if m["type"] == "snapshot_chunk"], [0, 1, 2])
+        self.assertEqual([m["id"] for m in msgs if m["type"] == "reply"], list(range(20)))
+        self.assertLess(kinds.index("snapshot_chunk"), kinds.index("reply"))  # in the order sent
+
+    def test_send_reliable_bounds_the_bytes_in_flight(self) -> None:
+        old = link_mod.RELIABLE_INFLIGHT_MAX
+        link_mod.RELIABLE_INFLIGHT_MAX = 100
+        self.addCleanup(setattr, link_mod, "RELIABLE_INFLIGHT_MAX", old)
+        link = Link(Config(record=self.path), {"type": "hello"})
+        line = b'{"type":"x","pid":1,"pad":"' + b"p" * 40 + b'"}\n'
+        self.assertTrue(link.send_reliable(line))  # one line always goes, whatever its size
+        self.assertFalse(link.send_reliable(line, timeout=0.05))  # 2 x 64 bytes > 100: waits, times out
+        link.start()
+        self.assertTrue(link.send_reliable(line, timeout=5))  # the sender wrote the first: room again
+        link.close()
+        self.assertEqual([m["type"] for m in read_lines(self.path)], ["hello", "x", "x"])
+        link.abandon()
+        self.assertFalse(link.send_reliable(line))  # closed
 
     def test_unwritable_record_file_is_lost_once(self) -> None:
         link = Link(Config(record=os.path.join(self.dir, "no", "such", "dir", "r.ndjson")), {"type": "hello"})
