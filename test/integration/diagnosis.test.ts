@@ -18,7 +18,7 @@ describe('diagnosis of the demo leaks (tracemalloc window after the verdicts)', 
       cleanups.push(t.cleanup);
       const leaks = demoEndpoints().filter((e) => e.leaks);
       const scenario = path.join(t.dir, 'leaks.json');
-        writeFileSync(
+      writeFileSync(
         scenario,
         JSON.stringify({ endpoints: leaks.map((e) => ({ path: e.path, requests: 100 })) }),
       );
