@@ -112,12 +112,18 @@ export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
     };
   }
 
-  const slope = Math.max(0, theilSen(x, rss));
+  // The steady state: from the end of the first round on, when enough rounds remain, so that warm-up the
+  // first round still paid for (first sessions, connections, pages) neither hides nor fakes a trend.
+  const from = points.length >= 5 ? 1 : 0;
+  const xs = x.slice(from);
+  const ys = rss.slice(from);
+  const span = xs[xs.length - 1]! - xs[0]!;
+  const slope = Math.max(0, theilSen(xs, ys));
   const objectSlope = theilSen(x, objects);
-  const growth = slope * total;
-  const p = mannKendallUp(rss);
-  const half = Math.floor(points.length / 2);
-  const lateSlope = Math.max(0, theilSen(x.slice(half), rss.slice(half)));
+  const growth = slope * span;
+  const p = mannKendallUp(ys);
+  const half = Math.floor(xs.length / 2);
+  const lateSlope = Math.max(0, theilSen(xs.slice(half), ys.slice(half)));
 
   // Garbage only a forced collection frees: objects collected per request, and the memory it held.
   const rounds = points.slice(1);
@@ -134,9 +140,8 @@ export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
     objects_per_request: round(objectSlope, 2),
   };
 
-  // Still growing in the second half at a rate that matters over the whole run: a warm-up that levels off
-  // is not a leak, a leak whose first round also paid for warm-up still is.
-  if (growth >= NOISE_FLOOR_BYTES && p < 0.05 && lateSlope * total >= NOISE_FLOOR_BYTES / 2) {
+  // Still growing in the last rounds at half the rate or more: a warm-up that levels off is not a leak.
+  if (growth >= NOISE_FLOOR_BYTES && p < 0.05 && lateSlope >= 0.5 * slope) {
     const confidence = round(
       clamp01((1 - p) * clamp01(growth / (3 * NOISE_FLOOR_BYTES)) * clamp01(lateSlope / slope)),
     );
@@ -145,7 +150,7 @@ export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
       verdict: 'leak',
       cause: 'growth',
       confidence,
-      reason: `memory after a full collection grows ${kb(slope)}/request (${mb(growth)} over ${total} requests, trend p=${p.toFixed(3)}), still growing in the last rounds`,
+      reason: `memory after a full collection grows ${kb(slope)}/request (${mb(growth)} over ${span} requests, trend p=${p.toFixed(3)}), still growing in the last rounds`,
     };
   }
   if (
@@ -168,17 +173,22 @@ export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
       reason: `${Math.round(garbageObjects)} objects/request (~${kb(garbageBytes)}) of cyclic garbage that only a forced gc.collect() frees, and ${why}`,
     };
   }
-  if (growth < NOISE_FLOOR_BYTES) {
+  // Flat means flat: a small slope through points that swing by megabytes says nothing. One outlier at each
+  // end is left out (a transient allocation caught by one measurement).
+  const sorted = [...ys].sort((a, b) => a - b);
+  const trim = sorted.length >= 4 ? 1 : 0;
+  const spread = sorted[sorted.length - 1 - trim]! - sorted[trim]!;
+  if (growth < NOISE_FLOOR_BYTES && spread < 2 * NOISE_FLOOR_BYTES) {
     return {
       ...figures,
       verdict: 'ok',
       cause: null,
       confidence: round(clamp01(1 - growth / NOISE_FLOOR_BYTES)),
-      reason: `flat after a full collection: ${mb(growth)} over ${total} requests, under the ${mb(NOISE_FLOOR_BYTES)} noise floor`,
+      reason: `flat after a full collection: ${mb(growth)} over ${span} requests, under the ${mb(NOISE_FLOOR_BYTES)} noise floor`,
     };
   }
   // A plateau: the last rounds sit still (their spread is under the floor), after an early rise.
-  const late = rss.slice(half);
+  const late = ys.slice(half);
   const lateSpread = Math.max(...late) - Math.min(...late);
   if (lateSlope < 0.5 * slope && lateSpread < NOISE_FLOOR_BYTES) {
     return {

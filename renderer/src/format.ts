@@ -56,3 +56,15 @@ export function routeLabel(route: string | null, path?: string): string {
   if (route === null) return path ? `${path} (no route)` : '(no route)';
   return `/${route}`;
 }
+
+/** Bytes per request in kilobytes with one decimal: a scan's retained memory is tens of KB per request. */
+export function formatKB(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '—';
+  const kb = bytes / 1024;
+  return `${kb <= -0.05 ? '−' : ''}${Math.abs(kb).toFixed(1)} KB`;
+}
+
+/** A 0..1 share as a whole percentage. */
+export function formatPercent(share: number): string {
+  return `${Math.round(share * 100)}%`;
+}

@@ -10,6 +10,7 @@ export interface ShortcutInfo {
 export const SHORTCUTS: ShortcutInfo[] = [
   { keys: [MOD, 'Enter'], what: 'Start the investigation in the form (Start view)' },
   { keys: [MOD, '.'], what: 'Stop the running session' },
+  { keys: [MOD, 'Shift', 'L'], what: 'Scan the running session for leaks' },
   { keys: ['/'], what: 'Filter the request log (Live view)' },
   { keys: ['g', 's'], what: 'Go to Start' },
   { keys: ['g', 'l'], what: 'Go to Live' },

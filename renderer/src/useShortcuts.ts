@@ -3,6 +3,7 @@ import { isTyping } from './shortcuts.ts';
 import { useLibrary } from './store/library.ts';
 import { useLive } from './store/live.ts';
 import { useNav, type View } from './store/nav.ts';
+import { useScan } from './store/scan.ts';
 import { useStart } from './store/start.ts';
 
 const GO_KEYS: Record<string, View> = { s: 'start', l: 'live', h: 'sessions' };
@@ -22,6 +23,20 @@ function stopRunning(): void {
   }
 }
 
+/** Scans the session the Live view shows if it runs, else the only running one (opening it). */
+function scanRunning(): void {
+  const { sessionId } = useNav.getState();
+  const { running } = useLibrary.getState();
+  const target = running.some((r) => r.sessionId === sessionId)
+    ? sessionId
+    : running.length === 1
+      ? running[0]!.sessionId
+      : null;
+  if (target === null) return;
+  useNav.getState().openSession(target);
+  void useScan.getState().start(target);
+}
+
 /** The app's keyboard shortcuts (listed in SHORTCUTS): one listener on the window. */
 export function useShortcuts(): void {
   useEffect(() => {
@@ -33,6 +48,11 @@ export function useShortcuts(): void {
         if (nav.view !== 'start') return;
         e.preventDefault();
         void useStart.getState().startProject();
+        return;
+      }
+      if (mod && e.shiftKey && e.key.toLowerCase() === 'l') {
+        e.preventDefault();
+        scanRunning();
         return;
       }
       if (mod && e.key === '.') {

@@ -63,7 +63,10 @@ describe('growthVerdict', () => {
   it('a bounded cache that fills in the first rounds then plateaus is ok', () => {
     const v = growthVerdict(scan((k) => 40 * MB + Math.min(k, 2) * 25 * 30_000 + jitter(k)));
     expect(v.verdict).toBe('ok');
-    expect(v.reason).toMatch(/levelled off/);
+    // Filling over the first two rounds and flat after: a plateau, or flat once the first round is out.
+    expect(v.reason).toMatch(/levelled off|flat after a full collection/);
+    const slower = growthVerdict(scan((k) => 40 * MB + Math.min(k, 3) * 25 * 30_000 + jitter(k)));
+    expect(slower.verdict).toBe('ok');
   });
 
   it('a large transient allocation that is freed is ok', () => {

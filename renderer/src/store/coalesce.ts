@@ -25,3 +25,23 @@ export function coalesce(run: () => Promise<void>): () => Promise<void> {
     return running;
   };
 }
+
+/** Runs `run` at most once every `ms`: calls in between fold into one at the end of the interval. */
+export function throttle(run: () => void, ms: number): () => void {
+  let last = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  return () => {
+    if (timer) return;
+    const wait = last + ms - Date.now();
+    if (wait <= 0) {
+      last = Date.now();
+      run();
+      return;
+    }
+    timer = setTimeout(() => {
+      timer = null;
+      last = Date.now();
+      run();
+    }, wait);
+  };
+}

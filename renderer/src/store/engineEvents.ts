@@ -1,9 +1,16 @@
 import type { EngineEvent } from '../../../preload/contract.ts';
 import { api } from '../api.ts';
+import { throttle } from './coalesce.ts';
 import { useLibrary } from './library.ts';
 import { useLive } from './live.ts';
 import { useNav } from './nav.ts';
+import { isScanning, SCAN_REFRESH_MS, useScan } from './scan.ts';
 import { useStart } from './start.ts';
+
+const refreshLiveSlowly = throttle(() => {
+  void useLive.getState().refreshDetail();
+  void useLive.getState().refreshRequests();
+}, SCAN_REFRESH_MS);
 
 /** Routes every pushed engine event to the slices that show it. The timeline listens for ticks itself. */
 export function routeEngineEvent(event: EngineEvent): void {
@@ -23,10 +30,23 @@ export function routeEngineEvent(event: EngineEvent): void {
       break;
     case 'tick':
       if (live.sessionId === event.sessionId && useNav.getState().view === 'live') {
-        void live.refreshDetail();
-        void live.refreshRequests();
+        if (isScanning(event.sessionId)) refreshLiveSlowly();
+        else {
+          void live.refreshDetail();
+          void live.refreshRequests();
+        }
       }
       if (useNav.getState().view !== 'live') void useLibrary.getState().refresh();
+      break;
+    case 'scan-progress':
+      useScan.getState().onProgress(event);
+      break;
+    case 'scan-result':
+      useScan.getState().onResult(event);
+      break;
+    case 'scan-done':
+      useLibrary.getState().forgetVerdicts(event.sessionId);
+      void useScan.getState().onDone(event);
       break;
     default: {
       const unhandled: never = event;

@@ -1,18 +1,28 @@
 import { create } from 'zustand';
 import type { RunningDto, SessionSummaryDto } from '../../../preload/contract.ts';
 import { api, toApiCallError } from '../api.ts';
+import { latestPerEndpoint, verdictCounts, type VerdictCounts } from '../verdicts.ts';
 import { coalesce } from './coalesce.ts';
 
 interface LibraryState {
   sessions: SessionSummaryDto[] | null;
   running: RunningDto[];
   error: string | null;
+  /** Each session's scan verdicts (latest per endpoint), null when it has none; absent until fetched. */
+  verdicts: Record<number, VerdictCounts | null>;
   refresh(): Promise<void>;
+  /** Fetches the verdicts of the sessions not known yet; a finished session's never change. */
+  loadVerdicts(ids: number[]): Promise<void>;
+  /** A scan of this session ended: its verdicts are fetched again when next shown. */
+  forgetVerdicts(id: number): void;
   rename(id: number, name: string): Promise<void>;
   remove(id: number): Promise<void>;
 }
 
 export const useLibrary = create<LibraryState>((set, get) => {
+  const fetchingVerdicts = new Set<number>();
+  /** Forgotten while being fetched: that answer may predate the scan that just ended, so ask again. */
+  const staleVerdicts = new Set<number>();
   const refresh = coalesce(async () => {
     try {
       const [sessions, running] = await Promise.all([
@@ -28,7 +38,35 @@ export const useLibrary = create<LibraryState>((set, get) => {
     sessions: null,
     running: [],
     error: null,
+    verdicts: {},
     refresh,
+    async loadVerdicts(ids) {
+      const missing = ids.filter((id) => !(id in get().verdicts) && !fetchingVerdicts.has(id));
+      missing.forEach((id) => fetchingVerdicts.add(id));
+      await Promise.all(
+        missing.map(async (id) => {
+          try {
+            let results;
+            do {
+              staleVerdicts.delete(id);
+              results = await api.call('sessions.scans', { id });
+            } while (staleVerdicts.has(id));
+            const counts = results.length ? verdictCounts(latestPerEndpoint(results)) : null;
+            set({ verdicts: { ...get().verdicts, [id]: counts } });
+          } catch {
+            // a session deleted meanwhile, or the engine away: the column shows nothing for it
+          } finally {
+            fetchingVerdicts.delete(id);
+            staleVerdicts.delete(id);
+          }
+        }),
+      );
+    },
+    forgetVerdicts(id) {
+      if (fetchingVerdicts.has(id)) staleVerdicts.add(id);
+      const { [id]: _gone, ...rest } = get().verdicts;
+      set({ verdicts: rest });
+    },
     async rename(id, name) {
       await api.call('sessions.rename', { id, name });
       set({ sessions: get().sessions?.map((s) => (s.id === id ? { ...s, name } : s)) ?? null });

@@ -4,6 +4,8 @@ import { ErrorPanel } from '../../components/ErrorPanel.tsx';
 import { runningInfo, useLibrary } from '../../store/library.ts';
 import { useLive } from '../../store/live.ts';
 import { useNav } from '../../store/nav.ts';
+import { useScan } from '../../store/scan.ts';
+import { EndpointsPanel } from './EndpointsPanel.tsx';
 import { LiveHeader } from './LiveHeader.tsx';
 import { OutputPanel } from './OutputPanel.tsx';
 import { RequestLog } from './RequestLog.tsx';
@@ -19,14 +21,15 @@ export function LiveView() {
   const sessionId = useNav((s) => s.sessionId);
   const go = useNav((s) => s.go);
   const load = useLive((s) => s.load);
+  const loadScans = useScan((s) => s.load);
   const detail = useLive((s) => (s.sessionId === sessionId ? s.detail : null));
   const loadError = useLive((s) => (s.sessionId === sessionId ? s.loadError : null));
   const stopError = useLive((s) => s.stopError);
   const running = useLibrary((s) => runningInfo(s.running, sessionId));
 
   useEffect(() => {
-    if (sessionId !== null) void load(sessionId);
-  }, [sessionId, load]);
+    if (sessionId !== null) void Promise.all([load(sessionId), loadScans(sessionId)]);
+  }, [sessionId, load, loadScans]);
 
   if (sessionId === null)
     return (
@@ -70,6 +73,7 @@ export function LiveView() {
         />
       )}
       {stopError && <ErrorPanel title="Could not stop the session" message={stopError} />}
+      <EndpointsPanel sessionId={session.id} running={isRunning} />
       <Timeline sessionId={session.id} />
       <div className="columns columns-wide-left">
         <RouteTable routes={detail.routes} running={isRunning} />

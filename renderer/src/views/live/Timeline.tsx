@@ -4,7 +4,8 @@ import type { TimelineDto } from '../../../../preload/contract.ts';
 import { api } from '../../api.ts';
 import { Plot, type PlotHandle } from '../../components/Plot.tsx';
 import { formatClock, formatCount } from '../../format.ts';
-import { coalesce } from '../../store/coalesce.ts';
+import { coalesce, throttle } from '../../store/coalesce.ts';
+import { isScanning, SCAN_REFRESH_MS } from '../../store/scan.ts';
 import { chartColors, useColorScheme } from '../../theme.ts';
 import { fromAxis, timelineFigure } from './timelineFigure.ts';
 
@@ -23,9 +24,9 @@ function zoomFrom(event: PlotRelayoutEvent, offset: number): Window | 'reset' | 
 }
 
 /**
- * RSS per process, GC runs and requests/s on one shared time axis. Series are fetched on every tick and
- * handed to plotly directly; zooming refetches that window at full resolution, and `uirevision` keeps
- * the user's zoom while live data keeps arriving.
+ * RSS per process, GC runs and requests/s on one shared time axis. Series are fetched on every tick (every
+ * SCAN_REFRESH_MS while a scan runs) and handed to plotly directly; zooming refetches that window at full
+ * resolution, and `uirevision` keeps the user's zoom while live data keeps arriving.
  */
 export function Timeline({ sessionId }: { sessionId: number }) {
   const plot = useRef<PlotHandle>(null);
@@ -92,8 +93,12 @@ export function Timeline({ sessionId }: { sessionId: number }) {
     setZoomed(false);
     if (box.current) box.current.dataset.state = 'loading';
     void refetch();
+    const refetchSlowly = throttle(() => void refetch(), SCAN_REFRESH_MS);
     return api.onEvent((event) => {
-      if ((event.kind === 'tick' || event.kind === 'status') && event.sessionId === sessionId) void refetch();
+      if ((event.kind === 'tick' || event.kind === 'status') && event.sessionId === sessionId) {
+        if (event.kind === 'tick' && isScanning(sessionId)) refetchSlowly();
+        else void refetch();
+      }
     });
   }, [sessionId, refetch]);
 

@@ -8,11 +8,34 @@ import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { formatDateTime, formatDuration, formatMB } from '../../format.ts';
 import { useLibrary } from '../../store/library.ts';
 import { useNav } from '../../store/nav.ts';
+import { verdictSummary, type VerdictCounts } from '../../verdicts.ts';
 import { SessionNameCell } from './SessionNameCell.tsx';
 
 function duration(s: SessionSummaryDto): string {
   if (s.ended_at !== null) return formatDuration(s.ended_at - s.started_at);
   return s.status === 'running' ? 'running' : '—';
+}
+
+/** A session's scan verdicts in a few badges: leaks (if any), then ok and inconclusive counts. */
+function ScanVerdicts({ counts }: { counts: VerdictCounts | null | undefined }) {
+  if (counts === undefined) return null;
+  if (counts === null) return <span className="muted">—</span>;
+  return (
+    <span
+      className="scan-verdicts"
+      title={verdictSummary(counts)}
+      data-testid="scan-verdicts"
+      data-leak={counts.leak}
+      data-ok={counts.ok}
+      data-inconclusive={counts.inconclusive}
+    >
+      {counts.leak > 0 && <span className="badge verdict-leak">{counts.leak} leak</span>}
+      {counts.ok > 0 && <span className="badge verdict-ok">{counts.ok} ok</span>}
+      {counts.inconclusive > 0 && (
+        <span className="badge verdict-inconclusive">{counts.inconclusive} inconclusive</span>
+      )}
+    </span>
+  );
 }
 
 export function SessionsView() {
@@ -21,6 +44,8 @@ export function SessionsView() {
   const libraryError = useLibrary((s) => s.error);
   const refresh = useLibrary((s) => s.refresh);
   const remove = useLibrary((s) => s.remove);
+  const verdicts = useLibrary((s) => s.verdicts);
+  const loadVerdicts = useLibrary((s) => s.loadVerdicts);
   const openSession = useNav((s) => s.openSession);
   const go = useNav((s) => s.go);
   const [editing, setEditing] = useState<number | null>(null);
@@ -28,6 +53,9 @@ export function SessionsView() {
   const [actionError, setActionError] = useState<string | null>(null);
 
   useEffect(() => void refresh(), [refresh]);
+  useEffect(() => {
+    if (sessions) void loadVerdicts(sessions.map((s) => s.id));
+  }, [sessions, verdicts, loadVerdicts]);
 
   async function confirmDelete(): Promise<void> {
     const target = deleting;
@@ -89,6 +117,7 @@ export function SessionsView() {
                     Requests
                   </th>
                   <th scope="col">Status</th>
+                  <th scope="col">Leak scan</th>
                   <th scope="col">
                     <span className="visually-hidden">Actions</span>
                   </th>
@@ -119,6 +148,9 @@ export function SessionsView() {
                       </td>
                       <td>
                         <StatusBadge status={s.status} />
+                      </td>
+                      <td data-col="scan">
+                        <ScanVerdicts counts={verdicts[s.id]} />
                       </td>
                       <td>
                         <div className="row-actions">

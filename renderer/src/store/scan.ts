@@ -1,0 +1,150 @@
+import { create } from 'zustand';
+import type { EngineEvent, ScanResultDto } from '../../../preload/contract.ts';
+import { api, toApiCallError } from '../api.ts';
+
+type ProgressEvent = Extract<EngineEvent, { kind: 'scan-progress' }>;
+type ResultEvent = Extract<EngineEvent, { kind: 'scan-result' }>;
+type DoneEvent = Extract<EngineEvent, { kind: 'scan-done' }>;
+
+export type ScanProgress = Omit<ProgressEvent, 'kind' | 'sessionId'>;
+export type ScanEnd = Omit<DoneEvent, 'kind' | 'sessionId'> & {
+  /** The scan was cut short while measuring an endpoint: its result is partial. */
+  partial: boolean;
+};
+
+/** A scan under way in one session: the engine's last progress report and each endpoint measured so far. */
+export interface ScanRun {
+  /** null until the first endpoint's rounds begin (discovery and warm-up come first). */
+  progress: ScanProgress | null;
+  results: ScanResultDto[];
+  cancelling: boolean;
+}
+
+interface ScanState {
+  /** The session whose stored results are loaded (the one the Live view shows). */
+  sessionId: number | null;
+  /** Every result stored with that session, oldest first; null while loading. */
+  stored: ScanResultDto[] | null;
+  loadError: string | null;
+  /** Scans under way, by session: a scan goes on while the user looks at other sessions. */
+  runs: Record<number, ScanRun>;
+  /** How the last scan of each session ended, since the app opened. */
+  ends: Record<number, ScanEnd>;
+  startError: string | null;
+  /** endpointKey() of the row whose chart is open. */
+  selected: string | null;
+  load(sessionId: number): Promise<void>;
+  start(sessionId: number): Promise<void>;
+  cancel(sessionId: number): Promise<void>;
+  select(key: string | null): void;
+  dismissEnd(sessionId: number): void;
+  onProgress(event: ProgressEvent): void;
+  onResult(event: ResultEvent): void;
+  onDone(event: DoneEvent): Promise<void>;
+}
+
+/**
+ * While a scan measures a session, its live panels refresh this often instead of on every tick: the scan
+ * sends ~100 requests a second, and the engine's time (and the page's) belongs to the measurement.
+ */
+export const SCAN_REFRESH_MS = 2000;
+
+export function isScanning(sessionId: number): boolean {
+  return sessionId in useScan.getState().runs;
+}
+
+const IDLE_RUN: ScanRun = { progress: null, results: [], cancelling: false };
+
+function without<T>(record: Record<number, T>, key: number): Record<number, T> {
+  const { [key]: _gone, ...rest } = record;
+  return rest;
+}
+
+export const useScan = create<ScanState>((set, get) => {
+  function patchRun(sessionId: number, patch: (run: ScanRun) => Partial<ScanRun>): void {
+    // a scan started elsewhere (another window, or before this page reloaded) shows up with its first event
+    const run = get().runs[sessionId] ?? IDLE_RUN;
+    set({ runs: { ...get().runs, [sessionId]: { ...run, ...patch(run) } } });
+  }
+
+  return {
+    sessionId: null,
+    stored: null,
+    loadError: null,
+    runs: {},
+    ends: {},
+    startError: null,
+    selected: null,
+
+    async load(sessionId) {
+      if (get().sessionId !== sessionId)
+        set({ sessionId, stored: null, loadError: null, startError: null, selected: null });
+      try {
+        const stored = await api.call('sessions.scans', { id: sessionId });
+        if (get().sessionId === sessionId) set({ stored, loadError: null });
+      } catch (error) {
+        if (get().sessionId === sessionId) set({ loadError: toApiCallError(error).message });
+      }
+    },
+
+    async start(sessionId) {
+      if (get().runs[sessionId]) return;
+      set({
+        runs: { ...get().runs, [sessionId]: IDLE_RUN },
+        ends: without(get().ends, sessionId),
+        startError: null,
+      });
+      try {
+        await api.call('scan.start', { sessionId });
+      } catch (error) {
+        set({ runs: without(get().runs, sessionId), startError: toApiCallError(error).message });
+      }
+    },
+
+    async cancel(sessionId) {
+      const run = get().runs[sessionId];
+      if (!run || run.cancelling) return;
+      patchRun(sessionId, () => ({ cancelling: true }));
+      try {
+        await api.call('scan.cancel', { sessionId });
+      } catch (error) {
+        // 'not-found': the scan ended on its own meanwhile, and its scan-done event says how
+        const e = toApiCallError(error);
+        if (e.code !== 'not-found') {
+          patchRun(sessionId, () => ({ cancelling: false }));
+          set({ startError: e.message });
+        }
+      }
+    },
+
+    select: (selected) => set({ selected }),
+    dismissEnd: (sessionId) => set({ ends: without(get().ends, sessionId) }),
+
+    onProgress({ kind: _kind, sessionId, ...progress }) {
+      patchRun(sessionId, () => ({ progress }));
+    },
+
+    onResult({ sessionId, result }) {
+      patchRun(sessionId, (run) => ({ results: [...run.results, result] }));
+    },
+
+    async onDone({ kind: _kind, sessionId, ...end }) {
+      // the results are stored (with their routes) before this event: swap the live rows for them at once
+      let stored: ScanResultDto[] | null = null;
+      let loadError: string | null = null;
+      if (get().sessionId === sessionId) {
+        try {
+          stored = await api.call('sessions.scans', { id: sessionId });
+        } catch (error) {
+          loadError = toApiCallError(error).message;
+        }
+      }
+      const partial = get().runs[sessionId]?.results.some((r) => r.partial) ?? false;
+      set({
+        runs: without(get().runs, sessionId),
+        ends: { ...get().ends, [sessionId]: { ...end, partial } },
+        ...(get().sessionId === sessionId ? { stored: stored ?? get().stored, loadError } : {}),
+      });
+    },
+  };
+});

@@ -1,0 +1,103 @@
+import type { Data, Layout } from 'plotly.js-dist-min';
+import type { ScanResultDto } from '../../../../preload/contract.ts';
+import type { ChartColors } from '../../theme.ts';
+import { endpointKey } from '../../verdicts.ts';
+
+const MB = 1024 * 1024;
+
+export interface ScanFigure {
+  data: Data[];
+  layout: Partial<Layout>;
+  /** Whether the garbage subplot is drawn (some round's forced collection freed objects). */
+  garbage: boolean;
+}
+
+/**
+ * One endpoint's scan: memory after each round's full collection against the requests served (the line
+ * the verdict is read from), memory just before that collection as a faint line, and the garbage objects
+ * the collection freed per round in a strip below when there were any.
+ */
+export function scanFigure(r: ScanResultDto, c: ChartColors): ScanFigure {
+  const color = c.series[0]!;
+  const rounds = r.points.filter((p) => p.pre !== null);
+  const garbage = rounds.some((p) => p.collected > 0);
+  const data: Data[] = [
+    {
+      type: 'scatter',
+      mode: 'lines',
+      name: 'before the collection',
+      x: rounds.map((p) => p.requests),
+      y: rounds.map((p) => p.pre!.rss / MB),
+      line: { color, width: 1.2, dash: 'dot' },
+      opacity: 0.45,
+      hovertemplate: 'before collection: %{y:.1f} MB<extra></extra>',
+    },
+    {
+      type: 'scatter',
+      mode: 'lines+markers',
+      name: 'after a full collection',
+      x: r.points.map((p) => p.requests),
+      y: r.points.map((p) => p.post.rss / MB),
+      line: { color, width: 2 },
+      marker: { color, size: 6 },
+      hovertemplate: 'after collection: %{y:.1f} MB<extra></extra>',
+    },
+  ];
+  if (garbage) {
+    data.push({
+      type: 'bar',
+      name: 'garbage objects freed',
+      xaxis: 'x',
+      yaxis: 'y2',
+      x: rounds.map((p) => p.requests),
+      y: rounds.map((p) => p.collected),
+      marker: { color: c.series[1]!, opacity: 0.7 },
+      hovertemplate: '%{y:,} objects freed<extra></extra>',
+    });
+  }
+
+  const axis = {
+    gridcolor: c.grid,
+    linecolor: c.grid,
+    zerolinecolor: c.grid,
+    tickfont: { color: c.muted, size: 11 },
+    title: { font: { color: c.muted, size: 11 } },
+  };
+  const layout: Partial<Layout> = {
+    uirevision: endpointKey(r),
+    paper_bgcolor: 'rgba(0,0,0,0)',
+    plot_bgcolor: 'rgba(0,0,0,0)',
+    font: { color: c.text, family: 'inherit', size: 12 },
+    margin: { l: 64, r: 16, t: 8, b: 40 },
+    hovermode: 'x unified',
+    hoverlabel: { bgcolor: c.surface, bordercolor: c.grid, font: { color: c.text } },
+    showlegend: true,
+    legend: { orientation: 'h', x: 0, y: 1.0, yanchor: 'bottom', font: { size: 11, color: c.text } },
+    bargap: 0.55,
+    xaxis: {
+      ...axis,
+      anchor: garbage ? 'y2' : 'y',
+      title: { ...axis.title, text: 'requests served' },
+      rangemode: 'tozero',
+    },
+    yaxis: {
+      ...axis,
+      domain: garbage ? [0.4, 1] : [0, 1],
+      title: { ...axis.title, text: 'RSS (MB)' },
+      nticks: 5,
+    },
+    ...(garbage
+      ? {
+          yaxis2: {
+            ...axis,
+            domain: [0, 0.28],
+            anchor: 'x' as const,
+            rangemode: 'tozero' as const,
+            nticks: 3,
+            title: { ...axis.title, text: 'objects freed' },
+          },
+        }
+      : {}),
+  };
+  return { data, layout, garbage };
+}
