@@ -15,8 +15,13 @@ import { diagnoseEndpoint } from './diagnosis.ts';
 import { routeForPath } from './store/queries.ts';
 import { addScanResult, type ScanResultRow } from './store/scans.ts';
 
-/** Requests per discovered endpoint: 5 rounds of 20 after 10 warm-up requests. */
+/** Requests per discovered endpoint: 5 rounds of 20. */
 export const DISCOVERY_REQUESTS = 100;
+/**
+ * Warm-up per discovered endpoint (not recorded): long enough for bounded caches of a few dozen entries to
+ * fill, so that they are judged on their plateau.
+ */
+export const DISCOVERY_WARMUP = 50;
 /** The probe sends request records every 0.5 s and the engine flushes every 0.25 s. */
 const RECORDS_SETTLE_MS = 1000;
 
@@ -46,7 +51,10 @@ export async function discoverScenario(
       `discovery found no GET route without path parameters to scan${listed ? `; these need example paths in a scenario file (--scenario):\n${listed}` : ''}`,
     );
   }
-  return { scenario: scenarioSchema.parse({ endpoints: found.endpoints }), skipped };
+  return {
+    scenario: scenarioSchema.parse({ endpoints: found.endpoints, warmup: DISCOVERY_WARMUP }),
+    skipped,
+  };
 }
 
 /**

@@ -59,7 +59,7 @@ describe('leak scans from the Live view', () => {
 
     const panel = page.locator(PANEL);
     await panel.getByText('Run a scan to get a verdict per endpoint').waitFor();
-    await panel.getByText(/your app receives ~110 requests per route/).waitFor();
+    await panel.getByText(/your app receives ~150 requests per route/).waitFor();
 
     await page.keyboard.press('?');
     const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });

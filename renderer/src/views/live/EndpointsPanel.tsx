@@ -13,7 +13,7 @@ import { ScanChart } from './ScanChart.tsx';
 /** What a discovered scan does to the app: 10 warm-up requests, then 5 rounds of 20 per route. */
 export const SCAN_EXPLANATION =
   'Drives each GET route without parameters in rounds and measures memory after a full collection between ' +
-  'rounds; your app receives ~110 requests per route.';
+  'rounds; your app receives ~150 requests per route (50 of them warm-up).';
 
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
