@@ -1,21 +1,15 @@
 import type Database from 'better-sqlite3';
-import type { ScanPoint, Verdict } from '../analysis/verdict.ts';
+import type { GrowthVerdict, ScanPoint } from '../analysis/verdict.ts';
 import type { Diagnosis } from '../diagnosis.ts';
 
-export interface ScanResultRow {
+/** One scanned endpoint: what was sent, the verdict's figures, and the points they came from. */
+export interface ScanResultRow extends GrowthVerdict {
   method: string;
   path: string;
   route: string | null;
   sent: number;
   errors: number;
   statuses: Record<string, number>;
-  verdict: Verdict;
-  cause: 'growth' | 'garbage' | null;
-  confidence: number;
-  retained_bytes_per_request: number;
-  garbage_bytes_per_request: number;
-  objects_per_request: number;
-  reason: string;
   points: ScanPoint[];
   partial: boolean;
   started_at: number;

@@ -11,7 +11,7 @@ import tempfile
 import textwrap
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 PROBE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOKEN = "test-token-123"
@@ -196,3 +196,15 @@ def tempdir(testcase: Any) -> str:
     d = tempfile.TemporaryDirectory(prefix="djleak-test-")
     testcase.addCleanup(d.cleanup)
     return os.path.realpath(d.name)
+
+
+def linked_app(testcase: Any, source: str) -> Tuple["Collector", subprocess.Popen, Any, str]:
+    """Runs `source` as a script under the probe against a test collector; everything is cleaned up after
+    the test. Returns the collector, the process, its connection (after its hello) and the script's path."""
+    app = write(tempdir(testcase), "app.py", source)
+    collector = Collector()
+    testcase.addCleanup(collector.close)
+    proc = popen_probe(["run", "--", app], collector.env())
+    testcase.addCleanup(lambda: (proc.stdout.close(), proc.stderr.close(), proc.stdin.closed or proc.stdin.close()))
+    testcase.addCleanup(lambda: proc.poll() is None and proc.kill())
+    return collector, proc, collector.conn_of(proc.pid, timeout=20), app

@@ -12,7 +12,7 @@ from typing import Any, Dict, List
 
 from djleak_probe import commands, urlwalk
 
-from .helpers import Collector, popen_probe, tempdir, wait_until, write
+from .helpers import linked_app, wait_until
 
 HAS_DJANGO = importlib.util.find_spec("django") is not None
 
@@ -220,14 +220,7 @@ EXPECTED = [
 @unittest.skipUnless(HAS_DJANGO, "django is not importable")
 class UrlsLinkTest(unittest.TestCase):
     def test_urls_and_measure_over_the_link(self) -> None:
-        folder = tempdir(self)
-        app = write(folder, "app.py", APP)
-        collector = Collector()
-        self.addCleanup(collector.close)
-        proc = popen_probe(["run", "--", app], collector.env())
-        self.addCleanup(lambda: (proc.stdout.close(), proc.stderr.close(), proc.stdin.closed or proc.stdin.close()))
-        self.addCleanup(lambda: proc.poll() is None and proc.kill())
-        conn = collector.conn_of(proc.pid, timeout=20)
+        _collector, proc, conn, _app = linked_app(self, APP)
         self.assertEqual(proc.stdout.readline().strip(), "configured")
         # Django imported and configured, apps not ready yet.
         self.assertEqual(

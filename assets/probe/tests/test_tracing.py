@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Tuple
 from djleak_probe import census, commands, tracing
 from djleak_probe.link import MAX_LINE
 
-from .helpers import Collector, popen_probe, tempdir, wait_until, write
+from .helpers import linked_app, wait_until
 
 FILE = os.path.abspath(__file__)
 PROBE_DIR = os.path.dirname(os.path.abspath(tracing.__file__)) + os.sep
@@ -247,14 +247,7 @@ main()
 
 class SnapshotLinkTest(unittest.TestCase):
     def test_chunks_before_the_reply_then_census_and_referrers(self) -> None:
-        folder = tempdir(self)
-        app = write(folder, "app.py", APP)
-        collector = Collector()
-        self.addCleanup(collector.close)
-        proc = popen_probe(["run", "--", app], collector.env())
-        self.addCleanup(lambda: (proc.stdout.close(), proc.stderr.close(), proc.stdin.closed or proc.stdin.close()))
-        self.addCleanup(lambda: proc.poll() is None and proc.kill())
-        conn = collector.conn_of(proc.pid, timeout=20)
+        _collector, proc, conn, app = linked_app(self, APP)
 
         base = conn.command(1, "snapshot", {"id": "A"})
         self.assertTrue(base["ok"], base)
