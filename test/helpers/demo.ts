@@ -13,6 +13,7 @@ export interface DemoEndpoint {
   leaks: boolean;
   checklist: string | null;
   planted: string | null;
+  cause: string | null;
 }
 
 export function demoEndpoints(): DemoEndpoint[] {

@@ -4,8 +4,11 @@
     python check_leaks.py            # leaks.json fields, planted lines and their markers, scenario coverage
     python check_leaks.py --django   # also resolve every path with Django (uses a throwaway database)
 
-A planted line must be a code line carrying `# PLANTED LEAK (<checklist>)` (leaks) or `# CONTROL (` (controls),
-and every `# PLANTED LEAK (...)` code line in the project must be listed. Exit status 1 on any problem.
+A planted line is where the leaked memory is allocated (what a tracemalloc diff points at): a code line carrying
+`# PLANTED LEAK (<checklist>)` (leaks) or `# CONTROL (` (controls). A leak whose fix belongs on another line
+(what keeps the memory alive, or what stops it being freed) names that line as its `cause`, a code line carrying
+`# LEAK CAUSE (<checklist>)`; otherwise `cause` is null. Every marked code line in the project must be listed.
+Exit status 1 on any problem.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CHECKLIST = {"clear-caches", "close-db-connections", "destroy-session-data", "garbage-collection", "weakref"}
-FIELDS = {"method", "path", "name", "leaks", "checklist", "planted", "description"}
+FIELDS = {"method", "path", "name", "leaks", "checklist", "planted", "cause", "description"}
 LEAK_MARKER = re.compile(r"#\s*PLANTED LEAK \(([a-z-]+)\)")
+CAUSE_MARKER = re.compile(r"#\s*LEAK CAUSE \(([a-z-]+)\)")
 MAX_SCENARIO_REQUESTS = 800
 
 
@@ -28,14 +32,14 @@ def is_code_line(line: str) -> bool:
     return bool(line.strip()) and not line.lstrip().startswith("#")
 
 
-def marker_lines() -> dict[str, str]:
-    """Every code line carrying a PLANTED LEAK marker, as {"file:line": checklist}."""
+def marker_lines(marker: re.Pattern[str] = LEAK_MARKER) -> dict[str, str]:
+    """Every code line carrying the marker, as {"file:line": checklist}."""
     found = {}
     for path in sorted(HERE.rglob("*.py")):
         if path.name == Path(__file__).name:
             continue
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            match = LEAK_MARKER.search(line)
+            match = marker.search(line)
             if match and is_code_line(line):
                 found[f"{path.relative_to(HERE).as_posix()}:{number}"] = match.group(1)
     return found
@@ -70,19 +74,37 @@ def check_leaks(entries: list, problems: list[str]) -> None:
         if not entry["name"] or not entry["description"]:
             problems.append(f"{where}: empty name or description")
         check_planted(entry, problems)
+        check_cause(entry, problems)
     for missing in sorted(CHECKLIST - set(seen_checklist)):
         problems.append(f"no endpoint demonstrates {missing}")
     listed = {e["planted"] for e in entries if isinstance(e, dict) and e.get("leaks")}
     for location, checklist in marker_lines().items():
         if location not in listed:
             problems.append(f"{location}: PLANTED LEAK ({checklist}) marker not listed in leaks.json")
+    causes = {e["cause"] for e in entries if isinstance(e, dict) and e.get("cause")}
+    for location, checklist in marker_lines(CAUSE_MARKER).items():
+        if location not in causes:
+            problems.append(f"{location}: LEAK CAUSE ({checklist}) marker not listed in leaks.json")
 
 
 def check_planted(entry: dict, problems: list[str]) -> None:
-    where, planted = entry["path"], entry["planted"]
-    match = re.fullmatch(r"([\w./-]+\.py):(\d+)", planted or "")
+    expected = f"# PLANTED LEAK ({entry['checklist']})" if entry["leaks"] else "# CONTROL ("
+    check_marked_line(entry["path"], "planted", entry["planted"], expected, problems)
+
+
+def check_cause(entry: dict, problems: list[str]) -> None:
+    if entry["cause"] is None:
+        return
+    if not entry["leaks"]:
+        problems.append(f"{entry['path']}: a control has no cause (cause must be null)")
+        return
+    check_marked_line(entry["path"], "cause", entry["cause"], f"# LEAK CAUSE ({entry['checklist']})", problems)
+
+
+def check_marked_line(where: str, field: str, location: object, expected: str, problems: list[str]) -> None:
+    match = re.fullmatch(r"([\w./-]+\.py):(\d+)", location if isinstance(location, str) else "")
     if not match:
-        problems.append(f"{where}: planted must look like 'shop/views.py:123', got {planted!r}")
+        problems.append(f"{where}: {field} must look like 'shop/views.py:123', got {location!r}")
         return
     source = HERE / match.group(1)
     if not source.is_file():
@@ -91,11 +113,10 @@ def check_planted(entry: dict, problems: list[str]) -> None:
     lines = source.read_text(encoding="utf-8").splitlines()
     number = int(match.group(2))
     line = lines[number - 1] if 0 < number <= len(lines) else ""
-    expected = f"# PLANTED LEAK ({entry['checklist']})" if entry["leaks"] else "# CONTROL ("
     if expected not in line or not is_code_line(line):
         hits = [i for i, text in enumerate(lines, start=1) if expected in text and is_code_line(text)]
         hint = f" (marker found at line {', '.join(map(str, hits))})" if hits else ""
-        problems.append(f"{where}: {planted} is not a code line marked {expected!r}{hint}")
+        problems.append(f"{where}: {location} is not a code line marked {expected!r}{hint}")
 
 
 def check_scenario(entries: list, scenario: dict, problems: list[str]) -> None:

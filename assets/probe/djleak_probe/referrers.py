@@ -674,7 +674,8 @@ def referrers(args: Dict[str, Any], own: Iterable[Any] = ()) -> Dict[str, Any]:
     tracked = bool(candidates)
     hidden: List[Any] = []
     if not tracked:
-        hidden = _untracked_instances(target, names, candidates, book)
+        # With a site, equal strings are not interchangeable: only the ones allocated there will do.
+        hidden = _untracked_instances(target, names, candidates, book, by_value=matches is None)
     instances = len(candidates)
     if pick == "largest" or not tracked:
         # No age order for untracked objects: the largest first (a leaked payload is big).
@@ -750,10 +751,13 @@ def referrers(args: Dict[str, Any], own: Iterable[Any] = ()) -> Dict[str, Any]:
 _BY_VALUE = (str, bytes, int, float, complex)
 
 
-def _untracked_instances(target: str, names: TypeNames, out: List[Any], book: _Book) -> List[Any]:
+def _untracked_instances(
+    target: str, names: TypeNames, out: List[Any], book: _Book, by_value: bool = True
+) -> List[Any]:
     """Instances the collector does not track (str, bytes, int, dicts and tuples of atomic values...): the
     referents of tracked objects, and of the untracked dicts and tuples those hold (a dict of str -> str is
-    untracked too), of the target type; str, bytes and numbers de-duplicated by value, others by identity.
+    untracked too), of the target type; str, bytes and numbers de-duplicated by value when ``by_value`` (the
+    first equal one found stands for all), others by identity.
     All filtering is done by C-level pipelines. Returns the untracked containers looked into: the holders
     ``gc.get_referrers`` cannot see (``_hidden_holders``)."""
     objects = book.hold(gc.get_objects())
@@ -781,7 +785,7 @@ def _untracked_instances(target: str, names: TypeNames, out: List[Any], book: _B
         containers.extend(inner)
         refs = book.hold(gc.get_referents(*inner)) if inner else []  # one level down
         inner.clear()
-    if classes and all(cls in _BY_VALUE for cls in classes):
+    if by_value and classes and all(cls in _BY_VALUE for cls in classes):
         out.extend(dict.fromkeys(found))
     else:
         out.extend({id(obj): obj for obj in found}.values())

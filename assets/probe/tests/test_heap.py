@@ -144,6 +144,7 @@ def _make_sited(into: List[Sited]) -> None:
 
 
 BIG_TEXTS: Dict[str, str] = {}
+EQUAL_PANELS: Dict[str, str] = {}
 
 
 def _park(ready: threading.Event, stop: threading.Event) -> None:
@@ -362,6 +363,28 @@ class ReferrersTest(unittest.TestCase):
         self.assertEqual(result["site_checked"], 5)  # newest first: the 3 of A, then 2 of B
         inner = _referrers(type=f"{HERE}.Sited", site=[FILE, _line_of("# SITED")], samples=6)
         self.assertEqual(len(inner["chains"]), 6)
+
+    def test_site_finds_equal_strings_allocated_there(self) -> None:
+        # The demo's session panels: equal texts, the first kept before tracing started, the later ones at the
+        # traced line. Strings are otherwise de-duplicated by value; with a site, the traced one must be found.
+        def panel(n: int) -> str:
+            return "".join(["<li>", "p" * 20_000, str(n % 2), "</li>"])
+
+        was_tracing = tracemalloc.is_tracing()
+        if was_tracing:
+            tracemalloc.stop()
+        self.addCleanup(EQUAL_PANELS.clear)
+        EQUAL_PANELS["untraced"] = panel(0)
+        tracemalloc.start(5)
+        if not was_tracing:
+            self.addCleanup(tracemalloc.stop)
+        EQUAL_PANELS["traced"] = panel(2)  # EQUAL PANEL
+        self.assertEqual(EQUAL_PANELS["untraced"], EQUAL_PANELS["traced"])
+        site = [FILE, _line_of("return \"\".join([\"<li>\", \"p\" * 20_000, str(n % 2), \"</li>\"])")]
+        result = _referrers(type="str", site=site, samples=1)
+        self.assertEqual(len(result["chains"]), 1)
+        self.assertEqual(result["chains"][0]["root"], {"kind": "module global", "name": f"{HERE}.EQUAL_PANELS"})
+        self.assertEqual(result["chains"][0]["depth"], 1)
 
     def test_unknown_type_and_bad_args(self) -> None:
         self.assertEqual(_referrers(type="no.such.Type")["instances"], 0)

@@ -12,7 +12,7 @@ def apply_startup_tweaks() -> None:
     # was still in use when a sweep ran moves to an older generation, and once it becomes garbage nothing
     # frees it. Fix: leave the collector on (or tune gc.set_threshold()), or run a full gc.collect() regularly;
     # and break the cycles themselves with weak parent links.
-    gc.disable()
+    gc.disable()  # LEAK CAUSE (garbage-collection)
     request_started.connect(_sweep_young_generation, dispatch_uid="shop.perf.sweep_young_generation")
 
 

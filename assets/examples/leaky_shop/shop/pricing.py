@@ -27,25 +27,28 @@ class CartQuote:
 
     def __init__(self, items: list[tuple[Product, int]], catalogue: list[Product]) -> None:
         self.items = [(product.pk, quantity) for product, quantity in items]
-        # The prices this quote was computed with, to tell the customer exactly what changed.
-        self.price_snapshot = {p.pk: {**p.as_card(), "lines": [f"{p.sku}:{p.price}"] * 24} for p in catalogue}
+        # The prices this quote was computed with (one printable line per product), to tell the customer exactly
+        # what changed. It is this quote's payload, ~60 KB, kept for as long as the quote lives: the leaked
+        # memory is allocated here, and the connect(weak=False) in open_quote() is what keeps it alive.
+        self.price_snapshot = {p.pk: f"{p.sku};{p.price};{p.name};{p.description}" for p in catalogue}  # PLANTED LEAK (weakref)
         self.total = self._total()
 
     def _total(self) -> Decimal:
-        prices = {pk: Decimal(card["price"]) for pk, card in self.price_snapshot.items()}
+        prices = {pk: Decimal(line.split(";", 2)[1]) for pk, line in self.price_snapshot.items()}
         return sum((prices[pk] * quantity for pk, quantity in self.items), Decimal("0.00"))
 
     def on_prices_changed(self, sender, **kwargs) -> None:
         catalogue = Product.objects.filter(pk__in=[pk for pk, _ in self.items])
-        self.price_snapshot.update({p.pk: {**p.as_card(), "lines": []} for p in catalogue})
+        self.price_snapshot.update({p.pk: f"{p.sku};{p.price};{p.name};" for p in catalogue})
         self.total = self._total()
 
 
 def open_quote(items: list[tuple[Product, int]], catalogue: list[Product]) -> CartQuote:
     quote = CartQuote(items, catalogue)
-    # PLANTED LEAK (weakref): weak=False makes the signal keep a strong reference to the bound method, and so
-    # to the quote and its ~60 KB price snapshot, for the life of the process; nothing ever disconnects it.
-    # (weak=False was added because a lambda receiver kept disappearing.) Fix: connect with weak=True, the
-    # default, which holds bound methods through weakref.WeakMethod, or disconnect when the request ends.
-    prices_changed.connect(quote.on_prices_changed, sender=Product, weak=False)  # PLANTED LEAK (weakref)
+    # Cause of the /weakref/leak/ pile-up: weak=False makes the signal keep a strong reference to the bound
+    # method, and so to the quote and its ~60 KB price snapshot, for the life of the process; nothing ever
+    # disconnects it. (weak=False was added because a lambda receiver kept disappearing.) Fix: connect with
+    # weak=True, the default, which holds bound methods through weakref.WeakMethod, or disconnect when the
+    # request ends.
+    prices_changed.connect(quote.on_prices_changed, sender=Product, weak=False)  # LEAK CAUSE (weakref)
     return quote
