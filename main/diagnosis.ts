@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { diffSnapshots, typeGrowth, type TypeGrowth } from './analysis/snapshot-diff.ts';
 import type { Engine } from './engine.ts';
-import type { ReferrersDto } from '../preload/contract.ts';
+import type { DiagnosisDto, HeldByDto, ReferrersDto, TopSiteDto } from '../preload/contract.ts';
 import type { Investigation } from './investigation.ts';
 import type { ProbeConnection } from './probe/link.ts';
 import type { LoadDriver } from './scenario/driver.ts';
@@ -10,28 +10,9 @@ import type { ScenarioEndpoint } from './scenario/scenario.ts';
 import { SourceLines } from './source-lines.ts';
 import { censusFor, siteFrames, snapshotInfo, snapshotRows } from './store/snapshots.ts';
 
-export interface TopSite {
-  file: string;
-  line: number;
-  size_diff: number;
-  count_diff: number;
-  code: string | null;
-  traceback: { file: string; line: number }[];
-}
-
-export interface HeldBy {
-  type: string;
-  root: { kind: string; name: string };
-  chain: string;
-  partial: boolean;
-}
-
-export interface Diagnosis {
-  top_sites: TopSite[];
-  top_types: TypeGrowth[];
-  held_by: HeldBy | null;
-  snapshots: [number, number] | null;
-}
+export type TopSite = TopSiteDto;
+export type HeldBy = HeldByDto;
+export type Diagnosis = DiagnosisDto;
 
 const BUILTIN_CANDIDATES = ['str', 'bytes', 'dict', 'list', 'tuple', 'bytearray', 'set'];
 
@@ -40,7 +21,7 @@ async function heldBy(
   probe: ProbeConnection,
   type: string,
   site: [string, number] | null,
-): Promise<HeldBy | null> {
+): Promise<{ held_by: HeldBy; referrers: ReferrersDto } | null> {
   const args: Record<string, unknown> = { type, samples: 3, max_depth: 12, budget_ms: 3000 };
   if (site) args.site = site;
   let reply: ReferrersDto;
@@ -50,9 +31,9 @@ async function heldBy(
     return null;
   }
   const best = reply.chains.filter((c) => c.root.kind !== 'unknown').sort((x, y) => x.depth - y.depth)[0];
-  return best
-    ? { type, root: best.root, chain: best.steps.map((s) => s.label).join(' → '), partial: best.partial }
-    : null;
+  if (!best) return null;
+  const chain = best.steps.map((s) => s.label).join(' → ');
+  return { held_by: { type, root: best.root, chain, partial: best.partial }, referrers: reply };
 }
 
 /** Builtin containers say little on their own: a project type, or a container that grew in count, comes first. */
@@ -126,6 +107,7 @@ export async function diagnoseEndpoint(
     const top = diff.find((r) => r.size_diff > 0);
     const site: [string, number] | null = top && top.line !== null ? [top.file, top.line] : null;
     let held_by: HeldBy | null = null;
+    let found: Awaited<ReturnType<typeof heldBy>> = null;
     if (cause === 'garbage') {
       const grown = top_types.find((t) => t.count_diff > 0)?.type ?? 'object';
       held_by = {
@@ -139,13 +121,20 @@ export async function diagnoseEndpoint(
         .filter((t) => !t.type.includes('.') && t.count_diff > 0)
         .map((t) => t.type);
       for (const type of [...new Set([...BUILTIN_CANDIDATES, ...grownBuiltins])]) {
-        if ((held_by = await heldBy(probe, type, site))) break;
+        if ((found = await heldBy(probe, type, site))) break;
       }
     }
-    for (const type of held_by ? [] : candidateTypes(top_types)) {
-      if ((held_by = await heldBy(probe, type, null))) break;
+    for (const type of held_by || found ? [] : candidateTypes(top_types)) {
+      if ((found = await heldBy(probe, type, null))) break;
     }
-    return { top_sites, top_types: top_types.slice(0, 5), held_by, snapshots: [a, b] };
+    if (found) held_by = found.held_by;
+    return {
+      top_sites,
+      top_types: top_types.slice(0, 5),
+      held_by,
+      snapshots: [a, b],
+      referrers: found?.referrers ?? null,
+    };
   } finally {
     await Promise.allSettled(servers.map((c) => c.command('trace_stop', {})));
   }

@@ -38,7 +38,7 @@ export type Listener = (event: InvestigationEvent) => void;
 
 const now = (): number => Date.now() / 1000;
 /** A snapshot's rows held in memory before storing: the probe's own limit is 100k; this is the hard stop. */
-const MAX_SNAPSHOT_ROWS = 200_000;
+export const MAX_SNAPSHOT_ROWS = 200_000;
 
 /** What the probe's `snapshot` command answers (assets/probe/PROTOCOL.md). */
 interface SnapshotReply {
@@ -357,16 +357,18 @@ export class Investigation {
 
   /**
    * A tracemalloc snapshot of every serving process, stored with the session. A process that was not
-   * tracing starts now and gives no snapshot (it is the baseline moment).
+   * tracing starts now and gives no snapshot (it is the baseline moment). `maxRows` keeps the largest
+   * tracebacks only (the probe says the snapshot is truncated).
    */
-  async snapshot(label: string, requests: number): Promise<TakenSnapshot[]> {
+  async snapshot(label: string, requests: number, maxRows?: number): Promise<TakenSnapshot[]> {
     return Promise.all(
       this.servers().map(async (conn) => {
         const id = `s${++this.snapshotSeq}`;
         const key = `${conn.pid}:${id}`;
         this.snapshotChunks.set(key, []);
         try {
-          const reply = (await conn.command('snapshot', { id }, 120_000)) as SnapshotReply;
+          const args = maxRows === undefined ? { id } : { id, limit: maxRows };
+          const reply = (await conn.command('snapshot', args, 120_000)) as SnapshotReply;
           const rows = this.snapshotChunks.get(key) ?? [];
           if (reply.started_tracing)
             return { snapshotId: null, pid: conn.pid, startedTracing: true, truncated: false, rows: 0 };

@@ -126,6 +126,38 @@ export interface ScanPointDto {
   appFullCollections: number;
 }
 
+/** A leaking endpoint's allocation site, attributed to its innermost frame inside the project. */
+export interface TopSiteDto {
+  /** Relative to the project. */
+  file: string;
+  line: number;
+  size_diff: number;
+  count_diff: number;
+  /** The source line, or null when the file no longer has it. */
+  code: string | null;
+  /** Innermost first; library frames kept (project files relative, others absolute). */
+  traceback: { file: string; line: number }[];
+}
+
+/** The shortest referrer chain from a root to the leaked objects. */
+export interface HeldByDto {
+  type: string;
+  root: { kind: string; name: string };
+  chain: string;
+  partial: boolean;
+}
+
+/** What the traced window after a scan found for one leaking endpoint. */
+export interface DiagnosisDto {
+  top_sites: TopSiteDto[];
+  top_types: TypeGrowthDto[];
+  held_by: HeldByDto | null;
+  /** The snapshots taken before and after the traced requests (ids for snapshots.diff). */
+  snapshots: [number, number] | null;
+  /** The referrer search that named held_by, every chain it found (older sessions: absent). */
+  referrers?: ReferrersDto | null;
+}
+
 export interface ScanResultDto {
   method: string;
   path: string;
@@ -143,6 +175,8 @@ export interface ScanResultDto {
   partial: boolean;
   started_at: number;
   ended_at: number;
+  /** Leaking endpoints only, when the scan diagnosed them. */
+  diagnosis?: DiagnosisDto | null;
 }
 
 /** A scan's endpoints, as in a scenario file; without it the engine discovers the parameter-free GET routes. */
@@ -203,7 +237,8 @@ export interface ReferrerStepDto {
 }
 
 export interface ReferrerChainDto {
-  root: { kind: string; name: string };
+  /** `thread`: for frame locals, the thread whose frame it is; `exhausted`: an unknown root after a complete search. */
+  root: { kind: string; name: string; thread?: string; exhausted?: boolean };
   /** From the root down to the sample object. */
   steps: ReferrerStepDto[];
   depth: number;
@@ -215,7 +250,11 @@ export interface ReferrersDto {
   instances: number;
   tracked: boolean;
   chains: ReferrerChainDto[];
+  /** Some chain was cut by the time budget, the depth limit or the breadth limit. */
   partial: boolean;
+  /** With a site: how many instances were checked for it. */
+  site_checked?: number;
+  elapsed_ms?: number;
 }
 
 export interface SessionDetailDto {
@@ -260,7 +299,8 @@ export interface ApiContract {
   'sessions.scans': (args: { id: number }) => ScanResultDto[];
   'trace.start': (args: { sessionId: number; frames?: number }) => { ok: true };
   'trace.stop': (args: { sessionId: number }) => { ok: true };
-  'snapshots.take': (args: { sessionId: number; label?: string }) => {
+  /** `maxRows`: the memory budget, in tracebacks kept (largest first); more makes the snapshot truncated. */
+  'snapshots.take': (args: { sessionId: number; label?: string; maxRows?: number }) => {
     snapshots: SnapshotDto[];
     startedTracing: boolean;
     note: string | null;
@@ -274,7 +314,19 @@ export interface ApiContract {
     pathContains?: string;
     limit?: number;
   }) => { rows: DiffRowDto[]; types: TypeGrowthDto[]; requests: number };
-  'referrers.find': (args: { sessionId: number; type: string }) => ReferrersDto;
+  /**
+   * Who holds instances of `type` (module.QualName, or a builtin such as str): chains up to a root. With `site`
+   * (needs tracing), only instances allocated there. `budgetMs` bounds the search: a cut chain is partial.
+   */
+  'referrers.find': (args: {
+    sessionId: number;
+    type: string;
+    site?: { file: string; line: number };
+    samples?: number;
+    budgetMs?: number;
+  }) => ReferrersDto;
+  /** Opens a file of the session's project in the user's editor (DJLEAK_EDITOR, else VS Code, else the OS). */
+  'source.open': (args: { sessionId: number; file: string; line: number }) => { ok: true; command: string };
   'project.inspect': (args: { project: string; python?: string }) => ProjectInfoDto;
   'system.info': (args: Record<string, never>) => SystemInfoDto;
 }
@@ -339,6 +391,7 @@ export const API_CHANNELS: readonly ApiChannel[] = [
   'snapshots.list',
   'snapshots.diff',
   'referrers.find',
+  'source.open',
   'project.inspect',
   'system.info',
 ];

@@ -1,9 +1,12 @@
+import path from 'node:path';
 import { z } from 'zod';
 import { diffSnapshots, typeGrowth } from '../analysis/snapshot-diff.ts';
 import type { ReferrersDto } from '../../preload/contract.ts';
 import type { Engine } from '../engine.ts';
 import type { Investigation } from '../investigation.ts';
 import { SourceLines } from '../source-lines.ts';
+import { editorCommand, openInEditor, projectFile, SourceOpenError } from '../source-open.ts';
+import { MAX_SNAPSHOT_ROWS } from '../investigation.ts';
 import { requestCount } from '../store/queries.ts';
 import {
   censusFor,
@@ -55,11 +58,17 @@ export function snapshotHandlers(engine: Engine) {
       },
     },
     'snapshots.take': {
-      input: z.object({ sessionId: id, label: z.string().trim().min(1).max(64).optional() }).strict(),
-      run: async ({ sessionId, label }) => {
+      input: z
+        .object({
+          sessionId: id,
+          label: z.string().trim().min(1).max(64).optional(),
+          maxRows: z.number().int().min(1).max(MAX_SNAPSHOT_ROWS).optional(),
+        })
+        .strict(),
+      run: async ({ sessionId, label, maxRows }) => {
         const inv = live(sessionId);
         const name = label ?? `snapshot ${new Date().toISOString().slice(11, 19)}`;
-        const taken = await probeCall(() => inv.snapshot(name, requestCount(db, sessionId)));
+        const taken = await probeCall(() => inv.snapshot(name, requestCount(db, sessionId), maxRows));
         const startedTracing = taken.some((t) => t.startedTracing);
         if (!startedTracing) await probeCall(() => inv.census(name));
         const ids = new Set(taken.map((t) => t.snapshotId).filter((x): x is number => x !== null));
@@ -70,7 +79,10 @@ export function snapshotHandlers(engine: Engine) {
           note: startedTracing
             ? 'tracing was off, so it started now: this moment is the baseline. Send the requests that matter, then take another snapshot.'
             : truncated
-              ? 'the snapshot was larger than the memory budget: only the biggest sites were kept'
+              ? `the snapshot was larger than the memory budget: only the ${taken
+                  .filter((t) => t.truncated)
+                  .map((t) => t.rows.toLocaleString('en'))
+                  .join(' + ')} biggest sites were kept`
               : null,
         };
       },
@@ -126,16 +138,52 @@ export function snapshotHandlers(engine: Engine) {
       },
     },
     'referrers.find': {
-      input: z.object({ sessionId: id, type: z.string().min(1).max(300) }).strict(),
-      run: async ({ sessionId, type }) => {
-        const probe = live(sessionId).servers()[0];
+      input: z
+        .object({
+          sessionId: id,
+          type: z.string().min(1).max(300),
+          site: z.object({ file: z.string().min(1).max(4096), line: z.number().int().positive() }).optional(),
+          samples: z.number().int().min(1).max(20).optional(),
+          budgetMs: z.number().int().min(0).max(60_000).optional(),
+        })
+        .strict(),
+      run: async ({ sessionId, type, site, samples = 3, budgetMs = 2000 }) => {
+        const inv = live(sessionId);
+        const probe = inv.servers()[0];
         if (!probe) throw new ApiError('not-found', 'no serving process is connected');
+        const args: Record<string, unknown> = { type, samples, max_depth: 10, budget_ms: budgetMs };
+        // Sites come from stored tracebacks: project files relative to the project, others absolute.
+        if (site)
+          args.site = [path.resolve(engine.library.session(sessionId)!.project, site.file), site.line];
         return (await probeCall(() =>
-          probe.command('referrers', { type, samples: 3, max_depth: 10, budget_ms: 2000 }, 30_000),
+          probe.command('referrers', args, 30_000 + budgetMs * 2),
         )) as ReferrersDto;
       },
     },
+    'source.open': {
+      input: z
+        .object({ sessionId: id, file: z.string().min(1).max(4096), line: z.number().int().min(1) })
+        .strict(),
+      run: async ({ sessionId, file, line }) => {
+        const session = engine.library.session(sessionId);
+        if (!session) throw new ApiError('not-found', `no session ${sessionId} in the library`);
+        try {
+          const argv = editorCommand(projectFile(session.project, file), line);
+          await openInEditor(argv);
+          return { ok: true as const, command: argv.join(' ') };
+        } catch (error) {
+          if (error instanceof SourceOpenError) throw new ApiError('bad-input', error.message);
+          throw error;
+        }
+      },
+    },
   } satisfies HandlerSpecs<
-    'trace.start' | 'trace.stop' | 'snapshots.take' | 'snapshots.list' | 'snapshots.diff' | 'referrers.find'
+    | 'trace.start'
+    | 'trace.stop'
+    | 'snapshots.take'
+    | 'snapshots.list'
+    | 'snapshots.diff'
+    | 'referrers.find'
+    | 'source.open'
   >;
 }
