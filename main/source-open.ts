@@ -9,6 +9,17 @@ export class SourceOpenError extends Error {}
  * traceback (a probe message), so it is checked here, not trusted.
  */
 export function projectFile(projectRoot: string, file: string): string {
+  const outside = (root: string, target: string): boolean => {
+    const rel = path.relative(root, target);
+    return rel === '' || rel.startsWith('..') || path.isAbsolute(rel);
+  };
+  const refuse = (): never => {
+    throw new SourceOpenError(
+      `${file} is outside the project (${projectRoot}): only project files are opened`,
+    );
+  };
+  const wanted = path.resolve(projectRoot, file);
+  if (outside(path.resolve(projectRoot), wanted)) refuse();
   let root: string;
   let real: string;
   try {
@@ -16,17 +27,12 @@ export function projectFile(projectRoot: string, file: string): string {
   } catch {
     throw new SourceOpenError(`the project folder ${projectRoot} no longer exists`);
   }
-  const wanted = path.resolve(projectRoot, file);
   try {
     real = realpathSync(wanted);
   } catch {
     throw new SourceOpenError(`${file} no longer exists`);
   }
-  const rel = path.relative(root, real);
-  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel))
-    throw new SourceOpenError(
-      `${file} is outside the project (${projectRoot}): only project files are opened`,
-    );
+  if (outside(root, real)) refuse(); // a link inside the project that points out of it
   if (!statSync(real).isFile()) throw new SourceOpenError(`${file} is not a file`);
   return real;
 }
