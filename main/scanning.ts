@@ -80,11 +80,10 @@ export async function scanSession(
   let results: ScanResultRow[];
   let interrupted = false;
   try {
-    results = await runScan(
-      { port: investigation.port, servers: () => investigation.servers() },
-      scenario,
-      opts,
-    );
+    results = await runScan({ port: investigation.port, servers: () => investigation.servers() }, scenario, {
+      ...opts,
+      snapshot: (label, requests) => investigation.snapshot(label, requests),
+    });
   } catch (error) {
     if (!(error instanceof ScanInterrupted)) throw error;
     results = (error as ScanInterrupted & { results?: ScanResultRow[] }).results ?? [];

@@ -6,7 +6,7 @@ import type { Scenario, ScenarioEndpoint } from './scenario.ts';
 
 /** What the probe's `measure` command answers (assets/probe/PROTOCOL.md). */
 interface ProbeMeasure {
-  before: { rss: number; blocks: number; gc_objects: number };
+  before: { rss: number; blocks: number; gc_objects: number; traced: number | null };
   after: { rss: number; blocks: number; gc_objects: number } | null;
   collected: number | null;
   garbage_bytes: number | null;
@@ -22,6 +22,8 @@ interface Snapshot {
   gcEnabled: boolean;
   fullCollections: number;
   processes: number;
+  /** Some process has tracemalloc on (the user opened a trace window). */
+  tracing: boolean;
 }
 
 export interface ScanTarget {
@@ -72,6 +74,7 @@ async function measureAll(target: ScanTarget): Promise<Snapshot> {
     gcEnabled: answers.every((m) => m.gc_enabled),
     fullCollections: answers.reduce((n, m) => n + (m.gc_collections[2] ?? 0), 0),
     processes: answers.length,
+    tracing: answers.some((m) => m.before.traced !== null),
   };
 }
 
@@ -88,6 +91,8 @@ export async function runScan(
     signal?: AbortSignal;
     onProgress?: (p: ScanProgress) => void;
     onResult?: (r: ScanResultRow) => void;
+    /** While tracing is on: a labelled snapshot at the start and the end of each endpoint's rounds. */
+    snapshot?: (label: string, requests: number) => Promise<unknown>;
   } = {},
 ): Promise<ScanResultRow[]> {
   const driver = new LoadDriver(target.port, scenario.cookies, scenario.concurrency);
@@ -134,6 +139,8 @@ export async function runScan(
           gcEnabled: last.gcEnabled,
           appFullCollections: 0,
         });
+        const traced = last.tracing && opts.snapshot ? opts.snapshot : null;
+        await traced?.(`scan ${ep.method} ${ep.path} (start)`, 0);
         const perRound = Math.max(1, Math.floor(ep.requests / scenario.rounds));
         for (let round = 1; round <= scenario.rounds && !opts.signal?.aborted; round++) {
           opts.onProgress?.({
@@ -158,6 +165,7 @@ export async function runScan(
           });
           last = now;
         }
+        await traced?.(`scan ${ep.method} ${ep.path} (end)`, sent.sent);
         finish(Boolean(opts.signal?.aborted));
       } catch (error) {
         if (!(error instanceof ScanInterrupted)) throw error;

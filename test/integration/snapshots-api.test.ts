@@ -106,6 +106,22 @@ describe('snapshots, diffs, referrers and source through the handler map', () =>
         dispatch(handlers, 'referrers.find', { sessionId, type: 'str', budgetMs: 60_001 }),
       ).rejects.toMatchObject({ code: 'bad-input' });
 
+      // A scan while tracing is on snapshots each endpoint's rounds at their start and end.
+      let done = false;
+      engine.onEvent((e) => void (done ||= e.kind === 'scan-done' && e.sessionId === sessionId));
+      await dispatch(handlers, 'scan.start', {
+        sessionId,
+        scenario: { endpoints: [{ path: '/cache/leak/', requests: 20 }], rounds: 2, warmup: 0 },
+      });
+      await until(() => done, 'the scan to end', 60_000);
+      const list = await dispatch(handlers, 'snapshots.list', { id: sessionId });
+      const [start, end] = ['start', 'end'].map((w) =>
+        list.find((s) => s.label === `scan GET /cache/leak/ (${w})`),
+      );
+      const round = await dispatch(handlers, 'snapshots.diff', { before: start!.id, after: end!.id });
+      expect(round.requests).toBe(20);
+      expect(`${round.rows[0]!.rel}:${round.rows[0]!.line}`).toBe('shop/fragments.py:32');
+
       // Open in editor: project files only.
       const tmp = tempDir();
       cleanups.push(tmp.cleanup);
