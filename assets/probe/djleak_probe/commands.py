@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any, Callable, Dict, Optional, Tuple, Union
 
-from . import census, referrers, sampler, tracing, urlwalk
+from . import actions, census, garbage, gauges, referrers, sampler, tracing, urlwalk
 
 try:  # built in (no file to import); imported here, never lazily in the reader thread
     import _tracemalloc
@@ -69,42 +69,6 @@ def _measurement() -> Dict[str, Any]:
     return {"rss": rss, "blocks": blocks, "gc_objects": gc_objects, "traced": _traced()}
 
 
-# Non-container objects held by garbage (str, bytes, ...) are counted when at least this big: below it they may
-# be shared (interned names, small constants) and would not be freed with the garbage.
-_PAYLOAD_MIN = 256
-
-
-def _collect_and_size() -> Tuple[int, int]:
-    """A full collection that also says how many bytes the freed objects held. DEBUG_SAVEALL parks the
-    unreachable objects in gc.garbage for a moment so they can be sized; then they are released and freed."""
-    old_debug = gc.get_debug()
-    start = len(gc.garbage)
-    gc.set_debug(old_debug | gc.DEBUG_SAVEALL)
-    try:
-        collected = gc.collect()
-    finally:
-        gc.set_debug(old_debug)
-    found = gc.garbage[start:]
-    del gc.garbage[start:]
-    size = 0
-    seen = set()
-    for obj in found:
-        try:
-            size += sys.getsizeof(obj)
-            for ref in gc.get_referents(obj):
-                if gc.is_tracked(ref) or id(ref) in seen:
-                    continue
-                ref_size = sys.getsizeof(ref)
-                if ref_size >= _PAYLOAD_MIN:
-                    seen.add(id(ref))
-                    size += ref_size
-        except Exception:
-            continue
-    del found
-    gc.collect()
-    return collected, size
-
-
 def _measure(args: Dict[str, Any]) -> Dict[str, Any]:
     collect = args.get("collect", True)
     if not isinstance(collect, bool):
@@ -115,7 +79,7 @@ def _measure(args: Dict[str, Any]) -> Dict[str, Any]:
     collected: Optional[int] = None
     garbage_bytes: Optional[int] = None
     if collect:
-        collected, garbage_bytes = _collect_and_size()
+        collected, garbage_bytes = garbage.collect_and_size()
         after = _measurement()
     return {
         "t": t,
@@ -158,6 +122,8 @@ COMMANDS: Dict[str, Handler] = {
     "trace_start": tracing.trace_start,
     "trace_stop": tracing.trace_stop,
     "trace_status": tracing.trace_status,
+    "gauges": gauges.gauges,
+    "action": actions.action,
 }
 
 CONTEXT_COMMANDS: Dict[str, ContextHandler] = {
@@ -166,7 +132,14 @@ CONTEXT_COMMANDS: Dict[str, ContextHandler] = {
     "referrers": _referrers,
 }
 
-_ARG_ERRORS = (CommandError, tracing.TraceError, census.CensusError, referrers.ReferrersError)
+_ARG_ERRORS = (
+    CommandError,
+    tracing.TraceError,
+    census.CensusError,
+    referrers.ReferrersError,
+    gauges.GaugeError,
+    actions.ActionError,
+)
 
 
 def handle(message: Dict[str, Any], emit: Optional[Emit] = None) -> Dict[str, Any]:
