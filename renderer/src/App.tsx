@@ -7,6 +7,7 @@ import { hashFor, parseHash, useNav } from './store/nav.ts';
 import { useShortcuts } from './useShortcuts.ts';
 import { LiveView } from './views/live/LiveView.tsx';
 import { SessionsView } from './views/sessions/SessionsView.tsx';
+import { SnapshotsView } from './views/snapshots/SnapshotsView.tsx';
 import { StartView } from './views/start/StartView.tsx';
 
 function useHashSync(): void {
@@ -19,9 +20,10 @@ function useHashSync(): void {
   useEffect(() => {
     const onHash = (): void => {
       const target = parseHash(location.hash);
-      if (target.view === 'live' && target.sessionId !== null)
-        useNav.getState().openSession(target.sessionId);
-      else useNav.getState().go(target.view);
+      const nav = useNav.getState();
+      if (target.view === 'live' && target.sessionId !== null) nav.openSession(target.sessionId);
+      else if (target.view === 'snapshots' && target.sessionId !== null) nav.openSnapshots(target.sessionId);
+      else nav.go(target.view);
     };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
@@ -42,6 +44,7 @@ export function App() {
       <main className="main" aria-live="off">
         {view === 'start' && <StartView />}
         {view === 'live' && <LiveView />}
+        {view === 'snapshots' && <SnapshotsView />}
         {view === 'sessions' && <SessionsView />}
       </main>
       <ShortcutsDialog />

@@ -5,6 +5,7 @@ import { useNav, type View } from './store/nav.ts';
 const ITEMS: { view: View; label: string; icon: IconName }[] = [
   { view: 'start', label: 'Start', icon: 'plus' },
   { view: 'live', label: 'Live', icon: 'pulse' },
+  { view: 'snapshots', label: 'Snapshots', icon: 'layers' },
   { view: 'sessions', label: 'Sessions', icon: 'list' },
 ];
 

@@ -68,3 +68,18 @@ export function formatKB(bytes: number | null | undefined): string {
 export function formatPercent(share: number): string {
   return `${Math.round(share * 100)}%`;
 }
+
+/** Bytes in the unit that suits them (B, KB, MB); `signed` adds + or − for a change. */
+export function formatBytes(bytes: number | null | undefined, signed = false): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '—';
+  const sign = !signed ? (bytes < 0 ? '−' : '') : bytes > 0 ? '+' : bytes < 0 ? '−' : '±';
+  const abs = Math.abs(bytes);
+  if (abs < 1024) return `${sign}${Math.round(abs)} B`;
+  if (abs < MB) return `${sign}${(abs / 1024).toFixed(1)} KB`;
+  return `${sign}${(abs / MB).toFixed(1)} MB`;
+}
+
+/** A signed count change: "+1,234", "−5", "±0". */
+export function formatCountDelta(n: number): string {
+  return `${n > 0 ? '+' : n < 0 ? '−' : '±'}${Math.abs(n).toLocaleString()}`;
+}

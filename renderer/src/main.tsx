@@ -7,6 +7,7 @@ import './styles/layout.css';
 import './styles/controls.css';
 import './styles/start.css';
 import './styles/live.css';
+import './styles/snapshots.css';
 import './styles/tables.css';
 import './styles/feedback.css';
 

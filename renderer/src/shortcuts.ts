@@ -14,10 +14,11 @@ export const SHORTCUTS: ShortcutInfo[] = [
   { keys: ['/'], what: 'Filter the request log (Live view)' },
   { keys: ['g', 's'], what: 'Go to Start' },
   { keys: ['g', 'l'], what: 'Go to Live' },
+  { keys: ['g', 'm'], what: 'Go to Snapshots (memory)' },
   { keys: ['g', 'h'], what: 'Go to Sessions (history)' },
   { keys: ['?'], what: 'Show or hide this list' },
   { keys: ['Esc'], what: 'Close a dialog' },
-  { keys: [MOD, 'Shift', 'S'], what: 'Take a memory snapshot', soon: true },
+  { keys: [MOD, 'Shift', 'S'], what: 'Take a memory snapshot' },
 ];
 
 export function isTyping(target: EventTarget | null): boolean {

@@ -4,9 +4,10 @@ import { useLibrary } from './store/library.ts';
 import { useLive } from './store/live.ts';
 import { useNav, type View } from './store/nav.ts';
 import { useScan } from './store/scan.ts';
+import { useSnapshots } from './store/snapshots.ts';
 import { useStart } from './store/start.ts';
 
-const GO_KEYS: Record<string, View> = { s: 'start', l: 'live', h: 'sessions' };
+const GO_KEYS: Record<string, View> = { s: 'start', l: 'live', m: 'snapshots', h: 'sessions' };
 
 function stopRunning(): void {
   const { sessionId } = useLive.getState();
@@ -23,18 +24,31 @@ function stopRunning(): void {
   }
 }
 
-/** Scans the session the Live view shows if it runs, else the only running one (opening it). */
-function scanRunning(): void {
+/** The session the views show if it runs, else the only running one. */
+function runningTarget(): number | null {
   const { sessionId } = useNav.getState();
   const { running } = useLibrary.getState();
-  const target = running.some((r) => r.sessionId === sessionId)
-    ? sessionId
-    : running.length === 1
-      ? running[0]!.sessionId
-      : null;
+  if (running.some((r) => r.sessionId === sessionId)) return sessionId;
+  return running.length === 1 ? running[0]!.sessionId : null;
+}
+
+/** Scans the running session (opening it in the Live view). */
+function scanRunning(): void {
+  const target = runningTarget();
   if (target === null) return;
   useNav.getState().openSession(target);
   void useScan.getState().start(target);
+}
+
+/** Takes a snapshot of the running session (opening it in the Snapshots view, where the result shows). */
+function snapshotRunning(): void {
+  const target = runningTarget();
+  if (target === null) return;
+  useNav.getState().openSnapshots(target);
+  const snapshots = useSnapshots.getState();
+  void (snapshots.sessionId === target ? Promise.resolve() : snapshots.load(target)).then(() =>
+    useSnapshots.getState().take(''),
+  );
 }
 
 /** The app's keyboard shortcuts (listed in SHORTCUTS): one listener on the window. */
@@ -53,6 +67,11 @@ export function useShortcuts(): void {
       if (mod && e.shiftKey && e.key.toLowerCase() === 'l') {
         e.preventDefault();
         scanRunning();
+        return;
+      }
+      if (mod && e.shiftKey && e.key.toLowerCase() === 's') {
+        e.preventDefault();
+        snapshotRunning();
         return;
       }
       if (mod && e.key === '.') {

@@ -2,6 +2,7 @@ const PATHS = {
   plus: 'M12 5v14M5 12h14',
   pulse: 'M3 12h4l3-8 4 16 3-8h4',
   list: 'M8 6h13M8 12h13M8 18h13M3 6h.01M3 12h.01M3 18h.01',
+  layers: 'M12 3l9 5-9 5-9-5 9-5zM3 13l9 5 9-5',
   keyboard: 'M2 6h20v12H2zM6 10h.01M10 10h.01M14 10h.01M18 10h.01M7 14h10',
 } as const;
 

@@ -5,6 +5,7 @@ import { useLibrary } from './library.ts';
 import { useLive } from './live.ts';
 import { useNav } from './nav.ts';
 import { isScanning, SCAN_REFRESH_MS, useScan } from './scan.ts';
+import { useSnapshots } from './snapshots.ts';
 import { useStart } from './start.ts';
 
 const refreshLiveSlowly = throttle(() => {
@@ -47,6 +48,7 @@ export function routeEngineEvent(event: EngineEvent): void {
     case 'scan-done':
       useLibrary.getState().forgetVerdicts(event.sessionId);
       void useScan.getState().onDone(event);
+      useSnapshots.getState().onScanDone(event.sessionId);
       break;
     default: {
       const unhandled: never = event;

@@ -8,6 +8,7 @@ import { MOD } from '../../shortcuts.ts';
 import { useLive } from '../../store/live.ts';
 import { useScan, type ScanEnd, type ScanRun } from '../../store/scan.ts';
 import { endpointKey, latestPerEndpoint, verdictCounts, type VerdictCounts } from '../../verdicts.ts';
+import { OpenDiagnosisButton } from '../snapshots/OpenDiagnosisButton.tsx';
 import { ScanChart } from './ScanChart.tsx';
 
 /** What a discovered scan does to the app: 10 warm-up requests, then 5 rounds of 20 per route. */
@@ -271,7 +272,10 @@ export function EndpointsPanel({ sessionId, running }: EndpointsPanelProps) {
                       <td className={`num ${r.errors ? 'text-danger' : 'muted'}`} title={statusesTitle(r)}>
                         {r.errors}
                       </td>
-                      <td className="scan-reason small">{r.reason}</td>
+                      <td className="scan-reason small">
+                        {r.reason}
+                        {r.diagnosis?.snapshots && <OpenDiagnosisButton sessionId={sessionId} result={r} />}
+                      </td>
                     </tr>
                   );
                 })}

@@ -3,6 +3,7 @@ import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { formatDateTime, formatDuration, formatMB } from '../../format.ts';
 import { MOD } from '../../shortcuts.ts';
 import { useLive } from '../../store/live.ts';
+import { useNav } from '../../store/nav.ts';
 
 interface LiveHeaderProps {
   session: SessionSummaryDto;
@@ -12,6 +13,7 @@ interface LiveHeaderProps {
 export function LiveHeader({ session, running }: LiveHeaderProps) {
   const stop = useLive((s) => s.stop);
   const stopping = useLive((s) => s.stopping);
+  const openSnapshots = useNav((s) => s.openSnapshots);
   const end = session.ended_at ?? (running ? Date.now() / 1000 : null);
   const facts: [string, string][] = [
     ['Project', session.project],
@@ -36,6 +38,15 @@ export function LiveHeader({ session, running }: LiveHeaderProps) {
             Read-only
           </span>
         )}
+        <span className="spacer" />
+        <button
+          type="button"
+          className="btn"
+          onClick={() => openSnapshots(session.id)}
+          title="Memory snapshots of this session: take them, compare two, find who holds what grew"
+        >
+          Snapshots
+        </button>
       </div>
       <dl className="facts small">
         {facts.map(([k, v]) => (
