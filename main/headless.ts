@@ -1,4 +1,6 @@
 import { buildReport, type Report, type SkippedRoute } from './analysis/report.ts';
+import { detect } from './analysis/detectors.ts';
+import { latestGauges } from './store/checklist.ts';
 import type { Engine } from './engine.ts';
 import type { InvestigationOptions, Listener } from './investigation.ts';
 import type { ScanProgress } from './scenario/scan.ts';
@@ -53,14 +55,9 @@ export function sessionReport(
   if (!session) throw new Error(`no session ${sessionId}`);
   const processes = processSummaries(db, sessionId);
   const times = new Map(processes.map((p) => [p.id, sampleTimes(db, p.id)] as const));
-  return buildReport(
-    session,
-    processes,
-    times,
-    routeSummaries(db, sessionId),
-    scanResults(db, sessionId),
-    skipped,
-  );
+  const scans = scanResults(db, sessionId);
+  const { findings } = detect({ scans, gauges: latestGauges(db, sessionId) });
+  return buildReport(session, processes, times, routeSummaries(db, sessionId), scans, skipped, findings);
 }
 
 /** What `djleak run` does: launch, scan (scenario or discovery) or wait, stop, store, report. */

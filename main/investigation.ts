@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { StartInvestigationArgs } from '../preload/contract.ts';
+import type { GaugesDto, StartInvestigationArgs } from '../preload/contract.ts';
 import { ensureDemoVenv } from './launcher/demo.ts';
 import { LaunchError } from './launcher/errors.ts';
 import { resolveInterpreter, type InterpreterInfo } from './launcher/interpreter.ts';
@@ -9,6 +9,7 @@ import { demoDir } from './paths.ts';
 import { newToken, ProbeLink, type ProbeConnection } from './probe/link.ts';
 import type { RequestRecord, Sample, SnapshotRow, StreamMessage } from './probe/protocol.ts';
 import { storeCensus, storeSnapshot, type CensusRow } from './store/snapshots.ts';
+import { addGauges } from './store/checklist.ts';
 import type { EventLevel, EventSource, Library, SessionStatus } from './store/library.ts';
 import { SessionWriter } from './store/writer.ts';
 
@@ -399,6 +400,19 @@ export class Investigation {
         }
       }),
     );
+  }
+
+  /** The checklist's gauges of every serving process, stored with the session under `label`. */
+  async gauges(label: string): Promise<GaugesDto[]> {
+    const project = this.library.session(this.sessionId)?.project;
+    const set = await Promise.all(
+      this.servers().map(async (conn) => {
+        const reply = (await conn.command('gauges', { project }, 30_000)) as Omit<GaugesDto, 'pid'>;
+        return { ...reply, pid: conn.pid };
+      }),
+    );
+    addGauges(this.library.db, this.sessionId, label, set);
+    return set;
   }
 
   /** Object counts by type in every serving process, stored with the session. */

@@ -83,6 +83,7 @@ export async function scanSession(
     results = await runScan({ port: investigation.port, servers: () => investigation.servers() }, scenario, {
       ...opts,
       snapshot: (label, requests) => investigation.snapshot(label, requests),
+      gauges: (label) => investigation.gauges(label),
     });
   } catch (error) {
     if (!(error instanceof ScanInterrupted)) throw error;

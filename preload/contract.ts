@@ -177,6 +177,128 @@ export interface ScanResultDto {
   ended_at: number;
   /** Leaking endpoints only, when the scan diagnosed them. */
   diagnosis?: DiagnosisDto | null;
+  /** Every serving process's gauges at the start and the end of the endpoint's rounds. */
+  gauges?: { before: GaugesDto[]; after: GaugesDto[] } | null;
+}
+
+/** One process's gauges (the probe's `gauges` command, assets/probe/PROTOCOL.md); a part that failed is `{error}`. */
+export interface GaugesDto {
+  pid: number;
+  t: number;
+  gc:
+    | {
+        enabled: boolean;
+        threshold: number[];
+        count: number[];
+        stats: { collections: number; collected: number; uncollectable: number }[];
+        garbage: number;
+        frozen: number;
+      }
+    | { error: string };
+  caches:
+    | {
+        alias: string;
+        backend: string;
+        entries: number | null;
+        bytes: number | null;
+        max_entries: number | null;
+        cull_frequency: number | null;
+        default_timeout: number | null;
+      }[]
+    | { error: string };
+  db:
+    | {
+        wrappers: number;
+        open: number;
+        open_by_alias: Record<string, number>;
+        open_outside_requests: number;
+        open_by_thread_name: Record<string, number>;
+        oldest_open_s: number | null;
+        queries_logged: number;
+        debug: boolean;
+      }
+    | { error: string };
+  sessions:
+    | { engine: string | null; stored?: number | null; bytes?: number | null; expired?: number | null }
+    | { error: string };
+  containers: { name: string; type: string; len: number; bytes: number }[] | { error: string };
+  lru_caches:
+    | { name: string; maxsize: number | null; currsize: number; hits: number; misses: number }[]
+    | { error: string };
+  signals: { name: string; receivers: number; strong: number }[] | { error: string };
+  threads: { count: number; by_name: Record<string, number> } | { error: string };
+  elapsed_ms: number;
+}
+
+export type ChecklistItem =
+  'clear-caches' | 'close-db-connections' | 'destroy-session-data' | 'garbage-collection' | 'weakref';
+
+export type ActionName =
+  | 'gc_collect'
+  | 'cache_clear'
+  | 'lru_clear'
+  | 'container_clear'
+  | 'close_connections'
+  | 'clear_expired_sessions'
+  | 'reset_queries';
+
+/** An action the evidence suggests, ready to run (`actions.run`). */
+export interface SuggestedActionDto {
+  name: ActionName;
+  alias?: string;
+  target?: string;
+  label: string;
+  /** Drops data the app may still want (cache entries, session rows): the app asks first. */
+  irreversible: boolean;
+}
+
+/** One endpoint's part in a finding: what it leaks and the measurements that tie it to this fix. */
+export interface FindingEndpointDto {
+  method: string;
+  path: string;
+  retained_bytes_per_request: number;
+  /** The measured growth per request that ties it to this item (e.g. "0.98 connections held by background threads"). */
+  why: string;
+  top_site: TopSiteDto | null;
+  held_by: HeldByDto | null;
+}
+
+export interface FindingDto {
+  item: ChecklistItem;
+  status: 'suspect' | 'clear' | 'not-measured';
+  severity: 'high' | 'medium' | 'low' | null;
+  summary: string;
+  endpoints: FindingEndpointDto[];
+  /** Figures from the session's latest gauges and the scan that back the summary. */
+  evidence: Record<string, unknown>;
+  actions: SuggestedActionDto[];
+}
+
+/** A fix action run in the target: memory before and after, and what it changed. */
+export interface ActionResultDto {
+  id: number;
+  pid: number;
+  t: number;
+  item: ChecklistItem | null;
+  name: ActionName;
+  args: Record<string, unknown>;
+  ok: boolean;
+  error: string | null;
+  before: { rss: number | null; blocks: number; gc_objects: number } | null;
+  after: { rss: number | null; blocks: number; gc_objects: number } | null;
+  effect: Record<string, unknown> | null;
+  message: string | null;
+}
+
+export interface ChecklistDto {
+  findings: FindingDto[];
+  /** Items the user ticked as fixed. */
+  done: ChecklistItem[];
+  actions: ActionResultDto[];
+  /** Leaking endpoints no checklist item explains. */
+  unexplained: { method: string; path: string; retained_bytes_per_request: number }[];
+  /** When the latest gauges were read (null: never). */
+  gauges_at: number | null;
 }
 
 /** A scan's endpoints, as in a scenario file; without it the engine discovers the parameter-free GET routes. */
@@ -325,6 +447,18 @@ export interface ApiContract {
     samples?: number;
     budgetMs?: number;
   }) => ReferrersDto;
+  /** Findings per fix item (computed from the session's scans and gauges), ticks and actions run. */
+  'checklist.get': (args: { sessionId: number; refresh?: boolean }) => ChecklistDto;
+  'checklist.tick': (args: { sessionId: number; item: ChecklistItem; done: boolean }) => { ok: true };
+  /** Runs one fix action in every serving process; irreversible ones need `confirm: true`. */
+  'actions.run': (args: {
+    sessionId: number;
+    name: ActionName;
+    item?: ChecklistItem;
+    alias?: string;
+    target?: string;
+    confirm?: boolean;
+  }) => ActionResultDto[];
   /** Opens a file of the session's project in the user's editor (DJLEAK_EDITOR, else VS Code, else the OS). */
   'source.open': (args: { sessionId: number; file: string; line: number }) => { ok: true; command: string };
   'project.inspect': (args: { project: string; python?: string }) => ProjectInfoDto;
@@ -392,6 +526,9 @@ export const API_CHANNELS: readonly ApiChannel[] = [
   'snapshots.diff',
   'referrers.find',
   'source.open',
+  'checklist.get',
+  'checklist.tick',
+  'actions.run',
   'project.inspect',
   'system.info',
 ];

@@ -1,6 +1,7 @@
 import type { SessionRow } from '../store/library.ts';
 import type { ProcessSummary, RouteSummary } from '../store/queries.ts';
 import type { Diagnosis } from '../diagnosis.ts';
+import type { FindingDto } from '../../preload/contract.ts';
 import type { ScanResultRow } from '../store/scans.ts';
 import { overallVerdict, type Verdict } from './verdict.ts';
 
@@ -66,6 +67,17 @@ export interface Report {
   /** leak / inconclusive / ok over the scanned endpoints; null when nothing was scanned. */
   verdict: Verdict | null;
   skipped: SkippedRoute[];
+  /** One per checklist fix: suspect / clear / not-measured, with the endpoints and figures behind it. */
+  findings: ReportFinding[];
+}
+
+export interface ReportFinding {
+  item: FindingDto['item'];
+  status: FindingDto['status'];
+  severity: FindingDto['severity'];
+  summary: string;
+  endpoints: { method: string; path: string; retained_bytes_per_request: number; why: string }[];
+  evidence: Record<string, unknown>;
 }
 
 /** Per-process sample spacing: the mean and the worst gap, from the sample times. */
@@ -88,6 +100,7 @@ export function buildReport(
   routes: readonly RouteSummary[],
   scans: readonly ScanResultRow[],
   skipped: readonly SkippedRoute[] = [],
+  findings: readonly FindingDto[] = [],
 ): Report {
   const unmatched = new Set(scans);
   const scanFields = (scan: ScanResultRow | undefined): Partial<ReportEndpoint> =>
@@ -174,6 +187,24 @@ export function buildReport(
     endpoints,
     verdict: overallVerdict(scans.map((x) => x.verdict)),
     skipped: [...skipped],
+    findings: findings.map((f) => ({
+      item: f.item,
+      status: f.status,
+      severity: f.severity,
+      summary: f.summary,
+      endpoints: f.endpoints.map((e) => ({
+        method: e.method,
+        path: e.path,
+        retained_bytes_per_request: e.retained_bytes_per_request,
+        why: e.why,
+      })),
+      evidence: {
+        ...f.evidence,
+        ...(f.endpoints.length
+          ? { endpoints: f.endpoints.map((e) => ({ top_site: e.top_site, held_by: e.held_by })) }
+          : {}),
+      },
+    })),
   };
 }
 
@@ -223,6 +254,11 @@ export function formatReport(report: Report): string {
   if (report.skipped.length) {
     lines.push('', 'not scanned (need example paths in a scenario file):');
     for (const s of report.skipped) lines.push(`  ${s.route}`);
+  }
+  const suspects = report.findings.filter((f) => f.status === 'suspect');
+  if (suspects.length) {
+    lines.push('', 'checklist:');
+    for (const f of suspects) lines.push(`  SUSPECT ${f.item.padEnd(22)} ${f.summary}`);
   }
   if (report.verdict) lines.push('', `verdict: ${report.verdict}`);
   return lines.join('\n');

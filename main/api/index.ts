@@ -3,6 +3,7 @@ import { API_CHANNELS } from '../../preload/contract.ts';
 import type { Engine } from '../engine.ts';
 import { ApiError } from './errors.ts';
 import type { HandlerSpecs } from './handler.ts';
+import { checklistHandlers } from './checklist.ts';
 import { investigationHandlers } from './investigations.ts';
 import { scanHandlers } from './scans.ts';
 import { snapshotHandlers } from './snapshots.ts';
@@ -21,6 +22,7 @@ export function createHandlers(engine: Engine): Handlers {
     ...systemHandlers(engine),
     ...scanHandlers(engine),
     ...snapshotHandlers(engine),
+    ...checklistHandlers(engine),
   } satisfies Handlers;
 }
 

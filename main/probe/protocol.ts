@@ -130,6 +130,8 @@ export interface ProbeCommand {
     | 'trace_status'
     | 'snapshot'
     | 'census'
-    | 'referrers';
+    | 'referrers'
+    | 'gauges'
+    | 'action';
   args: Record<string, unknown>;
 }

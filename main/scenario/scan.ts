@@ -1,4 +1,5 @@
 import { growthVerdict, type Measure, type ScanPoint } from '../analysis/verdict.ts';
+import type { GaugesDto } from '../../preload/contract.ts';
 import type { ProbeConnection } from '../probe/link.ts';
 import type { ScanResultRow } from '../store/scans.ts';
 import { emptyResult, LoadDriver } from './driver.ts';
@@ -93,6 +94,8 @@ export async function runScan(
     onResult?: (r: ScanResultRow) => void;
     /** While tracing is on: a labelled snapshot at the start and the end of each endpoint's rounds. */
     snapshot?: (label: string, requests: number) => Promise<unknown>;
+    /** The checklist's gauges at the start and the end of each endpoint's rounds. */
+    gauges?: (label: string) => Promise<GaugesDto[]>;
   } = {},
 ): Promise<ScanResultRow[]> {
   const driver = new LoadDriver(target.port, scenario.cookies, scenario.concurrency);
@@ -103,7 +106,7 @@ export async function runScan(
       const startedAt = Date.now() / 1000;
       const sent = emptyResult(ep);
       const points: ScanPoint[] = [];
-      const finish = (partial: boolean): ScanResultRow => {
+      const finish = (partial: boolean, gauges: ScanResultRow['gauges'] = null): ScanResultRow => {
         const verdict = growthVerdict(points);
         const errors = Object.entries(sent.statuses).reduce(
           (n, [code, c]) => n + (Number(code) >= 500 ? c : 0),
@@ -122,6 +125,7 @@ export async function runScan(
           partial,
           started_at: startedAt,
           ended_at: Date.now() / 1000,
+          gauges,
         };
         results.push(row);
         opts.onResult?.(row);
@@ -141,6 +145,7 @@ export async function runScan(
         });
         const traced = last.tracing && opts.snapshot ? opts.snapshot : null;
         await traced?.(`scan ${ep.method} ${ep.path} (start)`, 0);
+        const gaugesBefore = await readGauges(opts.gauges, `scan ${ep.method} ${ep.path} (start)`);
         const perRound = Math.max(1, Math.floor(ep.requests / scenario.rounds));
         for (let round = 1; round <= scenario.rounds && !opts.signal?.aborted; round++) {
           opts.onProgress?.({
@@ -166,7 +171,11 @@ export async function runScan(
           last = now;
         }
         await traced?.(`scan ${ep.method} ${ep.path} (end)`, sent.sent);
-        finish(Boolean(opts.signal?.aborted));
+        const gaugesAfter = await readGauges(opts.gauges, `scan ${ep.method} ${ep.path} (end)`);
+        finish(
+          Boolean(opts.signal?.aborted),
+          gaugesBefore && gaugesAfter ? { before: gaugesBefore, after: gaugesAfter } : null,
+        );
       } catch (error) {
         if (!(error instanceof ScanInterrupted)) throw error;
         finish(true);
@@ -177,6 +186,21 @@ export async function runScan(
     driver.close();
   }
   return results;
+}
+
+/** Gauges are evidence for the checklist, not for the verdict: a process that cannot read them (an old
+ * probe, a part failing) leaves the endpoint without them. A target gone mid-scan still interrupts it. */
+async function readGauges(
+  read: ((label: string) => Promise<GaugesDto[]>) | undefined,
+  label: string,
+): Promise<GaugesDto[] | null> {
+  if (!read) return null;
+  try {
+    return await read(label);
+  } catch (error) {
+    if (error instanceof ScanInterrupted) throw error;
+    return null;
+  }
 }
 
 export interface UrlPattern {

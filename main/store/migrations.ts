@@ -156,6 +156,42 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE scan_results ADD COLUMN diagnosis TEXT;
   ALTER TABLE scan_results ADD COLUMN cause TEXT CHECK (cause IN ('growth', 'garbage'));
   `,
+  // 4: the checklist: gauges (what the detectors read), fix actions with their before/after figures, the
+  // items the user ticked, and the session a re-run follows (verify a fix).
+  `
+  ALTER TABLE scan_results ADD COLUMN gauges TEXT;
+  CREATE TABLE gauges (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    pid INTEGER NOT NULL,
+    t REAL NOT NULL,
+    label TEXT NOT NULL,
+    data TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX gauges_by_session ON gauges (session_id, t);
+  CREATE TABLE actions (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    pid INTEGER NOT NULL,
+    t REAL NOT NULL,
+    item TEXT,
+    name TEXT NOT NULL,
+    args TEXT NOT NULL,
+    ok INTEGER NOT NULL CHECK (ok IN (0, 1)),
+    error TEXT,
+    result TEXT
+  ) STRICT;
+  CREATE INDEX actions_by_session ON actions (session_id, t);
+  CREATE TABLE checklist (
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    item TEXT NOT NULL CHECK (item IN ('clear-caches', 'close-db-connections', 'destroy-session-data',
+      'garbage-collection', 'weakref')),
+    done INTEGER NOT NULL CHECK (done IN (0, 1)),
+    t REAL NOT NULL,
+    PRIMARY KEY (session_id, item)
+  ) STRICT, WITHOUT ROWID;
+  ALTER TABLE sessions ADD COLUMN follows INTEGER REFERENCES sessions(id) ON DELETE SET NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

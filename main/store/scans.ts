@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { GrowthVerdict, ScanPoint } from '../analysis/verdict.ts';
 import type { Diagnosis } from '../diagnosis.ts';
+import type { ScanResultDto } from '../../preload/contract.ts';
 
 /** One scanned endpoint: what was sent, the verdict's figures, and the points they came from. */
 export interface ScanResultRow extends GrowthVerdict {
@@ -15,14 +16,17 @@ export interface ScanResultRow extends GrowthVerdict {
   started_at: number;
   ended_at: number;
   diagnosis?: Diagnosis | null;
+  gauges?: ScanGauges | null;
 }
+
+export type ScanGauges = NonNullable<ScanResultDto['gauges']>;
 
 export function addScanResult(db: Database.Database, sessionId: number, r: ScanResultRow): void {
   db.prepare(
     `INSERT INTO scan_results (session_id, method, path, route, sent, errors, statuses, verdict, confidence,
        retained_bytes_per_request, garbage_bytes_per_request, objects_per_request, reason, points, partial, started_at, ended_at,
-       diagnosis, cause)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       diagnosis, cause, gauges)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     sessionId,
     r.method,
@@ -43,17 +47,19 @@ export function addScanResult(db: Database.Database, sessionId: number, r: ScanR
     r.ended_at,
     r.diagnosis ? JSON.stringify(r.diagnosis) : null,
     r.cause,
+    r.gauges ? JSON.stringify(r.gauges) : null,
   );
 }
 
 export function scanResults(db: Database.Database, sessionId: number): ScanResultRow[] {
   const rows = db
     .prepare(`SELECT * FROM scan_results WHERE session_id = ? ORDER BY id`)
-    .all(sessionId) as (Omit<ScanResultRow, 'statuses' | 'points' | 'partial' | 'diagnosis'> & {
+    .all(sessionId) as (Omit<ScanResultRow, 'statuses' | 'points' | 'partial' | 'diagnosis' | 'gauges'> & {
     statuses: string;
     points: string;
     partial: number;
     diagnosis: string | null;
+    gauges: string | null;
   })[];
   return rows.map((r) => ({
     method: r.method,
@@ -74,5 +80,6 @@ export function scanResults(db: Database.Database, sessionId: number): ScanResul
     started_at: r.started_at,
     ended_at: r.ended_at,
     diagnosis: r.diagnosis === null ? null : (JSON.parse(r.diagnosis) as Diagnosis),
+    gauges: r.gauges === null ? null : (JSON.parse(r.gauges) as ScanGauges),
   }));
 }

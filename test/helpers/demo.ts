@@ -16,6 +16,25 @@ export interface DemoEndpoint {
   cause: string | null;
 }
 
+/**
+ * The checklist against the manifest: each planted leak is claimed by a suspect finding for exactly its own
+ * checklist item, and no suspect finding points at a control. Returns what differs (empty: all agree).
+ */
+export function findingMismatches(
+  findings: readonly { item: string; status: string; endpoints: readonly { path: string }[] }[],
+): string[] {
+  const problems: string[] = [];
+  for (const e of demoEndpoints()) {
+    const items = findings
+      .filter((f) => f.status === 'suspect' && f.endpoints.some((x) => x.path === e.path))
+      .map((f) => f.item);
+    const want = e.leaks ? [e.checklist] : [];
+    if (JSON.stringify(items) !== JSON.stringify(want))
+      problems.push(`${e.path}: suspect for [${items.join(', ')}], expected [${want.join(', ')}]`);
+  }
+  return problems;
+}
+
 export function demoEndpoints(): DemoEndpoint[] {
   return JSON.parse(
     readFileSync(path.join(repoRoot, 'assets', 'examples', 'leaky_shop', 'leaks.json'), 'utf8'),

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../main/analysis/report.ts';
-import { demoEndpoints, runCli } from '../helpers/demo.ts';
+import { demoEndpoints, findingMismatches, runCli } from '../helpers/demo.ts';
 import { cleanupList } from '../helpers/engine.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -56,6 +56,7 @@ describe('diagnosis of the demo leaks (tracemalloc window after the verdicts)', 
         root: { kind: 'signal receivers', name: 'shop.signals.prices_changed' },
       });
       expect(byPath.get('/gc/leak/')!.held_by).toMatchObject({ root: { kind: 'unreachable cycle' } });
+      expect(findingMismatches(report.findings)).toEqual([]);
       expect(byPath.get('/session/leak/')!.held_by).toMatchObject({
         root: { kind: 'module global', name: 'shop.history._RECENT_PANELS' },
       });

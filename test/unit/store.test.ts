@@ -5,6 +5,15 @@ import { Library, LibraryError } from '../../main/store/library.ts';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from '../../main/store/migrations.ts';
 import { addScanResult, scanResults } from '../../main/store/scans.ts';
 import {
+  actionsFor,
+  addAction,
+  addGauges,
+  doneItems,
+  latestGauges,
+  setDone,
+} from '../../main/store/checklist.ts';
+import type { GaugesDto } from '../../preload/contract.ts';
+import {
   listSessions,
   processSummaries,
   routeSummaries,
@@ -108,6 +117,62 @@ describe('Library', () => {
       { path: '/a/', verdict: 'leak', statuses: { 200: 10 }, partial: false },
     ]);
     expect(() => lib.db.prepare(`UPDATE scan_results SET verdict = 'maybe'`).run()).toThrow(/CHECK/);
+  });
+
+  it('migration 4 opens a version-3 library: old scans keep no gauges; gauges, actions and ticks are stored', () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const file = path.join(t.dir, 'v3.sqlite');
+    const old = new Database(file);
+    for (const m of MIGRATIONS.slice(0, 3)) old.exec(m);
+    old.pragma('user_version = 3');
+    old.pragma(`application_id = ${APPLICATION_ID}`);
+    old
+      .prepare(
+        `INSERT INTO sessions (name, project, server, command, status, started_at) VALUES ('v3', '/p', 'runserver', '[]', 'stopped', 5)`,
+      )
+      .run();
+    old
+      .prepare(
+        `INSERT INTO scan_results (session_id, method, path, sent, errors, statuses, verdict, confidence,
+           retained_bytes_per_request, garbage_bytes_per_request, objects_per_request, reason, points, partial,
+           started_at, ended_at) VALUES (1, 'GET', '/a/', 10, 0, '{}', 'leak', 0.9, 100, 0, 1, 'r', '[]', 0, 1, 2)`,
+      )
+      .run();
+    old.close();
+    const lib = new Library(file);
+    cleanups.unshift(() => lib.close());
+    expect(scanResults(lib.db, 1)).toMatchObject([{ path: '/a/', gauges: null, diagnosis: null }]);
+    const g = { pid: 7, t: 10, elapsed_ms: 1 } as GaugesDto;
+    addGauges(lib.db, 1, 'a', [g]);
+    addGauges(lib.db, 1, 'b', [
+      { ...g, t: 11 },
+      { ...g, pid: 8, t: 9 },
+    ]);
+    expect(latestGauges(lib.db, 1).map((x) => [x.pid, x.t])).toEqual([
+      [7, 11],
+      [8, 9],
+    ]);
+    const id = addAction(lib.db, 1, {
+      pid: 7,
+      t: 12,
+      item: 'garbage-collection',
+      name: 'gc_collect',
+      args: { name: 'gc_collect' },
+      ok: true,
+      error: null,
+      result: { before: null, after: null, effect: { collected: 3 }, message: 'm' },
+    });
+    expect(actionsFor(lib.db, 1)).toEqual([
+      expect.objectContaining({ id, ok: true, effect: { collected: 3 }, item: 'garbage-collection' }),
+    ]);
+    setDone(lib.db, 1, 'weakref', true);
+    setDone(lib.db, 1, 'weakref', false);
+    setDone(lib.db, 1, 'clear-caches', true);
+    expect(doneItems(lib.db, 1)).toEqual(['clear-caches']);
+    expect(() => lib.db.prepare(`INSERT INTO checklist VALUES (1, 'other', 1, 0)`).run()).toThrow(/CHECK/);
+    lib.deleteSession(1);
+    expect(lib.db.prepare('SELECT count(*) FROM gauges').pluck().get()).toBe(0);
   });
 
   it('refuses a library from a newer djleak and a SQLite file of another application', () => {
