@@ -1,7 +1,7 @@
-import type { EngineEvent } from '../preload/contract.ts';
+import type { EngineEvent, StartInvestigationArgs } from '../preload/contract.ts';
 import { Investigation, type InvestigationOptions, type Listener } from './investigation.ts';
 import { ApiError } from './api/errors.ts';
-import type { Scenario } from './scenario/scenario.ts';
+import { scenarioSchema, type Scenario } from './scenario/scenario.ts';
 import { scanSession } from './scanning.ts';
 import { Library } from './store/library.ts';
 import { libraryPath } from './paths.ts';
@@ -110,6 +110,29 @@ export class Engine {
         this.scans.delete(sessionId);
         this.emit({ kind: 'scan-done', sessionId, cancelled: abort.signal.aborted, ...end });
       });
+  }
+
+  /**
+   * Verify a fix: starts the session's project again the way it was started (the old session is stopped
+   * first: the user edited the code), linked to it, and scans it with the same scenario.
+   */
+  async rerunScan(sessionId: number): Promise<number> {
+    const old = this.library.session(sessionId);
+    if (!old) throw new ApiError('not-found', `no session ${sessionId} in the library`);
+    if (!old.scenario) throw new ApiError('bad-input', `session ${sessionId} has no scan to re-run`);
+    if (!old.options)
+      throw new ApiError(
+        'bad-input',
+        `session ${sessionId} was made by an older djleak: start it again from Start`,
+      );
+    if (this.scans.has(sessionId))
+      throw new ApiError('bad-input', `session ${sessionId} is still being scanned: wait or cancel it first`);
+    await this.running.get(sessionId)?.stop();
+    const options = JSON.parse(old.options) as StartInvestigationArgs;
+    const name = `${old.name.replace(/ \(re-run\)$/, '')} (re-run)`;
+    const investigation = await this.startInvestigation({ ...options, name, follows: sessionId });
+    this.startScan(investigation.sessionId, scenarioSchema.parse(JSON.parse(old.scenario)));
+    return investigation.sessionId;
   }
 
   cancelScan(sessionId: number): boolean {

@@ -16,6 +16,18 @@ import { SessionWriter } from './store/writer.ts';
 export interface InvestigationOptions extends StartInvestigationArgs {
   readyTimeoutMs?: number;
   flushIntervalMs?: number;
+  /** The session this one re-runs (verifying a fix). */
+  follows?: number;
+}
+
+/** What a re-run needs to start the same way: the user's choices, not the engine's tuning. */
+function startArgs(o: InvestigationOptions): StartInvestigationArgs {
+  const { demo, project, python, settings, server, workers, port, name } = o;
+  return Object.fromEntries(
+    Object.entries({ demo, project, python, settings, server, workers, port, name }).filter(
+      ([, v]) => v !== undefined,
+    ),
+  ) as StartInvestigationArgs;
 }
 
 export type InvestigationEvent =
@@ -165,6 +177,8 @@ export class Investigation {
       server,
       command: targetArgv(spec),
       startedAt,
+      options: startArgs(o),
+      follows: o.follows ?? null,
     });
     this.writer = new SessionWriter(this.library.db, this.sessionId);
     this.flushTimer = setInterval(() => this.flush(), o.flushIntervalMs ?? 250);

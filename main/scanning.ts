@@ -77,6 +77,7 @@ export async function scanSession(
   const { scenario, skipped } = given
     ? { scenario: given, skipped: [] }
     : await discoverScenario(investigation);
+  engine.library.updateSession(investigation.sessionId, { scenario: JSON.stringify(scenario) });
   let results: ScanResultRow[];
   let interrupted = false;
   try {

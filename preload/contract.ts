@@ -23,6 +23,8 @@ export interface SessionSummaryDto {
   processes: number;
   requests: number;
   peak_rss: number | null;
+  /** The session this one re-runs (verifying a fix), if any. */
+  follows: number | null;
 }
 
 export interface ProcessDto {
@@ -301,6 +303,27 @@ export interface ChecklistDto {
   gauges_at: number | null;
 }
 
+export type ScanFigures = Pick<ScanResultDto, 'verdict' | 'retained_bytes_per_request' | 'confidence'>;
+
+/** Two sessions side by side (before and after a fix): per endpoint and per checklist item. */
+export interface CompareDto {
+  before: SessionSummaryDto;
+  after: SessionSummaryDto;
+  endpoints: {
+    method: string;
+    path: string;
+    before: ScanFigures | null;
+    after: ScanFigures | null;
+    change: 'fixed' | 'still-leaking' | 'new-leak' | 'no-leak' | 'not-compared';
+  }[];
+  checklist: {
+    item: ChecklistItem;
+    before: FindingDto['status'];
+    after: FindingDto['status'];
+    change: 'fixed' | 'still-suspect' | 'new' | 'no-finding' | 'not-compared';
+  }[];
+}
+
 /** A scan's endpoints, as in a scenario file; without it the engine discovers the parameter-free GET routes. */
 export interface ScanRequestDto {
   endpoints: { method?: string; path: string; requests?: number }[];
@@ -419,6 +442,9 @@ export interface ApiContract {
   'scan.start': (args: { sessionId: number; scenario?: ScanRequestDto }) => { ok: true };
   'scan.cancel': (args: { sessionId: number }) => { ok: true };
   'sessions.scans': (args: { id: number }) => ScanResultDto[];
+  /** Verify a fix: a new session started like this one (stopped first if running), scanned the same way. */
+  'scan.rerun': (args: { sessionId: number }) => { sessionId: number };
+  'sessions.compare': (args: { before: number; after: number }) => CompareDto;
   'trace.start': (args: { sessionId: number; frames?: number }) => { ok: true };
   'trace.stop': (args: { sessionId: number }) => { ok: true };
   /** `maxRows`: the memory budget, in tracebacks kept (largest first); more makes the snapshot truncated. */
@@ -519,6 +545,8 @@ export const API_CHANNELS: readonly ApiChannel[] = [
   'scan.start',
   'scan.cancel',
   'sessions.scans',
+  'scan.rerun',
+  'sessions.compare',
   'trace.start',
   'trace.stop',
   'snapshots.take',

@@ -2,6 +2,11 @@ import { z } from 'zod';
 import type { Engine } from '../engine.ts';
 import { scenarioSchema } from '../scenario/scenario.ts';
 import { scanResults } from '../store/scans.ts';
+import { compareFindings, compareScans } from '../analysis/compare.ts';
+import { detect } from '../analysis/detectors.ts';
+import { LaunchError } from '../launcher/errors.ts';
+import { latestGauges } from '../store/checklist.ts';
+import { listSessions } from '../store/queries.ts';
 import { ApiError } from './errors.ts';
 import type { HandlerSpecs } from './handler.ts';
 
@@ -31,5 +36,38 @@ export function scanHandlers(engine: Engine) {
         return scanResults(engine.library.db, id);
       },
     },
-  } satisfies HandlerSpecs<'scan.start' | 'scan.cancel' | 'sessions.scans'>;
+    'scan.rerun': {
+      input: z.object({ sessionId }).strict(),
+      run: async ({ sessionId }) => {
+        try {
+          return { sessionId: await engine.rerunScan(sessionId) };
+        } catch (error) {
+          if (error instanceof LaunchError) throw new ApiError('launch-failed', error.message, error.detail);
+          throw error;
+        }
+      },
+    },
+    'sessions.compare': {
+      input: z.object({ before: sessionId, after: sessionId }).strict(),
+      run: ({ before, after }) => {
+        const db = engine.library.db;
+        const side = (id: number) => {
+          const summary = listSessions(db).find((s) => s.id === id);
+          if (!summary) throw new ApiError('not-found', `no session ${id} in the library`);
+          const scans = scanResults(db, id);
+          return { summary, scans, findings: detect({ scans, gauges: latestGauges(db, id) }).findings };
+        };
+        const a = side(before);
+        const b = side(after);
+        return {
+          before: a.summary,
+          after: b.summary,
+          endpoints: compareScans(a.scans, b.scans),
+          checklist: compareFindings(a.findings, b.findings),
+        };
+      },
+    },
+  } satisfies HandlerSpecs<
+    'scan.start' | 'scan.cancel' | 'sessions.scans' | 'scan.rerun' | 'sessions.compare'
+  >;
 }

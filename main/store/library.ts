@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { migrate } from './migrations.ts';
 
-import type { ProcessDto, SessionStatus } from '../../preload/contract.ts';
+import type { ProcessDto, SessionStatus, StartInvestigationArgs } from '../../preload/contract.ts';
 
 export type { SessionStatus };
 export type ProcessRole = ProcessDto['role'];
@@ -19,6 +19,10 @@ export interface NewSession {
   server: 'runserver' | 'gunicorn';
   command: string[];
   startedAt: number;
+  /** How it was started (a re-run starts the same way). */
+  options?: StartInvestigationArgs;
+  /** The session this one re-runs (verifying a fix). */
+  follows?: number | null;
 }
 
 export interface SessionRow {
@@ -36,6 +40,9 @@ export interface SessionRow {
   engine_pid: number | null;
   started_at: number;
   ended_at: number | null;
+  follows: number | null;
+  options: string | null;
+  scenario: string | null;
 }
 
 export interface SessionPatch {
@@ -46,6 +53,8 @@ export interface SessionPatch {
   django?: string | null;
   python_version?: string | null;
   name?: string;
+  /** The last scan's scenario (JSON). */
+  scenario?: string;
 }
 
 export class LibraryError extends Error {}
@@ -106,8 +115,9 @@ export class Library {
   createSession(s: NewSession): number {
     const result = this.db
       .prepare(
-        `INSERT INTO sessions (name, project, python, python_version, django, server, command, status, engine_pid, started_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'starting', ?, ?)`,
+        `INSERT INTO sessions (name, project, python, python_version, django, server, command, status, engine_pid,
+           started_at, options, follows)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'starting', ?, ?, ?, ?)`,
       )
       .run(
         s.name,
@@ -119,6 +129,8 @@ export class Library {
         JSON.stringify(s.command),
         process.pid,
         s.startedAt,
+        s.options ? JSON.stringify(s.options) : null,
+        s.follows ?? null,
       );
     return Number(result.lastInsertRowid);
   }
@@ -126,7 +138,16 @@ export class Library {
   updateSession(id: number, patch: SessionPatch): void {
     const keys = Object.keys(patch) as (keyof SessionPatch)[];
     if (keys.length === 0) return;
-    const allowed = new Set(['status', 'error', 'exit_code', 'ended_at', 'django', 'python_version', 'name']);
+    const allowed = new Set([
+      'status',
+      'error',
+      'exit_code',
+      'ended_at',
+      'django',
+      'python_version',
+      'name',
+      'scenario',
+    ]);
     for (const key of keys) if (!allowed.has(key)) throw new Error(`unknown session field ${key}`);
     const sets = keys.map((k) => `${k} = @${k}`).join(', ');
     this.db.prepare(`UPDATE sessions SET ${sets} WHERE id = @id`).run({ ...patch, id });

@@ -191,6 +191,9 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (session_id, item)
   ) STRICT, WITHOUT ROWID;
   ALTER TABLE sessions ADD COLUMN follows INTEGER REFERENCES sessions(id) ON DELETE SET NULL;
+  -- How the session was started (StartInvestigationArgs) and its last scan's scenario: what a re-run repeats.
+  ALTER TABLE sessions ADD COLUMN options TEXT;
+  ALTER TABLE sessions ADD COLUMN scenario TEXT;
   `,
 ];
 

@@ -39,7 +39,7 @@ describe('fix actions on the demo (measured before and after, stored with the se
       const effect = cleared!.effect as Record<string, number>;
       expect(effect.entries_before).toBeGreaterThanOrEqual(40);
       expect(effect.entries_after).toBe(0);
-      expect(effect.bytes_before - effect.bytes_after).toBeGreaterThan(40 * 40_000);
+      expect(effect.bytes_before! - effect.bytes_after!).toBeGreaterThan(40 * 40_000);
       expect(cleared!.before!.rss).toBeGreaterThan(0);
       expect(cleared!.after!.rss).toBeGreaterThan(0);
 

@@ -40,6 +40,9 @@ const session: SessionRow = {
   engine_pid: 1,
   started_at: 100,
   ended_at: 112.5,
+  follows: null,
+  options: null,
+  scenario: null,
 };
 
 describe('sampleSpacing', () => {
