@@ -16,6 +16,7 @@ import { SessionWriter } from './store/writer.ts';
 export interface InvestigationOptions extends StartInvestigationArgs {
   readyTimeoutMs?: number;
   flushIntervalMs?: number;
+  gaugeIntervalMs?: number;
   /** The session this one re-runs (verifying a fix). */
   follows?: number;
 }
@@ -52,6 +53,8 @@ export type Listener = (event: InvestigationEvent) => void;
 const now = (): number => Date.now() / 1000;
 /** A snapshot's rows held in memory before storing: the probe's own limit is 100k; this is the hard stop. */
 export const MAX_SNAPSHOT_ROWS = 200_000;
+/** How often a running session reads the checklist's gauges (measured at ~20 ms in the demo's process). */
+const GAUGE_INTERVAL_MS = 10_000;
 
 /** What the probe's `snapshot` command answers (assets/probe/PROTOCOL.md). */
 interface SnapshotReply {
@@ -85,6 +88,7 @@ export class Investigation {
   private link: ProbeLink | undefined;
   private target: Target | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
+  private gaugeTimer: NodeJS.Timeout | undefined;
   private processIds = new Map<number, number>();
   private snapshotChunks = new Map<string, SnapshotRow[]>();
   private snapshotSeq = 0;
@@ -223,6 +227,10 @@ export class Investigation {
       throw launchError;
     }
     this.setStatus('running');
+    // The checklist's gauges, a few ms each in the target, so session-wide findings stay current.
+    this.gaugeTimer = setInterval(() => {
+      if (this.servers().length) this.gauges('periodic').catch(() => undefined);
+    }, o.gaugeIntervalMs ?? GAUGE_INTERVAL_MS);
   }
 
   private setStatus(
@@ -332,6 +340,7 @@ export class Investigation {
   private async settle(exit: TargetExit): Promise<SessionStatus> {
     // Let the last lines from the probe sockets arrive before closing the link.
     await new Promise((r) => setTimeout(r, 200));
+    clearInterval(this.gaugeTimer);
     await this.link?.close();
     clearInterval(this.flushTimer);
     const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;

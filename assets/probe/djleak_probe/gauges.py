@@ -26,9 +26,7 @@ import threading
 import time
 import weakref
 from itertools import compress, repeat
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
-
-from . import middleware
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 MAX_ROWS = 50
 _SIZED_VALUES = 2000  # container values sized (sys.getsizeof) at the most: beyond that, extrapolated
@@ -36,6 +34,9 @@ _CONTAINERS = (dict, list, set, frozenset, collections.deque)
 _LIBRARY_MARKERS = ("/site-packages/", "/dist-packages/", "/.venv/", "/venv/", "/env/lib/")
 _LRU: Optional[type] = getattr(functools, "_lru_cache_wrapper", None)
 _first_open: Dict[Tuple[int, int], float] = {}  # (id(wrapper), id(raw connection)) -> first seen open
+# Threads that have served a (sync) request, by ident (the middleware adds them): a database connection held
+# by any other thread is held by background work, where Django's request_finished cleanup never closes it.
+SERVED: Set[int] = set()
 
 
 class GaugeError(Exception):
@@ -133,6 +134,15 @@ def db_wrappers() -> List[Any]:
         objects.clear()
 
 
+def served_threads(alive: Iterable[int]) -> Set[int]:
+    """The live threads that have served a request (the ones that ended are forgotten here)."""
+    alive = set(alive)
+    for ident in list(SERVED):
+        if ident not in alive:
+            SERVED.discard(ident)
+    return SERVED & alive
+
+
 def _probe_thread(ident: Optional[int], names: Dict[int, str]) -> bool:
     return ident == threading.get_ident() or names.get(ident or 0, "").startswith("djleak-")
 
@@ -140,7 +150,7 @@ def _probe_thread(ident: Optional[int], names: Dict[int, str]) -> bool:
 def db_state() -> Dict[str, Any]:
     now = time.time()
     names = {t.ident: t.name for t in threading.enumerate() if t.ident is not None}
-    serving = middleware.served_threads(names)
+    serving = served_threads(names)
     rows: List[Dict[str, Any]] = []
     seen = set()
     for wrapper in db_wrappers():
@@ -258,6 +268,9 @@ def _cache_sessions(settings: Any, prefix: str) -> Optional[int]:
 # ---- the project's module state --------------------------------------------------------------------------
 
 
+_in_project: Dict[Tuple[str, str], bool] = {}  # (project, module file) -> inside it: realpath once per file
+
+
 def project_modules(project: Optional[str]) -> Iterator[Tuple[str, Dict[str, Any]]]:
     """(module name, globals) of the modules whose file is inside the project (outside virtualenvs)."""
     if not project:
@@ -267,8 +280,12 @@ def project_modules(project: Optional[str]) -> Iterator[Tuple[str, Dict[str, Any
         path = getattr(module, "__file__", None) if module is not None else None
         if not isinstance(path, str) or name.startswith("djleak_probe"):
             continue
-        path = os.path.realpath(path)
-        if path.startswith(root) and not any(m in path[len(root) - 1 :] for m in _LIBRARY_MARKERS):
+        inside = _in_project.get((root, path))
+        if inside is None:
+            real = os.path.realpath(path)
+            inside = real.startswith(root) and not any(m in real[len(root) - 1 :] for m in _LIBRARY_MARKERS)
+            _in_project[(root, path)] = inside
+        if inside:
             attrs = getattr(module, "__dict__", None)
             if type(attrs) is dict:
                 yield name, attrs

@@ -8,29 +8,16 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable, Iterable, Optional, Set, Tuple
+from typing import Any, Callable, Optional, Tuple
 
 from . import diag, runtime
+from .gauges import SERVED
 from .link import Link
 from .sampler import current_rss
 
 MAX_PATH = 2048
 # The engine's own requests (readiness checks, warm-up) carry this header and are not recorded.
 INTERNAL_META_KEY = "HTTP_X_DJLEAK_INTERNAL"
-
-
-# Threads that have served a (sync) request, by ident: a database connection held by any other thread is
-# held by background work, where Django's request_finished cleanup never closes it.
-_served: Set[int] = set()
-
-
-def served_threads(alive: Iterable[int]) -> Set[int]:
-    """The live threads that have served a request (the ones that ended are forgotten here)."""
-    alive = set(alive)
-    for ident in list(_served):
-        if ident not in alive:
-            _served.discard(ident)
-    return _served & alive
 
 
 def _skip(request: Any) -> bool:
@@ -103,7 +90,7 @@ class ProbeMiddleware:
     def __call__(self, request: Any) -> Any:
         if self.async_mode:
             return self.__acall__(request)
-        _served.add(threading.get_ident())
+        SERVED.add(threading.get_ident())
         link = runtime.current_link()
         if link is None or _skip(request):
             return self.get_response(request)
