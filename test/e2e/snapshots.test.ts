@@ -141,7 +141,7 @@ describe('the Snapshots view', () => {
     await page.locator('[data-testid="endpoints"][data-state="done"]').waitFor({ timeout: 120_000 });
     const row = page.locator('[data-testid="endpoint-table"] tbody tr[data-path="/cache/leak/"]');
     expect(await row.getAttribute('data-verdict')).toBe('leak');
-    await row.getByRole('button', { name: 'Open the diagnosis of GET /cache/leak/' }).click();
+    await row.getByRole('button', { name: 'Open diagnosis' }).click();
 
     await page.locator('[data-testid="snapshots-view"][data-running="true"]').waitFor();
     const pick = page.getByRole('button', { name: 'Diagnosis of GET /cache/leak/' });

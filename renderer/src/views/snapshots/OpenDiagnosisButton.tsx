@@ -9,7 +9,7 @@ export function OpenDiagnosisButton({ sessionId, result }: { sessionId: number; 
     <button
       type="button"
       className="btn btn-small diagnosis-button"
-      aria-label={`Open the diagnosis of ${result.method} ${result.path}`}
+      title={`Compare the snapshots the scan took around ${result.method} ${result.path}, and who holds its memory`}
       onClick={(e) => {
         e.stopPropagation(); // the row's own click charts the endpoint
         useSnapshots.getState().openDiagnosis(sessionId, endpointKey(result));
