@@ -57,7 +57,9 @@ export async function diagnoseEndpoint(
   requests = 40,
 ): Promise<Diagnosis> {
   const servers = investigation.servers();
-  await Promise.all(servers.map((c) => c.command('trace_start', { frames: 10 })));
+  const started = (await Promise.all(servers.map((c) => c.command('trace_start', { frames: 10 })))) as {
+    was_tracing: boolean;
+  }[];
   const sink = emptyResult(ep);
   try {
     await driver.drive(ep, 3, sink, undefined, true);
@@ -136,6 +138,9 @@ export async function diagnoseEndpoint(
       referrers: found?.referrers ?? null,
     };
   } finally {
-    await Promise.allSettled(servers.map((c) => c.command('trace_stop', {})));
+    // A trace window the user had open stays open.
+    await Promise.allSettled(
+      servers.filter((_, i) => !started[i]!.was_tracing).map((c) => c.command('trace_stop', {})),
+    );
   }
 }

@@ -25,6 +25,8 @@ export interface SessionSummaryDto {
   peak_rss: number | null;
   /** The session this one re-runs (verifying a fix), if any. */
   follows: number | null;
+  /** Imported sessions: where they came from (JSON: file, imported_at, original_id, exported_from). */
+  origin: string | null;
 }
 
 export interface ProcessDto {
@@ -442,11 +444,31 @@ export interface ApiContract {
   'scan.start': (args: { sessionId: number; scenario?: ScanRequestDto }) => { ok: true };
   'scan.cancel': (args: { sessionId: number }) => { ok: true };
   'sessions.scans': (args: { id: number }) => ScanResultDto[];
+  /**
+   * A shared session file (.djleak): one session in its own SQLite file, written consistently while the library
+   * is in use. `redact` (default on): paths outside the project shortened, query strings and NAME=value
+   * values dropped. `digest`: rows and a content hash per table, for the receiver to compare.
+   */
+  'sessions.export': (args: { id: number; file: string; redact?: boolean }) => {
+    file: string;
+    bytes: number;
+    redacted: boolean;
+    digest: Record<string, { rows: number; sha256: string }>;
+  };
+  /** Checks a .djleak file (or a probe recording, .ndjson) and copies it in as a new session; the source is never modified. */
+  'sessions.import': (args: { file: string }) => { sessionId: number; name: string };
   /** Verify a fix: a new session started like this one (stopped first if running), scanned the same way. */
   'scan.rerun': (args: { sessionId: number }) => { sessionId: number };
   'sessions.compare': (args: { before: number; after: number }) => CompareDto;
   'trace.start': (args: { sessionId: number; frames?: number }) => { ok: true };
   'trace.stop': (args: { sessionId: number }) => { ok: true };
+  /** Whether any serving process is tracing (tracemalloc), with what it traces and costs now. */
+  'trace.status': (args: { sessionId: number }) => {
+    tracing: boolean;
+    frames: number | null;
+    traced_bytes: number;
+    overhead_bytes: number;
+  };
   /** `maxRows`: the memory budget, in tracebacks kept (largest first); more makes the snapshot truncated. */
   'snapshots.take': (args: { sessionId: number; label?: string; maxRows?: number }) => {
     snapshots: SnapshotDto[];
@@ -522,6 +544,8 @@ export type EngineEvent =
       rounds: number;
     }
   | { kind: 'scan-result'; sessionId: number; result: ScanResultDto }
+  /** A session file being read or written: `phase` (reading, samples, snapshots…), `done` of `total`. */
+  | { kind: 'file-progress'; file: string; phase: string; done: number; total: number }
   | {
       kind: 'scan-done';
       sessionId: number;
@@ -547,8 +571,11 @@ export const API_CHANNELS: readonly ApiChannel[] = [
   'sessions.scans',
   'scan.rerun',
   'sessions.compare',
+  'sessions.export',
+  'sessions.import',
   'trace.start',
   'trace.stop',
+  'trace.status',
   'snapshots.take',
   'snapshots.list',
   'snapshots.diff',

@@ -4,6 +4,7 @@ import type { Engine } from '../engine.ts';
 import { ApiError } from './errors.ts';
 import type { HandlerSpecs } from './handler.ts';
 import { checklistHandlers } from './checklist.ts';
+import { fileHandlers } from './files.ts';
 import { investigationHandlers } from './investigations.ts';
 import { scanHandlers } from './scans.ts';
 import { snapshotHandlers } from './snapshots.ts';
@@ -23,6 +24,7 @@ export function createHandlers(engine: Engine): Handlers {
     ...scanHandlers(engine),
     ...snapshotHandlers(engine),
     ...checklistHandlers(engine),
+    ...fileHandlers(engine),
   } satisfies Handlers;
 }
 

@@ -49,6 +49,21 @@ export function snapshotHandlers(engine: Engine) {
         return { ok: true as const };
       },
     },
+    'trace.status': {
+      input: z.object({ sessionId: id }).strict(),
+      run: async ({ sessionId }) => {
+        const inv = live(sessionId);
+        const replies = (await probeCall(() =>
+          Promise.all(inv.servers().map((c) => c.command('trace_status', {}))),
+        )) as { tracing: boolean; frames: number | null; traced_bytes: number; overhead_bytes: number }[];
+        return {
+          tracing: replies.some((r) => r.tracing),
+          frames: replies.find((r) => r.tracing)?.frames ?? null,
+          traced_bytes: replies.reduce((n, r) => n + r.traced_bytes, 0),
+          overhead_bytes: replies.reduce((n, r) => n + r.overhead_bytes, 0),
+        };
+      },
+    },
     'trace.stop': {
       input: z.object({ sessionId: id }).strict(),
       run: async ({ sessionId }) => {
@@ -68,16 +83,19 @@ export function snapshotHandlers(engine: Engine) {
       run: async ({ sessionId, label, maxRows }) => {
         const inv = live(sessionId);
         const name = label ?? `snapshot ${new Date().toISOString().slice(11, 19)}`;
-        const taken = await probeCall(() => inv.snapshot(name, requestCount(db, sessionId), maxRows));
+        let taken = await probeCall(() => inv.snapshot(name, requestCount(db, sessionId), maxRows));
         const startedTracing = taken.some((t) => t.startedTracing);
-        if (!startedTracing) await probeCall(() => inv.census(name));
+        // Tracing starts now: this moment is the baseline, stored so the next snapshot has a "before".
+        if (startedTracing)
+          taken = await probeCall(() => inv.snapshot(name, requestCount(db, sessionId), maxRows));
+        await probeCall(() => inv.census(name));
         const ids = new Set(taken.map((t) => t.snapshotId).filter((x): x is number => x !== null));
         const truncated = taken.some((t) => t.truncated);
         return {
           snapshots: listSnapshots(db, sessionId).filter((s) => ids.has(s.id)),
           startedTracing,
           note: startedTracing
-            ? 'tracing was off, so it started now: this moment is the baseline. Send the requests that matter, then take another snapshot.'
+            ? 'tracing was off, so it started now and this snapshot is the baseline: send the requests that matter, then take another snapshot.'
             : truncated
               ? `the snapshot was larger than the memory budget: only the ${taken
                   .filter((t) => t.truncated)
@@ -179,6 +197,7 @@ export function snapshotHandlers(engine: Engine) {
     },
   } satisfies HandlerSpecs<
     | 'trace.start'
+    | 'trace.status'
     | 'trace.stop'
     | 'snapshots.take'
     | 'snapshots.list'

@@ -43,6 +43,7 @@ export interface SessionRow {
   follows: number | null;
   options: string | null;
   scenario: string | null;
+  origin: string | null;
 }
 
 export interface SessionPatch {

@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
 
-/** 'djlk': marks a library or a shared session file as ours (PRAGMA application_id). */
+/** 'djlk': marks a library as ours (PRAGMA application_id). */
 export const APPLICATION_ID = 0x646a6c6b;
+/** 'djls': a shared session file (`.djleak`): the library's schema, holding one session. */
+export const SESSION_FILE_ID = 0x646a6c73;
 
 /** Numbered, append-only. A library's PRAGMA user_version is the number of migrations applied. */
 export const MIGRATIONS: readonly string[] = [
@@ -194,6 +196,8 @@ export const MIGRATIONS: readonly string[] = [
   -- How the session was started (StartInvestigationArgs) and its last scan's scenario: what a re-run repeats.
   ALTER TABLE sessions ADD COLUMN options TEXT;
   ALTER TABLE sessions ADD COLUMN scenario TEXT;
+  -- Where an imported session came from (JSON: file, imported_at, exported_at, original id, redacted).
+  ALTER TABLE sessions ADD COLUMN origin TEXT;
   `,
 ];
 
@@ -201,23 +205,24 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export class NewerLibraryError extends Error {}
 
-/** Brings a database to SCHEMA_VERSION, one transaction per migration. */
-export function migrate(db: Database.Database): void {
+/** Brings a database (a library, or a session file with `appId` SESSION_FILE_ID) to SCHEMA_VERSION, one
+ * transaction per migration. */
+export function migrate(db: Database.Database, appId = APPLICATION_ID): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
     throw new NewerLibraryError(
       `this library was made by a newer djleak (schema ${current}; this one knows up to ${SCHEMA_VERSION})`,
     );
   }
-  const appId = db.pragma('application_id', { simple: true }) as number;
-  if (current > 0 && appId !== APPLICATION_ID) {
+  const found = db.pragma('application_id', { simple: true }) as number;
+  if (current > 0 && found !== appId) {
     throw new Error('this SQLite file is not a djleak library (application_id differs)');
   }
   for (let version = current; version < SCHEMA_VERSION; version++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[version]!);
       db.pragma(`user_version = ${version + 1}`);
-      db.pragma(`application_id = ${APPLICATION_ID}`);
+      db.pragma(`application_id = ${appId}`);
     })();
   }
 }

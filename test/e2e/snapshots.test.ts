@@ -62,7 +62,7 @@ describe('the Snapshots view', () => {
     await page.getByRole('button', { name: 'Take snapshot' }).click();
     const note = page.getByTestId('snapshot-note');
     await note.waitFor({ timeout: 60_000 });
-    expect(await note.textContent()).toMatch(/this moment is the baseline/);
+    expect(await note.textContent()).toMatch(/this snapshot is the baseline/);
     await page.locator('[data-testid="tracing"][data-state="on"]').waitFor();
     await page.getByText('One snapshot so far').waitFor();
 

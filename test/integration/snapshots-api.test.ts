@@ -43,11 +43,16 @@ describe('snapshots, diffs, referrers and source through the handler map', () =>
         python: demoPython,
       });
 
-      // Tracing is off: the first snapshot starts it and says this moment is the baseline.
+      // Tracing is off: the first snapshot starts it, is stored as the baseline, and says so.
       const first = await dispatch(handlers, 'snapshots.take', { sessionId, label: 'start' });
       expect(first.startedTracing).toBe(true);
-      expect(first.snapshots).toEqual([]);
-      expect(first.note).toContain('baseline');
+      expect(first.snapshots).toHaveLength(1);
+      expect(first.snapshots[0]!.label).toBe('start');
+      expect(first.note).toContain('this snapshot is the baseline');
+      expect(await dispatch(handlers, 'trace.status', { sessionId })).toMatchObject({
+        tracing: true,
+        frames: 10,
+      });
 
       const base = await dispatch(handlers, 'snapshots.take', { sessionId, label: 'before' });
       expect(base.startedTracing).toBe(false);
@@ -111,15 +116,19 @@ describe('snapshots, diffs, referrers and source through the handler map', () =>
       engine.onEvent((e) => void (done ||= e.kind === 'scan-done' && e.sessionId === sessionId));
       await dispatch(handlers, 'scan.start', {
         sessionId,
-        scenario: { endpoints: [{ path: '/cache/leak/', requests: 20 }], rounds: 2, warmup: 0 },
+        scenario: { endpoints: [{ path: '/cache/leak/', requests: 60 }], rounds: 3, warmup: 0 },
       });
       await until(() => done, 'the scan to end', 60_000);
+      const [scanned] = await dispatch(handlers, 'sessions.scans', { id: sessionId });
+      expect(scanned!.diagnosis?.snapshots).toHaveLength(2);
+      // The scan's diagnosis window leaves the user's own trace window open.
+      expect((await dispatch(handlers, 'trace.status', { sessionId })).tracing).toBe(true);
       const list = await dispatch(handlers, 'snapshots.list', { id: sessionId });
       const [start, end] = ['start', 'end'].map((w) =>
         list.find((s) => s.label === `scan GET /cache/leak/ (${w})`),
       );
       const round = await dispatch(handlers, 'snapshots.diff', { before: start!.id, after: end!.id });
-      expect(round.requests).toBe(20);
+      expect(round.requests).toBe(60);
       expect(`${round.rows[0]!.rel}:${round.rows[0]!.line}`).toBe('shop/fragments.py:32');
 
       // Open in editor: project files only.

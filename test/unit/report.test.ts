@@ -43,6 +43,7 @@ const session: SessionRow = {
   follows: null,
   options: null,
   scenario: null,
+  origin: null,
 };
 
 describe('sampleSpacing', () => {

@@ -50,6 +50,11 @@ export function routeEngineEvent(event: EngineEvent): void {
       void useScan.getState().onDone(event);
       useSnapshots.getState().onScanDone(event.sessionId);
       break;
+    case 'file-progress': {
+      const { kind: _kind, ...progress } = event;
+      useLibrary.getState().setFileProgress(progress.done >= progress.total ? null : progress);
+      break;
+    }
     default: {
       const unhandled: never = event;
       console.warn('djleak: unknown engine event', unhandled);

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { RunningDto, SessionSummaryDto } from '../../../preload/contract.ts';
+import type { EngineEvent, RunningDto, SessionSummaryDto } from '../../../preload/contract.ts';
 import { api, toApiCallError } from '../api.ts';
 import { latestPerEndpoint, verdictCounts, type VerdictCounts } from '../verdicts.ts';
 import { coalesce } from './coalesce.ts';
@@ -10,6 +10,9 @@ interface LibraryState {
   error: string | null;
   /** Each session's scan verdicts (latest per endpoint), null when it has none; absent until fetched. */
   verdicts: Record<number, VerdictCounts | null>;
+  /** A session file being read or written (import/export), from the engine's file-progress events. */
+  fileProgress: Omit<Extract<EngineEvent, { kind: 'file-progress' }>, 'kind'> | null;
+  setFileProgress(p: LibraryState['fileProgress']): void;
   refresh(): Promise<void>;
   /** Fetches the verdicts of the sessions not known yet; a finished session's never change. */
   loadVerdicts(ids: number[]): Promise<void>;
@@ -39,6 +42,8 @@ export const useLibrary = create<LibraryState>((set, get) => {
     running: [],
     error: null,
     verdicts: {},
+    fileProgress: null,
+    setFileProgress: (fileProgress) => set({ fileProgress }),
     refresh,
     async loadVerdicts(ids) {
       const missing = ids.filter((id) => !(id in get().verdicts) && !fetchingVerdicts.has(id));

@@ -148,14 +148,9 @@ export const useSnapshots = create<SnapshotsState>((set, get) => {
       await act('Could not take the snapshot', async () => {
         const args = label.trim() ? { sessionId, label: label.trim() } : { sessionId };
         const taken = await api.call('snapshots.take', args);
-        let note = taken.note;
-        if (taken.startedTracing) {
-          setTracing(sessionId, { on: true, frames: null });
-          // The moment tracing starts is the baseline: store it, so the next snapshot has a "before".
-          const baseline = await api.call('snapshots.take', { sessionId, label: label.trim() || 'baseline' });
-          note = [note, baseline.note].filter(Boolean).join(' ');
-        } else setTracing(sessionId, { on: true, frames: taken.snapshots[0]?.frames ?? null });
-        set({ note });
+        // When tracing was off the engine started it and stored this snapshot as the baseline (see the note).
+        setTracing(sessionId, { on: true, frames: taken.snapshots[0]?.frames ?? null });
+        set({ note: taken.note });
         const list = await refreshList(sessionId);
         if (list) set({ pair: latestPair(list), diagnosis: null });
       });

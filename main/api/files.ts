@@ -1,0 +1,43 @@
+import path from 'node:path';
+import { z } from 'zod';
+import type { Engine } from '../engine.ts';
+import { sessionDigest } from '../store/session-digest.ts';
+import { exportSession, importSession, SessionFileError } from '../store/session-file.ts';
+import { ApiError } from './errors.ts';
+import type { HandlerSpecs } from './handler.ts';
+
+const file = z.string().min(1).max(4096);
+
+export function fileHandlers(engine: Engine) {
+  const db = engine.library.db;
+  const progress = (name: string) => (p: { phase: string; done: number; total: number }) =>
+    engine.emit({ kind: 'file-progress', file: name, ...p });
+  const refused = (error: unknown): never => {
+    if (error instanceof SessionFileError) throw new ApiError('bad-input', error.message);
+    throw error;
+  };
+  return {
+    'sessions.export': {
+      input: z.object({ id: z.number().int().positive(), file, redact: z.boolean().optional() }).strict(),
+      run: ({ id, file, redact = true }) => {
+        if (!engine.library.session(id)) throw new ApiError('not-found', `no session ${id} in the library`);
+        try {
+          const written = exportSession(db, id, file, { redact });
+          return { ...written, digest: sessionDigest(db, id) };
+        } catch (error) {
+          return refused(error);
+        }
+      },
+    },
+    'sessions.import': {
+      input: z.object({ file }).strict(),
+      run: async ({ file }) => {
+        try {
+          return await importSession(db, file, progress(path.basename(file)));
+        } catch (error) {
+          return refused(error);
+        }
+      },
+    },
+  } satisfies HandlerSpecs<'sessions.export' | 'sessions.import'>;
+}
