@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createHandlers, dispatch } from '../main/api/index.ts';
 import { Engine } from '../main/engine.ts';
-import { SessionWriter } from '../main/store/writer.ts';
+import { buildOneHourSession } from '../test/helpers/synthetic.ts';
 import { tempDir } from '../test/helpers/tmp.ts';
 import { demoVenv, repoRoot } from '../test/helpers/demo.ts';
 import type { Report } from '../main/analysis/report.ts';
@@ -27,65 +27,6 @@ async function timed<T>(runs: number, f: () => Promise<T>): Promise<{ ms: number
     times.push(performance.now() - t0);
   }
   return { ms: round(median(times)), result };
-}
-
-/** Writes one hour of a 4-process session (10 Hz samples, 20k requests) as the engine does: one transaction per flush. */
-export function buildOneHourSession(engine: Engine): {
-  session: number;
-  rows: number;
-  seconds: number;
-  processes: number;
-} {
-  const lib = engine.library;
-  const session = lib.createSession({
-    name: 'bench',
-    project: '/p',
-    python: null,
-    server: 'gunicorn',
-    command: [],
-    startedAt: 0,
-  });
-  const procs = [0, 1, 2, 3].map((i) =>
-    lib.addProcess(session, { pid: 100 + i, ppid: 1, role: 'worker', argv: [], t: 0 }),
-  );
-  const writer = new SessionWriter(lib.db, session);
-  const perProcess = 36_000;
-  const batch = 25;
-  let rows = 0;
-  const started = performance.now();
-  for (let i = 0; i < perProcess; i += batch) {
-    for (const p of procs) {
-      writer.addSamples(
-        p,
-        Array.from({ length: batch }, (_, k) => ({
-          t: (i + k) / 10,
-          rss: 50_000_000 + (i + k) * 100 + ((i + k) % 13) * 4096,
-          gc_count: [1, 2, 3] as [number, number, number],
-          gc_collections: [i + k, 5, 6] as [number, number, number],
-          gc_collected: [7, 8, 9] as [number, number, number],
-          gc_uncollectable: [0, 0, 0] as [number, number, number],
-          gc_enabled: true,
-          threads: 3,
-          fds: 9,
-        })),
-      );
-    }
-    writer.addRequests(
-      procs[i % 4]!,
-      Array.from({ length: 14 }, (_, k) => ({
-        t: i / 10 + k / 100,
-        method: 'GET',
-        route: `r${k % 7}/`,
-        path: `/r${k % 7}/`,
-        status: 200,
-        duration_ms: 3.2,
-        rss_before: 1,
-        rss_after: 2,
-      })),
-    );
-    rows += writer.flush();
-  }
-  return { session, rows, seconds: (performance.now() - started) / 1000, processes: procs.length };
 }
 
 /**

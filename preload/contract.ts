@@ -122,8 +122,9 @@ export type VerdictDto = 'leak' | 'ok' | 'inconclusive';
 /** One point of a scan: memory figures after `requests` requests to the endpoint (summed over processes). */
 export interface ScanPointDto {
   requests: number;
-  pre: { rss: number; blocks: number; gcObjects: number } | null;
-  post: { rss: number; blocks: number; gcObjects: number };
+  /** `traced`: tracemalloc's traced bytes when every process was tracing (the verdict then uses them). */
+  pre: { rss: number; blocks: number; gcObjects: number; traced?: number | null } | null;
+  post: { rss: number; blocks: number; gcObjects: number; traced?: number | null };
   collected: number;
   garbageBytes: number;
   gcEnabled: boolean;

@@ -9,6 +9,8 @@ export interface Measure {
   rss: number;
   blocks: number;
   gcObjects: number;
+  /** tracemalloc's traced bytes, when every process traces (older scans: absent). */
+  traced?: number | null;
 }
 
 /** One point of the scan: the state after `requests` requests to the endpoint. */
@@ -98,7 +100,11 @@ const round = (v: number, digits = 3): number => Math.round(v * 10 ** digits) / 
  */
 export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
   const x = points.map((p) => p.requests);
-  const rss = points.map((p) => p.post.rss);
+  // While tracemalloc traces, it holds memory of its own and fragments the heap: RSS after a collection then
+  // creeps up with no object kept. What Python itself holds is then measured exactly: its traced bytes.
+  const traced = points.every((p) => typeof p.post.traced === 'number');
+  const rss = points.map((p) => (traced ? p.post.traced! : p.post.rss));
+  const memory = traced ? 'traced memory' : 'memory';
   const objects = points.map((p) => p.post.gcObjects);
   const total = x[x.length - 1]! - x[0]!;
   const base = { retained_bytes_per_request: 0, garbage_bytes_per_request: 0, objects_per_request: 0 };
@@ -150,7 +156,7 @@ export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
       verdict: 'leak',
       cause: 'growth',
       confidence,
-      reason: `memory after a full collection grows ${kb(slope)}/request (${mb(growth)} over ${span} requests, trend p=${p.toFixed(3)}), still growing in the last rounds`,
+      reason: `${memory} after a full collection grows ${kb(slope)}/request (${mb(growth)} over ${span} requests, trend p=${p.toFixed(3)}), still growing in the last rounds`,
     };
   }
   if (
@@ -184,7 +190,7 @@ export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
       verdict: 'ok',
       cause: null,
       confidence: round(clamp01(1 - growth / NOISE_FLOOR_BYTES)),
-      reason: `flat after a full collection: ${mb(growth)} over ${span} requests, under the ${mb(NOISE_FLOOR_BYTES)} noise floor`,
+      reason: `${traced ? 'traced memory ' : ''}flat after a full collection: ${mb(growth)} over ${span} requests, under the ${mb(NOISE_FLOOR_BYTES)} noise floor`,
     };
   }
   // A plateau: the last rounds sit still (their spread is under the floor), after an early rise.

@@ -8,7 +8,7 @@ import type { Scenario, ScenarioEndpoint } from './scenario.ts';
 /** What the probe's `measure` command answers (assets/probe/PROTOCOL.md). */
 interface ProbeMeasure {
   before: { rss: number; blocks: number; gc_objects: number; traced: number | null };
-  after: { rss: number; blocks: number; gc_objects: number } | null;
+  after: { rss: number; blocks: number; gc_objects: number; traced: number | null } | null;
   collected: number | null;
   garbage_bytes: number | null;
   gc_enabled: boolean;
@@ -23,8 +23,6 @@ interface Snapshot {
   gcEnabled: boolean;
   fullCollections: number;
   processes: number;
-  /** Some process has tracemalloc on (the user opened a trace window). */
-  tracing: boolean;
 }
 
 export interface ScanTarget {
@@ -43,10 +41,11 @@ export interface ScanProgress {
 
 export class ScanInterrupted extends Error {}
 
-const toMeasure = (m: { rss: number; blocks: number; gc_objects: number }): Measure => ({
+const toMeasure = (m: ProbeMeasure['before']): Measure => ({
   rss: m.rss,
   blocks: m.blocks,
   gcObjects: m.gc_objects,
+  traced: m.traced,
 });
 
 /** Asks every serving process for before/after-collection figures and adds them up. */
@@ -66,6 +65,8 @@ async function measureAll(target: ScanTarget): Promise<Snapshot> {
       rss: a.rss + b.rss,
       blocks: a.blocks + b.blocks,
       gcObjects: a.gcObjects + b.gcObjects,
+      // Traced bytes only mean something when every process traces.
+      traced: typeof a.traced === 'number' && typeof b.traced === 'number' ? a.traced + b.traced : null,
     }));
   return {
     pre: sum((m) => toMeasure(m.before)),
@@ -75,7 +76,6 @@ async function measureAll(target: ScanTarget): Promise<Snapshot> {
     gcEnabled: answers.every((m) => m.gc_enabled),
     fullCollections: answers.reduce((n, m) => n + (m.gc_collections[2] ?? 0), 0),
     processes: answers.length,
-    tracing: answers.some((m) => m.before.traced !== null),
   };
 }
 
@@ -133,6 +133,10 @@ export async function runScan(
       };
       try {
         if (scenario.warmup > 0) await driver.drive(ep, scenario.warmup, sent, opts.signal, true);
+        // Gauges and snapshots come before the baseline: what they leave behind is not the endpoint's growth.
+        const gaugesBefore = await readGauges(opts.gauges, `scan ${ep.method} ${ep.path} (start)`);
+        const traced = opts.snapshot && (await anyTracing(target)) ? opts.snapshot : null;
+        await traced?.(`scan ${ep.method} ${ep.path} (start)`, 0);
         let last = await measureAll(target);
         points.push({
           requests: 0,
@@ -143,9 +147,6 @@ export async function runScan(
           gcEnabled: last.gcEnabled,
           appFullCollections: 0,
         });
-        const traced = last.tracing && opts.snapshot ? opts.snapshot : null;
-        await traced?.(`scan ${ep.method} ${ep.path} (start)`, 0);
-        const gaugesBefore = await readGauges(opts.gauges, `scan ${ep.method} ${ep.path} (start)`);
         const perRound = Math.max(1, Math.floor(ep.requests / scenario.rounds));
         for (let round = 1; round <= scenario.rounds && !opts.signal?.aborted; round++) {
           opts.onProgress?.({
@@ -186,6 +187,18 @@ export async function runScan(
     driver.close();
   }
   return results;
+}
+
+/** Whether a serving process has tracemalloc on (the user opened a trace window). */
+async function anyTracing(target: ScanTarget): Promise<boolean> {
+  try {
+    const replies = (await Promise.all(target.servers().map((c) => c.command('trace_status', {})))) as {
+      tracing: boolean;
+    }[];
+    return replies.some((r) => r.tracing);
+  } catch (error) {
+    throw new ScanInterrupted((error as Error).message);
+  }
 }
 
 /** Gauges are evidence for the checklist, not for the verdict: a process that cannot read them (an old

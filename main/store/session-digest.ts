@@ -63,7 +63,8 @@ export function sessionDigest(db: Database.Database, sessionId: number): Session
     let rows = 0;
     const resolveSites = table === 'snapshot_rows';
     const lines: string[] = [];
-    for (const row of db.prepare(sql).iterate(sessionId) as IterableIterator<Record<string, unknown>>) {
+    // Read first, resolved after: a connection runs no other statement while one iterates.
+    for (const row of db.prepare(sql).all(sessionId) as Record<string, unknown>[]) {
       rows++;
       const value = resolveSites ? { ...row, site: traceback(row.site as number) } : row;
       if (resolveSites) lines.push(JSON.stringify(value));

@@ -241,6 +241,9 @@ function checkDatabase(copy: string, name: string): void {
         `${name} was made by a newer djleak (schema ${version}; this one knows up to ${SCHEMA_VERSION}): update djleak to open it`,
       );
     const integrity = db.pragma('integrity_check', { simple: true }) as string;
+    // integrity_check also checks each row against its table's CHECK and NOT NULL constraints.
+    if (/constraint failed/.test(integrity))
+      throw new SessionFileError('bad-rows', `${name} has rows that break djleak's rules: ${integrity}`);
     if (integrity !== 'ok') throw new SessionFileError('damaged', `${name} is damaged: ${integrity}`);
     migrate(db, SESSION_FILE_ID); // an older file is brought up to date in the copy, never in place
     const schema = schemaOf(db);
@@ -368,7 +371,7 @@ function copyIn(db: Database.Database, source: string, onProgress: (p: FileProgr
     )
     .pluck();
   const mapSite = db.prepare(`INSERT INTO temp.map_site (old, new) VALUES (?, ?)`);
-  for (const site of db.prepare(`SELECT id, frames FROM src.sites`).iterate() as IterableIterator<{
+  for (const site of db.prepare(`SELECT id, frames FROM src.sites`).all() as Iterable<{
     id: number;
     frames: string;
   }>) {

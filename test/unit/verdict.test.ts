@@ -110,3 +110,48 @@ describe('growthVerdict', () => {
     expect(overallVerdict([])).toBeNull();
   });
 });
+
+describe('while tracemalloc traces', () => {
+  const traced = (rss: (k: number) => number, tracedBytes: (k: number) => number, garbagePerRequest = 0) =>
+    scan(rss, { garbagePerRequest }).map((p, k) => ({ ...p, post: { ...p.post, traced: tracedBytes(k) } }));
+
+  it('judges the traced bytes, not an RSS that creeps with tracemalloc and fragmentation', () => {
+    // The demo's gc leak with a trace window open: RSS after collection +2 MB a round, traced bytes flat.
+    const v = growthVerdict(
+      traced(
+        (k) => 50 * MB + 2 * MB * k,
+        (k) => 8 * MB + jitter(k),
+        40,
+      ).map((p) => ({ ...p, gcEnabled: false, appFullCollections: 0 })),
+    );
+    expect(v).toMatchObject({ verdict: 'leak', cause: 'garbage' });
+    const flat = growthVerdict(
+      traced(
+        (k) => 50 * MB + 2 * MB * k,
+        (k) => 8 * MB + jitter(k),
+      ),
+    );
+    expect(flat.verdict).toBe('ok');
+    expect(flat.reason).toMatch(/^traced memory flat after a full collection/);
+  });
+
+  it('a leak grows the traced bytes too, and says so', () => {
+    const v = growthVerdict(
+      traced(
+        (k) => 50 * MB + 2 * MB * k,
+        (k) => 8 * MB + 1.2 * MB * k,
+      ),
+    );
+    expect(v).toMatchObject({ verdict: 'leak', cause: 'growth' });
+    expect(v.reason).toMatch(/^traced memory after a full collection grows 49\.2 KB\/request/);
+  });
+
+  it('uses RSS when a point was measured without tracing', () => {
+    const points = traced(
+      (k) => 50 * MB + 2 * MB * k,
+      (k) => 8 * MB,
+    );
+    points[2] = { ...points[2]!, post: { ...points[2]!.post, traced: null } };
+    expect(growthVerdict(points)).toMatchObject({ verdict: 'leak', cause: 'growth' });
+  });
+});
