@@ -149,7 +149,7 @@ describe('while tracemalloc traces', () => {
   it('uses RSS when a point was measured without tracing', () => {
     const points = traced(
       (k) => 50 * MB + 2 * MB * k,
-      (k) => 8 * MB,
+      () => 8 * MB,
     );
     points[2] = { ...points[2]!, post: { ...points[2]!.post, traced: null } };
     expect(growthVerdict(points)).toMatchObject({ verdict: 'leak', cause: 'growth' });
