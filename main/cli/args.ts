@@ -12,10 +12,14 @@ usage:
   djleak sessions [--db FILE] [--json]
   djleak report SESSION [--db FILE] [--json FILE]
   djleak serve [--db FILE] [--port N]
+  djleak export SESSION FILE [--no-redact] [--db FILE]
+  djleak import FILE [--db FILE]
 
 The library defaults to the app's data folder (DJLEAK_HOME overrides it); --db names another file.
 --scan discovers the parameter-free GET routes and scans each for leaks; --scenario scans the listed ones.
 Each leaking endpoint then gets a tracemalloc window: where it allocates and what holds it (--skip-diagnosis).
+export writes one session to a .djleak file (paths outside the project, query strings and NAME=value values
+redacted unless --no-redact); import reads a .djleak file or a probe recording (DJLEAK_RECORD) as a new session.
 Exit codes: 0 done, 1 the target could not start or crashed, 2 bad usage, 3 a leak was found (--fail-on-leak).`;
 
 type Options = NonNullable<ParseArgsConfig['options']>;

@@ -182,6 +182,57 @@ async function serve(argv: string[]): Promise<number> {
   return 0;
 }
 
+async function exportCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    { db: { type: 'string' }, 'no-redact': { type: 'boolean' } },
+    2,
+  );
+  if (values.help) return (out(USAGE), 0);
+  const id = integer(positionals[0], 'SESSION', 1, Number.MAX_SAFE_INTEGER);
+  const file = positionals[1];
+  if (id === undefined || !file)
+    throw new UsageError('export needs a session id and a file: djleak export 3 shop.djleak');
+  const engine = openEngine(values.db);
+  try {
+    const written = await dispatch(createHandlers(engine), 'sessions.export', {
+      id,
+      file: path.resolve(file),
+      redact: !values['no-redact'],
+    });
+    out(
+      `wrote session ${id} to ${written.file} (${(written.bytes / 1048576).toFixed(1)} MB${written.redacted ? ', redacted' : ''})`,
+    );
+    for (const [table, d] of Object.entries(written.digest))
+      if (d.rows)
+        out(`  ${table.padEnd(14)} ${String(d.rows).padStart(9)} rows  sha256 ${d.sha256.slice(0, 16)}`);
+    return 0;
+  } finally {
+    engine.library.close();
+  }
+}
+
+async function importCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { db: { type: 'string' } }, 1);
+  if (values.help) return (out(USAGE), 0);
+  const file = positionals[0];
+  if (!file) throw new UsageError('import needs a file: a .djleak session file or a probe recording');
+  const engine = openEngine(values.db);
+  let shown = '';
+  engine.onEvent((e) => {
+    if (e.kind !== 'file-progress') return;
+    const line = `${e.phase} ${Math.floor((100 * e.done) / Math.max(1, e.total))}%`;
+    if (line !== shown) err(`djleak: ${(shown = line)}`);
+  });
+  try {
+    const done = await dispatch(createHandlers(engine), 'sessions.import', { file: path.resolve(file) });
+    out(`imported ${path.basename(file)} as session ${done.sessionId} "${done.name}"`);
+    return 0;
+  } finally {
+    engine.library.close();
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -194,6 +245,10 @@ export async function main(argv: string[]): Promise<number> {
         return await report(rest);
       case 'serve':
         return await serve(rest);
+      case 'export':
+        return await exportCommand(rest);
+      case 'import':
+        return await importCommand(rest);
       case undefined:
       case 'help':
       case '--help':

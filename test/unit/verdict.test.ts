@@ -147,7 +147,7 @@ describe('while tracemalloc traces', () => {
   });
 
   it('uses RSS when a point was measured without tracing', () => {
-    const points = traced(
+    const points: ScanPoint[] = traced(
       (k) => 50 * MB + 2 * MB * k,
       () => 8 * MB,
     );
