@@ -4,11 +4,14 @@ import { ShortcutsDialog } from './ShortcutsDialog.tsx';
 import { connectEngineEvents } from './store/engineEvents.ts';
 import { useLibrary } from './store/library.ts';
 import { hashFor, parseHash, useNav } from './store/nav.ts';
+import { useWalkthrough } from './store/walkthrough.ts';
 import { useShortcuts } from './useShortcuts.ts';
+import { ChecklistView } from './views/checklist/ChecklistView.tsx';
 import { LiveView } from './views/live/LiveView.tsx';
 import { SessionsView } from './views/sessions/SessionsView.tsx';
 import { SnapshotsView } from './views/snapshots/SnapshotsView.tsx';
 import { StartView } from './views/start/StartView.tsx';
+import { WalkthroughPanel } from './views/walkthrough/WalkthroughPanel.tsx';
 
 function useHashSync(): void {
   const view = useNav((s) => s.view);
@@ -23,6 +26,7 @@ function useHashSync(): void {
       const nav = useNav.getState();
       if (target.view === 'live' && target.sessionId !== null) nav.openSession(target.sessionId);
       else if (target.view === 'snapshots' && target.sessionId !== null) nav.openSnapshots(target.sessionId);
+      else if (target.view === 'checklist' && target.sessionId !== null) nav.openChecklist(target.sessionId);
       else nav.go(target.view);
     };
     window.addEventListener('hashchange', onHash);
@@ -32,21 +36,25 @@ function useHashSync(): void {
 
 export function App() {
   const view = useNav((s) => s.view);
+  const touring = useWalkthrough((s) => s.active);
   useShortcuts();
   useHashSync();
   useEffect(() => {
     void useLibrary.getState().refresh();
+    void useWalkthrough.getState().resume();
     return connectEngineEvents();
   }, []);
   return (
-    <div className="app">
+    <div className={touring ? 'app touring' : 'app'}>
       <Nav />
       <main className="main" aria-live="off">
         {view === 'start' && <StartView />}
         {view === 'live' && <LiveView />}
         {view === 'snapshots' && <SnapshotsView />}
+        {view === 'checklist' && <ChecklistView />}
         {view === 'sessions' && <SessionsView />}
       </main>
+      {touring && <WalkthroughPanel />}
       <ShortcutsDialog />
     </div>
   );

@@ -6,6 +6,7 @@ const ITEMS: { view: View; label: string; icon: IconName }[] = [
   { view: 'start', label: 'Start', icon: 'plus' },
   { view: 'live', label: 'Live', icon: 'pulse' },
   { view: 'snapshots', label: 'Snapshots', icon: 'layers' },
+  { view: 'checklist', label: 'Checklist', icon: 'check' },
   { view: 'sessions', label: 'Sessions', icon: 'list' },
 ];
 

@@ -8,6 +8,8 @@ import './styles/controls.css';
 import './styles/start.css';
 import './styles/live.css';
 import './styles/snapshots.css';
+import './styles/checklist.css';
+import './styles/walkthrough.css';
 import './styles/tables.css';
 import './styles/feedback.css';
 

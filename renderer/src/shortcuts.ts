@@ -15,6 +15,7 @@ export const SHORTCUTS: ShortcutInfo[] = [
   { keys: ['g', 's'], what: 'Go to Start' },
   { keys: ['g', 'l'], what: 'Go to Live' },
   { keys: ['g', 'm'], what: 'Go to Snapshots (memory)' },
+  { keys: ['g', 'c'], what: 'Go to Checklist (fixes)' },
   { keys: ['g', 'h'], what: 'Go to Sessions (history)' },
   { keys: ['?'], what: 'Show or hide this list' },
   { keys: ['Esc'], what: 'Close a dialog' },

@@ -7,7 +7,13 @@ import { useScan } from './store/scan.ts';
 import { useSnapshots } from './store/snapshots.ts';
 import { useStart } from './store/start.ts';
 
-const GO_KEYS: Record<string, View> = { s: 'start', l: 'live', m: 'snapshots', h: 'sessions' };
+const GO_KEYS: Record<string, View> = {
+  s: 'start',
+  l: 'live',
+  m: 'snapshots',
+  c: 'checklist',
+  h: 'sessions',
+};
 
 function stopRunning(): void {
   const { sessionId } = useLive.getState();

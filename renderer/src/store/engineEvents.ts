@@ -1,12 +1,14 @@
 import type { EngineEvent } from '../../../preload/contract.ts';
 import { api } from '../api.ts';
 import { throttle } from './coalesce.ts';
+import { useChecklist } from './checklist.ts';
 import { useLibrary } from './library.ts';
 import { useLive } from './live.ts';
 import { useNav } from './nav.ts';
 import { isScanning, SCAN_REFRESH_MS, useScan } from './scan.ts';
 import { useSnapshots } from './snapshots.ts';
 import { useStart } from './start.ts';
+import { useWalkthrough } from './walkthrough.ts';
 
 const refreshLiveSlowly = throttle(() => {
   void useLive.getState().refreshDetail();
@@ -49,6 +51,8 @@ export function routeEngineEvent(event: EngineEvent): void {
       useLibrary.getState().forgetVerdicts(event.sessionId);
       void useScan.getState().onDone(event);
       useSnapshots.getState().onScanDone(event.sessionId);
+      useChecklist.getState().onScanDone(event.sessionId);
+      useWalkthrough.getState().onScanDone(event);
       break;
     case 'file-progress': {
       const { kind: _kind, ...progress } = event;

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { EngineEvent, ScanResultDto } from '../../../preload/contract.ts';
+import type { EngineEvent, ScanRequestDto, ScanResultDto } from '../../../preload/contract.ts';
 import { api, toApiCallError } from '../api.ts';
 
 type ProgressEvent = Extract<EngineEvent, { kind: 'scan-progress' }>;
@@ -34,7 +34,10 @@ interface ScanState {
   /** endpointKey() of the row whose chart is open. */
   selected: string | null;
   load(sessionId: number): Promise<void>;
-  start(sessionId: number): Promise<void>;
+  /** Without a scenario the engine discovers the parameter-free GET routes. */
+  start(sessionId: number, scenario?: ScanRequestDto): Promise<void>;
+  /** A scan the engine started on its own (scan.rerun): shown as under way until its scan-done. */
+  track(sessionId: number): void;
   cancel(sessionId: number): Promise<void>;
   select(key: string | null): void;
   dismissEnd(sessionId: number): void;
@@ -87,7 +90,7 @@ export const useScan = create<ScanState>((set, get) => {
       }
     },
 
-    async start(sessionId) {
+    async start(sessionId, scenario) {
       if (get().runs[sessionId]) return;
       set({
         runs: { ...get().runs, [sessionId]: IDLE_RUN },
@@ -95,7 +98,7 @@ export const useScan = create<ScanState>((set, get) => {
         startError: null,
       });
       try {
-        await api.call('scan.start', { sessionId });
+        await api.call('scan.start', scenario ? { sessionId, scenario } : { sessionId });
       } catch (error) {
         set({ runs: without(get().runs, sessionId), startError: toApiCallError(error).message });
       }
@@ -115,6 +118,12 @@ export const useScan = create<ScanState>((set, get) => {
           set({ startError: e.message });
         }
       }
+    },
+
+    track(sessionId) {
+      // its scan-done may already have come (the call that started it answers after the scan began)
+      if (!get().runs[sessionId] && !get().ends[sessionId])
+        set({ runs: { ...get().runs, [sessionId]: IDLE_RUN } });
     },
 
     select: (selected) => set({ selected }),

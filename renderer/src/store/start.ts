@@ -37,7 +37,8 @@ interface StartState {
   inspect(): Promise<void>;
   inspectInterpreter(): Promise<void>;
   startProject(): Promise<void>;
-  startDemo(): Promise<void>;
+  /** Resolves to the demo's session, or null when it could not start (see `failure`). */
+  startDemo(): Promise<number | null>;
   addProgress(line: string): void;
   dismissFailure(): void;
 }
@@ -45,18 +46,24 @@ interface StartState {
 const PROGRESS_LINES = 200;
 
 export const useStart = create<StartState>((set, get) => {
-  async function launch(kind: 'demo' | 'project', args: StartInvestigationArgs, what: string): Promise<void> {
-    if (get().starting) return;
+  async function launch(
+    kind: 'demo' | 'project',
+    args: StartInvestigationArgs,
+    what: string,
+  ): Promise<number | null> {
+    if (get().starting) return null;
     set({ starting: kind, progress: [], failure: null, formError: null });
     try {
       const { sessionId } = await api.call('investigation.start', args);
       set({ starting: null });
       void useLibrary.getState().refresh();
       useNav.getState().openSession(sessionId);
+      return sessionId;
     } catch (error) {
       const e = toApiCallError(error);
       set({ starting: null, failure: { message: e.message, code: e.code, detail: e.detail, what } });
       void useLibrary.getState().refresh();
+      return null;
     }
   }
 

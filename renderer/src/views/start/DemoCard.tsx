@@ -1,8 +1,11 @@
 import { useStart } from '../../store/start.ts';
+import { useWalkthrough } from '../../store/walkthrough.ts';
 
 export function DemoCard() {
   const starting = useStart((s) => s.starting);
   const startDemo = useStart((s) => s.startDemo);
+  const touring = useWalkthrough((s) => s.active);
+  const beginTour = useWalkthrough((s) => s.begin);
   return (
     <section className="panel demo-card" aria-labelledby="demo-title">
       <div>
@@ -22,6 +25,15 @@ export function DemoCard() {
           data-testid="start-demo"
         >
           {starting === 'demo' ? 'Starting the demo…' : 'Try the demo'}
+        </button>
+        <button
+          type="button"
+          className="btn"
+          onClick={beginTour}
+          disabled={touring}
+          title="Starts the demo, scans it, opens a leak's diff and its fix, and applies a fix action, step by step"
+        >
+          {touring ? 'Guided tour under way' : 'Take the guided tour'}
         </button>
         <button
           type="button"
