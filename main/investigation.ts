@@ -298,6 +298,9 @@ export class Investigation {
         this.flush();
         this.library.endProcess(processId, message.t);
         break;
+      case 'measure':
+      case 'snapshot':
+        break; // record mode's own schedule; a live session asks for these with commands
       case 'snapshot_chunk': {
         const key = `${conn.pid}:${message.id}`;
         const rows = this.snapshotChunks.get(key);

@@ -1,12 +1,28 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Engine } from '../engine.ts';
 import { sessionDigest } from '../store/session-digest.ts';
+import { importRecording } from '../recording.ts';
 import { exportSession, importSession, SessionFileError } from '../store/session-file.ts';
 import { ApiError } from './errors.ts';
 import type { HandlerSpecs } from './handler.ts';
 
 const file = z.string().min(1).max(4096);
+
+/** A probe recording is NDJSON: its first byte opens a JSON object (a session file starts "SQLite format 3"). */
+function looksLikeRecording(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const head = Buffer.alloc(1);
+    return readSync(fd, head, 0, 1, 0) === 1 && head[0] === 0x7b;
+  } catch {
+    return false; // the session file reader says what is wrong with it
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
 
 export function fileHandlers(engine: Engine) {
   const db = engine.library.db;
@@ -33,7 +49,12 @@ export function fileHandlers(engine: Engine) {
       input: z.object({ file }).strict(),
       run: async ({ file }) => {
         try {
-          return await importSession(db, file, progress(path.basename(file)));
+          const onProgress = progress(path.basename(file));
+          if (looksLikeRecording(file)) {
+            const { sessionId, name } = await importRecording(engine.library, file, onProgress);
+            return { sessionId, name };
+          }
+          return await importSession(db, file, onProgress);
         } catch (error) {
           return refused(error);
         }

@@ -21,6 +21,8 @@ export const helloSchema = z.object({
   executable: z.string().max(4096).optional(),
   argv: z.array(z.string().max(4096)).max(1000),
   psutil: z.boolean().optional(),
+  command: z.array(z.string().max(4096)).max(1000).nullable().optional(),
+  cwd: z.string().max(4096).nullable().optional(),
 });
 
 export const sampleSchema = z.object({
@@ -49,6 +51,36 @@ export const requestSchema = z.object({
 
 const maxBatch = 10_000;
 
+const figures = z.object({
+  rss: bytes,
+  blocks: z.number().int().nonnegative(),
+  gc_objects: z.number().int().nonnegative(),
+  traced: bytes.nullable(),
+});
+
+/** The `measure` command's answer; in a recording, a `measure` line with the requests per route so far. */
+export const measureSchema = z.object({
+  t: finite,
+  before: figures,
+  after: figures.nullable(),
+  collected: z.number().int().nonnegative().nullable(),
+  garbage_bytes: bytes.nullable(),
+  gc_enabled: z.boolean(),
+  gc_collections: z.array(z.number().int().nonnegative()).max(3),
+});
+export type Measurement = z.infer<typeof measureSchema>;
+
+/** The `snapshot` command's answer; in a recording, a `snapshot` line after its chunks. */
+export const snapshotSummarySchema = z.object({
+  id: z.string().max(64),
+  t: finite,
+  started_tracing: z.boolean(),
+  frames: z.number().int().nonnegative(),
+  traced_bytes: bytes,
+  rows_total: z.number().int().nonnegative(),
+  truncated: z.boolean(),
+});
+
 export const probeMessageSchema = z.discriminatedUnion('type', [
   helloSchema,
   z.object({ type: z.literal('samples'), items: z.array(sampleSchema).max(maxBatch) }),
@@ -72,6 +104,11 @@ export const probeMessageSchema = z.discriminatedUnion('type', [
     error: z.string().max(10_000).optional(),
   }),
   z.object({ type: z.literal('bye'), t: finite, reason: z.string().max(200) }),
+  measureSchema.extend({
+    type: z.literal('measure'),
+    routes: z.record(z.string().max(2100), z.number().int().nonnegative()),
+  }),
+  snapshotSummarySchema.extend({ type: z.literal('snapshot') }),
   z.object({
     type: z.literal('snapshot_chunk'),
     id: z.string().max(64),

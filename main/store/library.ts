@@ -56,6 +56,8 @@ export interface SessionPatch {
   name?: string;
   /** The last scan's scenario (JSON). */
   scenario?: string;
+  /** Where an imported session came from (JSON). */
+  origin?: string;
 }
 
 export class LibraryError extends Error {}
@@ -148,6 +150,7 @@ export class Library {
       'python_version',
       'name',
       'scenario',
+      'origin',
     ]);
     for (const key of keys) if (!allowed.has(key)) throw new Error(`unknown session field ${key}`);
     const sets = keys.map((k) => `${k} = @${k}`).join(', ');

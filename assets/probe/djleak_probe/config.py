@@ -10,6 +10,9 @@ DEFAULT_SAMPLE_INTERVAL = 0.1
 DEFAULT_BATCH_INTERVAL = 0.5
 DEFAULT_QUEUE_MAX = 10_000
 MIN_INTERVAL = 0.005
+# Record mode only (no engine to ask): a measurement after a full collection every minute, so an imported
+# recording gets verdicts; snapshots only when asked for (tracing is costly).
+DEFAULT_MEASURE_INTERVAL = 60.0
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,8 @@ class Config:
     sample_interval: float = DEFAULT_SAMPLE_INTERVAL
     batch_interval: float = DEFAULT_BATCH_INTERVAL
     queue_max: int = DEFAULT_QUEUE_MAX
+    measure_interval: float = 0.0
+    snapshot_interval: float = 0.0
     problems: List[str] = field(default_factory=list, compare=False)
 
     @property
@@ -87,6 +92,14 @@ def _positive_int(env: Mapping[str, str], name: str, default: int, problems: Lis
     return value
 
 
+def _interval_or_off(env: Mapping[str, str], name: str, default: float, problems: List[str]) -> float:
+    """Seconds, or 0 for off."""
+    raw = (env.get(name) or "").strip()
+    if raw in ("0", "off"):
+        return 0.0
+    return _positive_float(env, name, default, problems) if raw else default
+
+
 def from_env(environ: Optional[Mapping[str, str]] = None) -> Config:
     """Build a Config from ``environ`` (default ``os.environ``). Never raises."""
     env = os.environ if environ is None else environ
@@ -111,5 +124,9 @@ def from_env(environ: Optional[Mapping[str, str]] = None) -> Config:
         sample_interval=_positive_float(env, "DJLEAK_SAMPLE_INTERVAL", DEFAULT_SAMPLE_INTERVAL, problems),
         batch_interval=_positive_float(env, "DJLEAK_BATCH_INTERVAL", DEFAULT_BATCH_INTERVAL, problems),
         queue_max=_positive_int(env, "DJLEAK_QUEUE_MAX", DEFAULT_QUEUE_MAX, problems),
+        measure_interval=_interval_or_off(env, "DJLEAK_MEASURE_INTERVAL", DEFAULT_MEASURE_INTERVAL, problems)
+        if record
+        else 0.0,
+        snapshot_interval=_interval_or_off(env, "DJLEAK_RECORD_SNAPSHOTS", 0.0, problems) if record else 0.0,
         problems=problems,
     )

@@ -37,6 +37,9 @@ _first_open: Dict[Tuple[int, int], float] = {}  # (id(wrapper), id(raw connectio
 # Threads that have served a (sync) request, by ident (the middleware adds them): a database connection held
 # by any other thread is held by background work, where Django's request_finished cleanup never closes it.
 SERVED: Set[int] = set()
+# Requests per "METHOD route" in this process since it started (the middleware counts the ones it records):
+# what a recording's measurements are attributed to.
+ROUTE_COUNTS: Dict[str, int] = {}
 
 
 class GaugeError(Exception):

@@ -11,7 +11,7 @@ import time
 from typing import Any, Callable, Optional, Tuple
 
 from . import diag, runtime
-from .gauges import SERVED
+from .gauges import ROUTE_COUNTS, SERVED
 from .link import Link
 from .sampler import current_rss
 
@@ -54,6 +54,8 @@ def _record(link: Link, request: Any, response: Any, t0: float, p0: float, rss0:
         path = getattr(request, "path", None)
         if isinstance(path, str) and len(path) > MAX_PATH:
             path = path[:MAX_PATH]
+        key = f"{getattr(request, 'method', None)} {getattr(match, 'route', None) if match is not None else None}"
+        ROUTE_COUNTS[key] = ROUTE_COUNTS.get(key, 0) + 1
         link.batch(
             "requests",
             {

@@ -9,7 +9,7 @@ import sys
 import time
 from typing import Any, Dict, List, Optional
 
-from . import PROTOCOL_VERSION, __version__, commands, diag, sampler
+from . import PROTOCOL_VERSION, __version__, commands, diag, recorder, sampler
 from .config import Config
 from .link import Link
 
@@ -22,6 +22,7 @@ class _State:
         self.pid = os.getpid()
         self.link: Optional[Link] = None
         self.sampler: Optional[sampler.Sampler] = None
+        self.recorder: Optional[recorder.Recorder] = None
         self.django: Optional[Dict[str, Any]] = None
 
 
@@ -56,7 +57,15 @@ def hello(cfg: Config, role: str, command: Optional[List[str]]) -> Dict[str, Any
         "probe": __version__,
         "command": command,
         "mode": cfg.mode,
+        "cwd": _cwd(),
     }
+
+
+def _cwd() -> Optional[str]:
+    try:
+        return os.getcwd()
+    except OSError:
+        return None
 
 
 def _send_log(msg: Dict[str, Any]) -> bool:
@@ -72,6 +81,11 @@ def _start_process(state: _State) -> None:
     smp = sampler.Sampler(link.batch, link.flush, lambda: link.alive, cfg.sample_interval, cfg.batch_interval)
     state.sampler = smp
     smp.start()
+    if cfg.mode == "record":
+        rec = recorder.Recorder(link, cfg.measure_interval, cfg.snapshot_interval)
+        if rec.needed:
+            state.recorder = rec
+            rec.start()
 
 
 def start(cfg: Config, role: str = "main", command: Optional[List[str]] = None) -> bool:
@@ -170,6 +184,8 @@ def shutdown(reason: str = "exit", timeout: float = 2.0) -> None:
             return
         if state.sampler is not None:
             state.sampler.stop()
+        if state.recorder is not None:
+            state.recorder.stop()
         link = state.link
         if link is None or not link.alive:
             return

@@ -76,6 +76,54 @@ class RecordTest(unittest.TestCase):
             self.assertGreater(sum(1 for m in stream if m["type"] == "log"), 10)
         self.assertEqual(main[-1]["type"], "bye")
 
+    def test_measurements_and_snapshots_on_a_schedule(self) -> None:
+        folder = tempdir(self)
+        path = os.path.join(folder, "rec.ndjson")
+        app = write(folder, "app.py", MEASURED_APP)
+        env = probe_env({
+            "DJLEAK_RECORD": path, "DJLEAK_SAMPLE_INTERVAL": "0.02", "DJLEAK_BATCH_INTERVAL": "0.05",
+            "DJLEAK_MEASURE_INTERVAL": "0.1", "DJLEAK_RECORD_SNAPSHOTS": "0.25",
+        })
+        proc = run_probe(["run", "--", app], env)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        msgs = read_lines(path)
+        self.assertEqual(msgs[0]["cwd"], os.getcwd())
+        measures = [m for m in msgs if m["type"] == "measure"]
+        self.assertGreaterEqual(len(measures), 4)
+        for m in measures:
+            self.assertIsNotNone(m["after"])  # after a full collection
+            self.assertGreaterEqual(m["collected"], 0)
+        self.assertEqual(measures[-1]["routes"], {"GET items/": 7})  # what the app counted in
+        # The kept lists grow between measurements (traced by the recorder's tracemalloc).
+        self.assertGreater(measures[-1]["after"]["traced"], measures[0]["after"]["traced"])
+        summaries = [m for m in msgs if m["type"] == "snapshot"]
+        self.assertGreaterEqual(len(summaries), 2)
+        chunks = [m for m in msgs if m["type"] == "snapshot_chunk" and m["id"] == summaries[0]["id"]]
+        self.assertEqual(len(chunks), summaries[0]["chunks"])
+        self.assertEqual(sum(len(c["rows"]) for c in chunks), summaries[0]["rows_sent"])
+        self.assertFalse(summaries[0]["started_tracing"])
+
+    def test_measurements_are_off_outside_record_mode_and_with_0(self) -> None:
+        folder = tempdir(self)
+        path = os.path.join(folder, "rec.ndjson")
+        app = write(folder, "app.py", "import time; time.sleep(0.3)\n")
+        env = probe_env({"DJLEAK_RECORD": path, "DJLEAK_MEASURE_INTERVAL": "0", "DJLEAK_BATCH_INTERVAL": "0.05"})
+        proc = run_probe(["run", "--", app], env)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertFalse(any(m["type"] in ("measure", "snapshot") for m in read_lines(path)))
+
+
+MEASURED_APP = """\
+import time
+from djleak_probe.gauges import ROUTE_COUNTS
+kept = []
+for i in range(7):
+    ROUTE_COUNTS["GET items/"] = i + 1  # what the middleware counts per recorded request
+    kept.append(bytearray(200_000))
+    time.sleep(0.1)
+time.sleep(0.3)
+"""
+
 
 if __name__ == "__main__":
     unittest.main()

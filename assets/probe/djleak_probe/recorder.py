@@ -1,0 +1,79 @@
+"""Record mode's own measurements: with no engine to ask, the probe measures itself so that an imported
+recording still gets verdicts (and, when asked for, snapshots).
+
+- every ``DJLEAK_MEASURE_INTERVAL`` seconds (default 60; 0 = off): a ``measure`` line, the same figures as the
+  ``measure`` command (before and after a full collection) plus the requests per route so far;
+- every ``DJLEAK_RECORD_SNAPSHOTS`` seconds (default off): tracemalloc runs from the start (10 frames) and a
+  snapshot is written as ``snapshot_chunk`` lines followed by a ``snapshot`` line with its summary.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import tracemalloc
+from typing import Any, Dict, Optional
+
+from . import diag, tracing
+from .commands import COMMANDS
+from .gauges import ROUTE_COUNTS
+from .link import Link
+
+SNAPSHOT_FRAMES = 10
+
+
+def measure_message() -> Dict[str, Any]:
+    figures = COMMANDS["measure"]({"collect": True})
+    return {"type": "measure", "routes": dict(ROUTE_COUNTS), **figures}
+
+
+class Recorder:
+    """Daemon thread writing ``measure`` (and ``snapshot``) lines on a schedule."""
+
+    def __init__(self, link: Link, measure_interval: float, snapshot_interval: float) -> None:
+        self._link = link
+        self._measure_interval = measure_interval
+        self._snapshot_interval = snapshot_interval
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        self._snapshots = 0
+
+    @property
+    def needed(self) -> bool:
+        return self._measure_interval > 0 or self._snapshot_interval > 0
+
+    def start(self) -> None:
+        if self._snapshot_interval > 0 and not tracemalloc.is_tracing():
+            tracemalloc.start(SNAPSHOT_FRAMES)
+        self._thread = threading.Thread(target=self._run, name="djleak-recorder", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 1.0) -> None:
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def _snapshot(self) -> None:
+        self._snapshots += 1
+        result = tracing.snapshot({"id": f"r{self._snapshots}"}, self._link.send_reliable)
+        self._link.send({"type": "snapshot", **result})
+
+    def _run(self) -> None:
+        try:
+            now = time.monotonic()
+            next_measure = now + self._measure_interval if self._measure_interval > 0 else float("inf")
+            next_snapshot = now + self._snapshot_interval if self._snapshot_interval > 0 else float("inf")
+            while not self._stop.wait(max(0.0, min(next_measure, next_snapshot) - time.monotonic())):
+                if not self._link.alive:
+                    return
+                now = time.monotonic()
+                if now >= next_measure:
+                    self._link.flush()  # the requests counted so far reach the file before their measurement
+                    self._link.send(measure_message())
+                    next_measure = max(next_measure + self._measure_interval, now)
+                if now >= next_snapshot:
+                    self._snapshot()
+                    next_snapshot = max(next_snapshot + self._snapshot_interval, now)
+        except Exception as exc:
+            diag.report("recorder", "the recorder stopped", exc=exc)

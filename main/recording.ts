@@ -1,0 +1,242 @@
+import { createReadStream, statSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { recordingVerdicts, type RecordedMeasure } from './analysis/recording-verdict.ts';
+import { probeMessageSchema, type SnapshotRow } from './probe/protocol.ts';
+import type { Library } from './store/library.ts';
+import { routeSummaries } from './store/queries.ts';
+import { addScanResult } from './store/scans.ts';
+import { SessionFileError, type FileProgress, type ImportResult } from './store/session-file.ts';
+import { storeSnapshot } from './store/snapshots.ts';
+import { SessionWriter } from './store/writer.ts';
+
+/** The probe caps its lines at 1 MiB; a longer one is not from the probe. */
+const MAX_LINE = 1 << 20;
+const FLUSH_EVERY = 2000;
+
+interface Stream {
+  processId: number;
+  lastT: number;
+  requests: number;
+  measures: RecordedMeasure[];
+  chunks: Map<string, SnapshotRow[]>;
+}
+
+/**
+ * A probe recording (`DJLEAK_RECORD=file python -m djleak_probe run -- …`, made where djleak is not installed)
+ * turned into a session: the lines of every process, validated like the live link's, split by pid (each
+ * stream starts with its hello); samples, requests, logs and snapshots stored as a live session's are; and
+ * verdicts per route from the probe's own periodic measurements. A file that is not a recording is refused and
+ * leaves no session behind.
+ */
+export async function importRecording(
+  library: Library,
+  file: string,
+  onProgress: (p: FileProgress) => void = () => undefined,
+): Promise<ImportResult & { lines: number; skipped: number }> {
+  const source = path.resolve(file);
+  const name = path.basename(source);
+  const size = statSync(source).size;
+  let sessionId = 0;
+  let writer: SessionWriter | undefined;
+  const streams = new Map<number, Stream>();
+  let lines = 0;
+  let skipped = 0;
+  let lastT = 0;
+  let read = 0;
+  const input = createReadStream(source, { encoding: 'utf8' });
+  input.on('data', (chunk) => {
+    read += Buffer.byteLength(chunk);
+    onProgress({ phase: 'reading', done: Math.min(read, size), total: size });
+  });
+  try {
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+      if (!line.trim()) continue;
+      lines++;
+      let raw: unknown;
+      try {
+        raw = line.length > MAX_LINE ? null : JSON.parse(line);
+      } catch {
+        raw = null;
+      }
+      const parsed = probeMessageSchema.safeParse(raw);
+      const pid = (raw as { pid?: unknown } | null)?.pid;
+      if (!parsed.success || typeof pid !== 'number') {
+        if (sessionId === 0 && lines >= 20)
+          throw new SessionFileError(
+            'not-sqlite',
+            `${name} is neither a djleak session file nor a probe recording`,
+          );
+        skipped++;
+        continue;
+      }
+      const message = parsed.data;
+      if (message.type === 'hello') {
+        if (sessionId === 0) {
+          const gunicorn = [...(message.command ?? []), ...message.argv].some((a) => a.includes('gunicorn'));
+          sessionId = library.createSession({
+            name: `recording ${name}`,
+            project: message.cwd ?? path.dirname(source),
+            python: message.executable ?? null,
+            pythonVersion: message.python,
+            server: gunicorn ? 'gunicorn' : 'runserver',
+            command: message.command ?? message.argv,
+            startedAt: message.t,
+          });
+          library.updateSession(sessionId, { status: 'running' });
+          writer = new SessionWriter(library.db, sessionId);
+        }
+        writer!.flush(); // the process row before its samples
+        const processId = library.addProcess(sessionId, message);
+        const parent = [...streams.entries()].find(([p]) => p === message.ppid)?.[1];
+        if (message.role === 'worker' && parent) library.setProcessRole(parent.processId, 'master');
+        streams.set(pid, { processId, lastT: message.t, requests: 0, measures: [], chunks: new Map() });
+        lastT = Math.max(lastT, message.t);
+        continue;
+      }
+      const stream = streams.get(pid);
+      if (!stream || !writer) {
+        skipped++; // a line before its process's hello
+        continue;
+      }
+      switch (message.type) {
+        case 'samples':
+          writer.addSamples(stream.processId, message.items);
+          stream.lastT = message.items.at(-1)?.t ?? stream.lastT;
+          break;
+        case 'requests':
+          writer.addRequests(stream.processId, message.items);
+          stream.requests += message.items.length;
+          break;
+        case 'django':
+          library.updateSession(sessionId, { django: message.version });
+          break;
+        case 'log':
+          writer.addEvent('probe', message.level, message.message, pid, stream.lastT);
+          break;
+        case 'bye':
+          writer.flush();
+          library.endProcess(stream.processId, message.t);
+          stream.lastT = message.t;
+          break;
+        case 'measure':
+          stream.measures.push({
+            t: message.t,
+            routes: message.routes,
+            post: {
+              rss: (message.after ?? message.before).rss,
+              blocks: (message.after ?? message.before).blocks,
+              gcObjects: (message.after ?? message.before).gc_objects,
+              traced: (message.after ?? message.before).traced,
+            },
+            collected: message.collected ?? 0,
+            garbageBytes: message.garbage_bytes ?? 0,
+            gcEnabled: message.gc_enabled,
+            fullCollections: message.gc_collections[2] ?? 0,
+          });
+          stream.lastT = message.t;
+          break;
+        case 'snapshot_chunk': {
+          const rows = stream.chunks.get(message.id) ?? [];
+          rows.push(...message.rows);
+          stream.chunks.set(message.id, rows);
+          break;
+        }
+        case 'snapshot': {
+          writer.flush();
+          const rows = stream.chunks.get(message.id) ?? [];
+          stream.chunks.delete(message.id);
+          if (!message.started_tracing)
+            storeSnapshot(
+              library.db,
+              sessionId,
+              {
+                pid,
+                label: `recorded ${message.id}`,
+                t: message.t,
+                frames: message.frames,
+                traced_bytes: message.traced_bytes,
+                rows_total: message.rows_total,
+                truncated: message.truncated,
+                requests: stream.requests,
+              },
+              rows,
+            );
+          break;
+        }
+        case 'reply':
+          break; // answers to commands: a recording has none
+        default: {
+          const unhandled: never = message;
+          throw new Error(`unhandled probe message ${JSON.stringify(unhandled)}`);
+        }
+      }
+      lastT = Math.max(lastT, stream.lastT);
+      if (writer.pending >= FLUSH_EVERY) writer.flush();
+    }
+    if (sessionId === 0)
+      throw new SessionFileError(
+        'not-sqlite',
+        `${name} is neither a djleak session file nor a probe recording`,
+      );
+    writer!.flush();
+    storeVerdicts(
+      library,
+      sessionId,
+      [...streams.values()].map((s) => s.measures),
+    );
+    library.endOpenProcesses(sessionId, lastT);
+    library.updateSession(sessionId, {
+      status: 'stopped',
+      ended_at: lastT,
+      origin: JSON.stringify({
+        file: source,
+        imported_at: Date.now() / 1000,
+        recording: true,
+        lines,
+        skipped,
+      }),
+    });
+    if (skipped)
+      writer!.addEvent(
+        'engine',
+        'warning',
+        `${skipped} of ${lines} lines of ${name} were not probe messages and were left out`,
+      );
+    writer!.flush();
+    onProgress({ phase: 'verdicts', done: 1, total: 1 });
+    return { sessionId, name: `recording ${name}`, lines, skipped };
+  } catch (error) {
+    if (sessionId) library.deleteSession(sessionId);
+    throw error;
+  } finally {
+    input.destroy();
+  }
+}
+
+/** One scan result per route the recording's measurements could judge. */
+function storeVerdicts(library: Library, sessionId: number, measures: RecordedMeasure[][]): void {
+  const routes = routeSummaries(library.db, sessionId);
+  for (const v of recordingVerdicts(measures)) {
+    const errors = routes.find((r) => r.method === v.method && r.route === v.route)?.errors ?? 0;
+    addScanResult(library.db, sessionId, {
+      method: v.method,
+      path: v.route === null ? '(no route)' : `/${v.route}`,
+      route: v.route,
+      sent: v.sent,
+      errors,
+      statuses: {},
+      verdict: v.verdict,
+      cause: v.cause,
+      confidence: v.confidence,
+      retained_bytes_per_request: v.retained_bytes_per_request,
+      garbage_bytes_per_request: v.garbage_bytes_per_request,
+      objects_per_request: v.objects_per_request,
+      reason: `from the recording's measurements: ${v.reason}`,
+      points: v.points,
+      partial: false,
+      started_at: v.started_at,
+      ended_at: v.ended_at,
+    });
+  }
+}
