@@ -78,6 +78,8 @@ export class Target {
       PYTHONUNBUFFERED: '1',
       DJLEAK_COLLECTOR: spec.collector,
       DJLEAK_TOKEN: spec.token,
+      // The target stops itself if this engine dies without stopping it (assets/probe/djleak_probe/watchdog.py).
+      DJLEAK_ENGINE_PID: String(process.pid),
     };
     delete env.DJLEAK_RECORD;
     if (spec.project.settings) env.DJANGO_SETTINGS_MODULE = spec.project.settings;

@@ -8,7 +8,7 @@ import runpy
 import sys
 from typing import List, Optional, Tuple
 
-from . import config, diag
+from . import config, diag, watchdog
 
 USAGE = """\
 usage: python -m djleak_probe run -- SCRIPT [ARGS...]
@@ -92,6 +92,8 @@ def _start_probe(command: List[str]) -> None:
 
         if runtime.start(cfg, role="main", command=command):
             django_hooks.install()
+        if cfg.collector is not None:
+            watchdog.start(os.environ.get("DJLEAK_ENGINE_PID"))
     except Exception as exc:
         diag.report("start", "could not start the probe; running without it", exc=exc)
 
