@@ -54,6 +54,35 @@ describe('faults on a live demo session', () => {
     expect(processSummaries(e.library.db, id)[0]!.ended_at).not.toBeNull();
   });
 
+  it('a dropped probe link is restored: the process rejoins its session and its samples go on', async () => {
+    const e = engine();
+    const investigation = await e.startInvestigation({ demo: true, python: demoPython });
+    const id = investigation.sessionId;
+    await until(() => sampleCount(e, id) >= 10, '10 stored samples');
+    const [conn] = investigation.connections;
+    const pid = conn!.pid;
+    conn!.socket.destroy(); // the link drops (as a broken connection would)
+    await until(
+      () => investigation.connections.some((c) => c !== conn && c.pid === pid),
+      'the probe to reconnect',
+    );
+    const before = sampleCount(e, id);
+    await until(() => sampleCount(e, id) >= before + 10, '10 more samples after the reconnect');
+    expect(e.library.session(id)!.status).toBe('running');
+    const [proc] = processSummaries(e.library.db, id);
+    expect(proc).toMatchObject({ pid, ended_at: null });
+    expect(processSummaries(e.library.db, id)).toHaveLength(1); // the same process, not a new one
+    // Commands work on the restored link.
+    expect(await investigation.servers()[0]!.command('ping', {})).toHaveProperty('t');
+    await until(
+      () =>
+        sessionEvents(e.library.db, id, 500).some((ev) =>
+          ev.message.includes('reconnected to the collector'),
+        ),
+      'the probe to say it reconnected',
+    );
+  });
+
   it('a gunicorn master killed with SIGKILL leaves no worker behind', async () => {
     const e = engine();
     const investigation = await e.startInvestigation({

@@ -29,6 +29,11 @@ COALESCE_MAX = 64  # socket mode: up to this many queued messages per sendall
 RELIABLE_TIMEOUT = 30.0  # send_reliable gives up after waiting this long for room (the engine stopped reading)
 RELIABLE_INFLIGHT_MAX = 4 << 20  # pre-encoded bytes queued by send_reliable and not yet written (memory bound)
 _STOP = object()
+_BROKEN = object()  # the reader saw the connection end: the sender reconnects
+# Collector mode: a dropped connection is reopened (with a new hello) after these waits, then every 5 s, for
+# up to RECONNECT_GIVE_UP seconds; meanwhile messages wait in the bounded queue (overflow counted as drops).
+RECONNECT_DELAYS = (0.1, 0.3, 1.0, 2.0, 5.0)
+RECONNECT_GIVE_UP = 600.0
 
 # What a command may send before its reply: a message, or one pre-encoded NDJSON line (bytes, ``\n`` included,
 # that already carries ``pid``). Returns False when it could not be queued (link gone, or timed out).
@@ -79,6 +84,8 @@ class Link:
         self._owned_socks: List[socket.socket] = []
         self._sender: Optional[threading.Thread] = None
         self._reader: Optional[threading.Thread] = None
+        self._wake = threading.Event()  # cuts a reconnect wait short on close()
+        self.reconnects = 0
         self.pid = os.getpid()
 
     # ---- app side: never blocks, never raises -------------------------------------------------------
@@ -183,6 +190,7 @@ class Link:
                 pass
         self._closing = True
         self._alive = False
+        self._wake.set()
         self._close_transport(shutdown=True)
 
     def abandon(self) -> None:
@@ -344,13 +352,14 @@ class Link:
                 self._lose(f"cannot open it: {exc}")
             return
         try:
-            self._write(self._encode_lines(self._hello))
-            if self._sock is not None:
-                self._reader = threading.Thread(target=self._run_reader, name="djleak-reader", daemon=True)
-                self._reader.start()
+            self._start_stream()
             stop = False
             while not stop:
                 first = self._queue.get()
+                if first is _BROKEN:
+                    if not self._reconnect("the collector closed the connection"):
+                        return
+                    continue
                 batch = [first]
                 # Socket mode: coalesce what is already queued into one sendall.
                 while self._sock is not None and len(batch) < COALESCE_MAX:
@@ -360,26 +369,81 @@ class Link:
                         break
                 lines = self._drop_notice()
                 raw = 0
+                broken = False
                 for msg in batch:
                     if msg is _STOP:
                         stop = True
                         break
+                    if msg is _BROKEN:
+                        broken = True
+                        continue
                     if isinstance(msg, bytes):
                         raw += len(msg)
                     lines.extend(self._encode_lines(msg))
-                self._write(lines)
-                if raw:
-                    self._release(raw)
+                try:
+                    self._write(lines)
+                except OSError as exc:
+                    if self._closing or self.cfg.collector is None:
+                        raise
+                    self._count_drop(len(batch))  # lost with the connection
+                    broken = True
+                    reason = f"{type(exc).__name__}: {exc}"
+                else:
+                    reason = "the collector closed the connection"
+                finally:
+                    if raw:
+                        self._release(raw)
+                if broken and not stop and not self._reconnect(reason):
+                    return
         except Exception as exc:
             if not self._closing:
                 self._lose(f"{type(exc).__name__}: {exc}")
 
+    def _start_stream(self) -> None:
+        """The hello, then (collector mode) a reader for the engine's commands on this connection."""
+        self._write(self._encode_lines(self._hello))
+        sock = self._sock
+        if sock is not None:
+            self._reader = threading.Thread(target=self._run_reader, args=(sock,), name="djleak-reader", daemon=True)
+            self._reader.start()
+
+    def _reconnect(self, reason: str) -> bool:
+        """Collector mode: reopen a dropped connection and start the stream again (a new hello: the engine
+        takes the process back into its session). The app never waits: it keeps queueing meanwhile."""
+        if self._closing or self.cfg.collector is None:
+            return False
+        diag.stderr(f"lost the collector link ({reason}); reconnecting")
+        with self.fd_lock:
+            socks, self._owned_socks = self._owned_socks, []
+            self._sock = None
+        for sock in socks:
+            try:
+                sock.close()
+            except OSError:
+                pass
+        deadline = time.monotonic() + RECONNECT_GIVE_UP
+        attempt = 0
+        while not self._closing:
+            if self._wake.wait(RECONNECT_DELAYS[min(attempt, len(RECONNECT_DELAYS) - 1)]):
+                return False
+            attempt += 1
+            try:
+                self._sock = self._connect(*self.cfg.collector)
+                self._start_stream()
+            except OSError as exc:
+                self._sock = None
+                if time.monotonic() > deadline:
+                    self._lose(f"cannot reconnect for {RECONNECT_GIVE_UP:.0f} s: {exc}")
+                    return False
+                continue
+            self.reconnects += 1
+            diag.report("link", f"reconnected to the collector after {attempt} attempt(s)", level="info")
+            return True
+        return False
+
     # ---- reader thread -------------------------------------------------------------------------------
 
-    def _run_reader(self) -> None:
-        sock = self._sock
-        if sock is None:
-            return
+    def _run_reader(self, sock: socket.socket) -> None:
         buf = b""
         try:
             while True:
@@ -395,11 +459,14 @@ class Link:
                     self._handle_line(line)
                 if len(buf) > MAX_LINE:
                     buf = b""
-            if not self._closing:
-                self._lose("the collector closed the connection")
-        except Exception as exc:
-            if not self._closing:
-                self._lose(f"{type(exc).__name__}: {exc}")
+        except Exception:
+            pass
+        # The connection ended: the sender reconnects (unless this is an old connection, or we are closing).
+        if not self._closing and sock is self._sock:
+            try:
+                self._queue.put_nowait(_BROKEN)
+            except queue.Full:
+                pass  # the sender is busy writing: its next write fails and it reconnects
 
     def _handle_line(self, line: bytes) -> None:
         try:

@@ -116,20 +116,24 @@ class CollectorLinkTest(unittest.TestCase):
         self.assertEqual(err.count("[djleak] lost the collector link"), 1, err)
         self.assertIn("the app keeps running", err)
 
-    def test_collector_closing_midway_app_keeps_running(self) -> None:
+    def test_dropped_connection_is_restored_with_a_new_hello(self) -> None:
         proc = self.start()
-        conn = self.collector.conn_of(proc.pid)
-        wait_until(lambda: conn.of_type("samples"))
-        conn.close()
-        proc.stdin.write("wait-lost\n")
-        proc.stdin.flush()
-        self.assertEqual(proc.stdout.readline().strip(), "lost")
+        first = self.collector.conn_of(proc.pid)
+        wait_until(lambda: first.of_type("samples"))
+        first.close()  # the engine side drops the connection
+        second = wait_until(lambda: next((c for c in self.collector.conns[1:] if c.hello), None))
+        self.assertEqual(second.hello["pid"], proc.pid)
+        wait_until(lambda: second.of_type("samples"))  # the stream goes on
+        self.assertTrue(second.command(3, "ping")["ok"])  # and commands work on the new connection
+        wait_until(lambda: any("reconnected" in m.get("message", "") for m in second.of_type("log")))
         proc.stdin.write("exit 0\n")
         proc.stdin.flush()
         self.assertEqual(proc.wait(10), 0)
+        wait_until(lambda: second.eof)
+        self.assertEqual(second.messages[-1]["type"], "bye")
         err = proc.stderr.read()
-        self.assertEqual(err.count("[djleak]"), 1, err)
-        self.assertIn("[djleak] lost the collector link", err)
+        self.assertEqual(err.count("[djleak] lost the collector link"), 1, err)
+        self.assertIn("reconnecting", err)
 
     def test_bad_collector_value_is_reported_and_ignored(self) -> None:
         proc = self.start(probe_env({"DJLEAK_COLLECTOR": "nonsense"}))
