@@ -9,6 +9,7 @@ import './styles/start.css';
 import './styles/live.css';
 import './styles/snapshots.css';
 import './styles/checklist.css';
+import './styles/fix-evidence.css';
 import './styles/walkthrough.css';
 import './styles/tables.css';
 import './styles/feedback.css';
