@@ -11,7 +11,7 @@ import type { RequestRecord, Sample, SnapshotRow, StreamMessage } from './probe/
 import { storeCensus, storeSnapshot, type CensusRow } from './store/snapshots.ts';
 import { addGauges } from './store/checklist.ts';
 import type { EventLevel, EventSource, Library, SessionStatus } from './store/library.ts';
-import { SessionWriter } from './store/writer.ts';
+import { MAX_PENDING, SessionWriter } from './store/writer.ts';
 
 export interface InvestigationOptions extends StartInvestigationArgs {
   readyTimeoutMs?: number;
@@ -89,6 +89,7 @@ export class Investigation {
   private target: Target | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private gaugeTimer: NodeJS.Timeout | undefined;
+  private writeFailure: string | null = null;
   private processIds = new Map<number, number>();
   private snapshotChunks = new Map<string, SnapshotRow[]>();
   private snapshotSeq = 0;
@@ -326,14 +327,27 @@ export class Investigation {
     try {
       const rows = this.writer?.flush() ?? 0;
       if (rows > 0) this.emit({ kind: 'flushed', sessionId: this.sessionId, rows });
+      if (this.writeFailure) {
+        const dropped = this.writer!.dropped;
+        this.log(
+          'engine',
+          'warning',
+          `library writes resumed after: ${this.writeFailure}${dropped ? ` (${dropped} rows were dropped meanwhile)` : ''}`,
+          null,
+        );
+        this.writeFailure = null;
+      }
     } catch (error) {
-      // The rows stay buffered and the next flush tries again; say so once per failure.
+      // The rows stay buffered (up to a bound) and the next flush tries again; said once per failure.
+      const message = (error as Error).message;
+      if (this.writeFailure === message) return;
+      this.writeFailure = message;
       this.emit({
         kind: 'log',
         sessionId: this.sessionId,
         source: 'engine',
         level: 'error',
-        message: `library write failed: ${(error as Error).message}`,
+        message: `library write failed: ${message}; rows are kept in memory (up to ${MAX_PENDING}) and written once it works again`,
         pid: null,
         t: now(),
       });

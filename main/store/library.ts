@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { migrate } from './migrations.ts';
 
@@ -71,13 +71,24 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * mkdir -p one level at a time: Node's recursive mkdir spins forever under a pseudo file system that answers
+ * ENOENT to every mkdir (measured here: `--db /proc/x/library.sqlite` hung at 100 % CPU).
+ */
+function makeFolder(dir: string): void {
+  if (existsSync(dir)) return;
+  const parent = path.dirname(dir);
+  if (parent !== dir) makeFolder(parent);
+  mkdirSync(dir);
+}
+
 /** One SQLite library file (WAL) holding every session. All SQL of the engine lives under main/store/. */
 export class Library {
   readonly db: Database.Database;
 
   constructor(readonly file: string) {
     try {
-      mkdirSync(path.dirname(file), { recursive: true });
+      makeFolder(path.dirname(file));
       this.db = new Database(file);
     } catch (error) {
       throw new LibraryError(`cannot open the session library ${file}: ${(error as Error).message}`);

@@ -4,6 +4,9 @@ import type { EventLevel, EventSource } from './library.ts';
 
 type Row = unknown[];
 
+/** Rows held while the library cannot be written: ~40 MB, over an hour of samples of four processes. */
+export const MAX_PENDING = 200_000;
+
 /**
  * Buffers one session's incoming rows and writes them in one transaction per flush, so a probe sending
  * ten samples a second per process costs a handful of transactions, not thousands.
@@ -17,6 +20,8 @@ export class SessionWriter {
   private readonly insertEvent: Database.Statement;
   private readonly writeAll: () => void;
   rowsWritten = 0;
+  /** Rows given up while the library could not be written (the buffer was full). */
+  dropped = 0;
 
   constructor(
     db: Database.Database,
@@ -44,8 +49,16 @@ export class SessionWriter {
     return this.samples.length + this.requests.length + this.events.length;
   }
 
+  /** While writes fail (disk full, read-only) rows wait here, up to MAX_PENDING; then new ones are dropped. */
+  private room(): boolean {
+    if (this.pending < MAX_PENDING) return true;
+    this.dropped++;
+    return false;
+  }
+
   addSamples(processId: number, items: readonly Sample[]): void {
     for (const s of items) {
+      if (!this.room()) continue;
       this.samples.push([
         processId,
         s.t,
@@ -67,6 +80,7 @@ export class SessionWriter {
 
   addRequests(processId: number, items: readonly RequestRecord[]): void {
     for (const r of items) {
+      if (!this.room()) continue;
       this.requests.push([
         this.sessionId,
         processId,
@@ -90,7 +104,7 @@ export class SessionWriter {
     pid: number | null = null,
     t = Date.now() / 1000,
   ): void {
-    this.events.push([this.sessionId, pid, t, source, level, message]);
+    if (this.room()) this.events.push([this.sessionId, pid, t, source, level, message]);
   }
 
   /** Writes everything buffered in one transaction; rows stay buffered if the write fails. */

@@ -20,7 +20,7 @@ import {
   sampleSeries,
   sessionEvents,
 } from '../../main/store/queries.ts';
-import { SessionWriter } from '../../main/store/writer.ts';
+import { MAX_PENDING, SessionWriter } from '../../main/store/writer.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const cleanups: (() => void)[] = [];
@@ -173,6 +173,36 @@ describe('Library', () => {
     expect(() => lib.db.prepare(`INSERT INTO checklist VALUES (1, 'other', 1, 0)`).run()).toThrow(/CHECK/);
     lib.deleteSession(1);
     expect(lib.db.prepare('SELECT count(*) FROM gauges').pluck().get()).toBe(0);
+  });
+
+  it('holds at most MAX_PENDING rows while writes fail, and counts the rest as dropped', () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const lib = new Library(path.join(t.dir, 'l.sqlite'));
+    cleanups.unshift(() => lib.close());
+    const id = newSession(lib);
+    const proc = lib.addProcess(id, { pid: 1, ppid: 0, role: 'main', argv: [], t: 0 });
+    const writer = new SessionWriter(lib.db, id);
+    const sample = (t: number) => ({
+      t,
+      rss: 1,
+      gc_count: [0, 0, 0] as [number, number, number],
+      gc_collections: [0, 0, 0] as [number, number, number],
+      gc_collected: [0, 0, 0] as [number, number, number],
+      gc_uncollectable: [0, 0, 0] as [number, number, number],
+      gc_enabled: true,
+      threads: 1,
+      fds: null,
+    });
+    writer.addSamples(
+      proc,
+      Array.from({ length: MAX_PENDING + 5 }, (_, i) => sample(i)),
+    );
+    writer.addEvent('engine', 'info', 'one more');
+    expect(writer.pending).toBe(MAX_PENDING);
+    expect(writer.dropped).toBe(6);
+    expect(writer.flush()).toBe(MAX_PENDING);
+    expect(writer.pending).toBe(0);
   });
 
   it('refuses a library from a newer djleak and a SQLite file of another application', () => {
