@@ -84,12 +84,7 @@ function inverse(m: readonly number[][]): number[][] | null {
  * t statistics of the fitted rates: rate / standard error (0 when the design cannot separate the columns).
  * A route whose traffic rose and fell with another's gets a large error, and so a small t.
  */
-export function tStatistics(
-  a: readonly number[][],
-  b: readonly number[],
-  x: readonly number[],
-  free: number,
-): number[] {
+export function tStatistics(a: readonly number[][], b: readonly number[], x: readonly number[]): number[] {
   // Every column with traffic, fitted or not: a route in lockstep with another makes the matrix (near)
   // singular, and both errors large.
   const active = x.map((_, j) => (a.some((row) => row[j] !== 0) ? j : -1)).filter((j) => j >= 0);
@@ -141,7 +136,7 @@ export function recordingVerdicts(processes: readonly (readonly RecordedMeasure[
   }
   const intercept = keys.length;
   const perRequest = nnls(rows, memory, intercept);
-  const significance = tStatistics(rows, memory, perRequest, intercept);
+  const significance = tStatistics(rows, memory, perRequest);
   const byRouteOnly = rows.map((r) => r.slice(0, intercept));
   const garbagePerRequest = nnls(byRouteOnly, garbage);
   const objectsPerRequest = nnls(byRouteOnly, collected);
