@@ -5,9 +5,12 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import socket
 import os
 import threading
 import time
+import subprocess
+import sys
 import unittest
 
 from djleak_probe import diag
@@ -30,6 +33,25 @@ for line in sys.stdin:
         while runtime.current_link() is not None and time.monotonic() < deadline:
             time.sleep(0.01)
         print("lost" if runtime.current_link() is None else "still-linked", flush=True)
+"""
+
+
+FLOOD = """\
+import json, time
+from djleak_probe import runtime, sampler
+link = runtime.current_link()
+time.sleep(0.2)
+rss0 = sampler.current_rss()
+worst = 0.0
+for i in range(200_000):
+    t = time.perf_counter()
+    link.send({"type": "log", "level": "info", "message": "m" * 200})
+    link.batch("requests", {"t": 0.0, "method": "GET", "route": "r/", "path": "/r/", "status": 200,
+                            "duration_ms": 1.0, "rss_before": 1, "rss_after": 2})
+    worst = max(worst, time.perf_counter() - t)
+time.sleep(0.3)
+print(json.dumps({"calls": 400_000, "dropped": link.dropped_total, "max_call_ms": round(worst * 1000, 2),
+                  "rss_growth_mb": round((sampler.current_rss() - rss0) / 1048576, 1)}), flush=True)
 """
 
 
@@ -134,6 +156,26 @@ class CollectorLinkTest(unittest.TestCase):
         err = proc.stderr.read()
         self.assertEqual(err.count("[djleak] lost the collector link"), 1, err)
         self.assertIn("reconnecting", err)
+
+    def test_an_engine_that_stops_reading_never_blocks_the_app_and_memory_stays_bounded(self) -> None:
+        # A collector that accepts and never reads: the socket buffers fill, the sender blocks, the queue fills,
+        # and from then on the app's sends are dropped (counted), never waited on.
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        self.addCleanup(server.close)
+        env = probe_env({"DJLEAK_COLLECTOR": f"127.0.0.1:{server.getsockname()[1]}", "DJLEAK_TOKEN": TOKEN,
+                         "DJLEAK_BATCH_INTERVAL": "0.02"})
+        app = write(self.dir, "flood.py", FLOOD)
+        done = subprocess.run([sys.executable, "-m", "djleak_probe", "run", "--", app], env=env,
+                              capture_output=True, text=True, timeout=120)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        report = json.loads(done.stdout.strip().splitlines()[-1])
+        print(f"\n  flood: {report}", file=sys.stderr)
+        self.assertEqual(report["calls"], 400_000)
+        self.assertGreater(report["dropped"], 100_000)  # past the socket buffers and the queue: dropped, counted
+        self.assertLess(report["max_call_ms"], 250)  # a blocking send would wait for the engine forever
+        self.assertLess(report["rss_growth_mb"], 64)
 
     def test_bad_collector_value_is_reported_and_ignored(self) -> None:
         proc = self.start(probe_env({"DJLEAK_COLLECTOR": "nonsense"}))
