@@ -8,6 +8,7 @@ import { tempDir } from '../test/helpers/tmp.ts';
 import { demoVenv, repoRoot } from '../test/helpers/demo.ts';
 import type { Report } from '../main/analysis/report.ts';
 import { liveViewLoad } from './live-view.ts';
+import { longSession } from './long-session.ts';
 import { probeOverhead } from './probe-overhead.ts';
 import { snapshotDiffBench } from './snapshot-diff.ts';
 
@@ -113,4 +114,5 @@ if (!only || only === 'live') results.live_view_one_hour = await liveViewLoad(bu
 if (!only || only === 'diff') results.snapshot_diff_100k = snapshotDiffBench();
 if (!only || only === 'probe') results.probe_overhead = await probeOverhead();
 if (!only || only === 'scan') results.demo_scan = await demoScan();
+if (!only || only === 'long') results.long_session_8h = await longSession();
 process.stdout.write(JSON.stringify(results, null, 2) + '\n');
