@@ -1,6 +1,5 @@
 import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { recordingVerdicts, type RecordedMeasure } from './analysis/recording-verdict.ts';
 import { probeMessageSchema, type SnapshotRow } from './probe/protocol.ts';
 import type { Library } from './store/library.ts';
@@ -50,12 +49,12 @@ export async function importRecording(
     onProgress({ phase: 'reading', done: Math.min(read, size), total: size });
   });
   try {
-    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
-      if (!line.trim()) continue;
+    for await (const line of boundedLines(input, MAX_LINE)) {
+      if (line !== null && !line.trim()) continue;
       lines++;
       let raw: unknown;
       try {
-        raw = line.length > MAX_LINE ? null : JSON.parse(line);
+        raw = line === null ? null : JSON.parse(line);
       } catch {
         raw = null;
       }
@@ -212,6 +211,42 @@ export async function importRecording(
   } finally {
     input.destroy();
   }
+}
+
+/**
+ * The lines of a text stream, each at most `max` characters: a longer one is skipped as it streams by (yielded
+ * as null) instead of being built up in memory (a file with no newline would otherwise grow one string until
+ * V8's limit ends the process).
+ */
+export async function* boundedLines(
+  input: AsyncIterable<string | Buffer>,
+  max: number,
+): AsyncGenerator<string | null> {
+  let partial = '';
+  let skipping = false;
+  for await (const chunk of input) {
+    const text = String(chunk);
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl < 0) break;
+      const piece = text.slice(start, nl);
+      if (skipping || partial.length + piece.length > max) yield null;
+      else yield (partial + piece).replace(/\r$/, '');
+      partial = '';
+      skipping = false;
+      start = nl + 1;
+    }
+    if (!skipping) {
+      partial += text.slice(start);
+      if (partial.length > max) {
+        partial = '';
+        skipping = true;
+      }
+    }
+  }
+  if (skipping) yield null;
+  else if (partial) yield partial;
 }
 
 /** One scan result per route the recording's measurements could judge. */

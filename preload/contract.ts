@@ -545,6 +545,9 @@ export type EngineEvent =
       rounds: number;
     }
   | { kind: 'scan-result'; sessionId: number; result: ScanResultDto }
+  /** The OS asked the app to open a file (double-click, file association): imported as this session. */
+  | { kind: 'opened'; sessionId: number; file: string }
+  | { kind: 'open-failed'; file: string; message: string }
   /** A session file being read or written: `phase` (reading, samples, snapshots…), `done` of `total`. */
   | { kind: 'file-progress'; file: string; phase: string; done: number; total: number }
   | {

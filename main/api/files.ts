@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Engine } from '../engine.ts';
 import { sessionDigest } from '../store/session-digest.ts';
 import { importRecording } from '../recording.ts';
-import { exportSession, importSession, SessionFileError } from '../store/session-file.ts';
+import { exportSession, importSession, regularFile, SessionFileError } from '../store/session-file.ts';
 import { ApiError } from './errors.ts';
 import type { HandlerSpecs } from './handler.ts';
 
@@ -50,6 +50,7 @@ export function fileHandlers(engine: Engine) {
       run: async ({ file }) => {
         try {
           const onProgress = progress(path.basename(file));
+          regularFile(file);
           if (looksLikeRecording(file)) {
             const { sessionId, name } = await importRecording(engine.library, file, onProgress);
             return { sessionId, name };

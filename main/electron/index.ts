@@ -7,6 +7,7 @@ import { ApiError } from '../api/errors.ts';
 import { Engine } from '../engine.ts';
 import { CSP } from '../csp.ts';
 import { installMenu } from './menu.ts';
+import { filesToOpen, openFromOs } from '../open-files.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OPEN_EXTERNAL_ALLOWED = ['https://docs.djangoproject.com/', 'https://docs.python.org/'];
@@ -49,6 +50,14 @@ function createWindow(engine: Engine): BrowserWindow {
   return win;
 }
 
+// Files the OS asks us to open (macOS sends them before the app is ready; others pass them on argv).
+const pendingFiles: string[] = filesToOpen(process.argv.slice(1));
+let openFile = (file: string): void => void pendingFiles.push(file);
+app.on('open-file', (event, file) => {
+  event.preventDefault();
+  openFile(file);
+});
+
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
@@ -70,9 +79,13 @@ if (!app.requestSingleInstanceLock()) {
       });
     }
     engine.onEvent((event) => win.webContents.send('djleak:event', event));
-    app.on('second-instance', () => {
+    openFile = (file) => void openFromOs(engine, handlers, file);
+    // Once the page listens for events: the files given at start-up.
+    win.webContents.once('did-finish-load', () => pendingFiles.splice(0).forEach(openFile));
+    app.on('second-instance', (_event, argv, cwd) => {
       if (win.isMinimized()) win.restore();
       win.focus();
+      filesToOpen(argv.slice(1), cwd).forEach(openFile);
     });
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) win = createWindow(engine);

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import {
   createReadStream,
   createWriteStream,
+  existsSync,
   openSync,
   readSync,
   closeSync,
@@ -52,6 +53,18 @@ export interface ExportResult {
   redacted: boolean;
 }
 
+/** Where an export may go: a new or existing regular file in an existing folder. */
+function exportTarget(file: string): string {
+  if (file.includes('\0')) throw new SessionFileError('io', 'the file name contains a NUL byte');
+  const target = path.resolve(file);
+  const folder = path.dirname(target);
+  if (!existsSync(folder) || !statSync(folder).isDirectory())
+    throw new SessionFileError('io', `cannot write ${target}: the folder ${folder} does not exist`);
+  if (existsSync(target) && !statSync(target).isFile())
+    throw new SessionFileError('io', `cannot write ${target}: it is a folder or not a regular file`);
+  return target;
+}
+
 export function exportSession(
   db: Database.Database,
   sessionId: number,
@@ -61,30 +74,34 @@ export function exportSession(
   const project = db.prepare(`SELECT project FROM sessions WHERE id = ?`).pluck().get(sessionId) as
     string | undefined;
   if (project === undefined) throw new SessionFileError('io', `no session ${sessionId} in the library`);
-  const target = path.resolve(file);
+  const target = exportTarget(file);
   const partial = `${target}.partial-${process.pid}`;
-  rmSync(partial, { force: true });
-  const out = new Database(partial);
+  let attached = false;
   try {
-    out.pragma('journal_mode = DELETE');
-    out.transaction(() => {
-      for (const m of MIGRATIONS) out.exec(m);
-      out.pragma(`user_version = ${SCHEMA_VERSION}`);
-      out.pragma(`application_id = ${SESSION_FILE_ID}`);
-    })();
-  } finally {
-    out.close();
-  }
-  db.prepare(`ATTACH DATABASE ? AS out`).run(partial);
-  try {
-    db.transaction(() => copyOut(db, sessionId, opts.redact ? project : null))();
-  } catch (error) {
-    db.prepare(`DETACH DATABASE out`).run();
     rmSync(partial, { force: true });
-    throw error;
+    const out = new Database(partial);
+    try {
+      out.pragma('journal_mode = DELETE');
+      out.transaction(() => {
+        for (const m of MIGRATIONS) out.exec(m);
+        out.pragma(`user_version = ${SCHEMA_VERSION}`);
+        out.pragma(`application_id = ${SESSION_FILE_ID}`);
+      })();
+    } finally {
+      out.close();
+    }
+    db.prepare(`ATTACH DATABASE ? AS out`).run(partial);
+    attached = true;
+    db.transaction(() => copyOut(db, sessionId, opts.redact ? project : null))();
+    db.prepare(`DETACH DATABASE out`).run();
+    attached = false;
+    renameSync(partial, target);
+  } catch (error) {
+    if (attached) db.prepare(`DETACH DATABASE out`).run();
+    rmSync(partial, { force: true });
+    if (error instanceof SessionFileError) throw error;
+    throw new SessionFileError('io', `cannot write ${target}: ${(error as Error).message}`);
   }
-  db.prepare(`DETACH DATABASE out`).run();
-  renameSync(partial, target);
   return { file: target, bytes: statSync(target).size, redacted: opts.redact };
 }
 
@@ -135,7 +152,24 @@ function copyOut(db: Database.Database, sessionId: number, redactProject: string
 /** The first bytes of every SQLite 3 database. */
 const MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 
+/**
+ * A file to read must be a regular file: opening a named pipe would block the engine's only thread until
+ * someone writes to it, and reading a folder fails half way.
+ */
+export function regularFile(file: string): void {
+  if (file.includes('\0')) throw new SessionFileError('io', 'the file name contains a NUL byte');
+  let stat;
+  try {
+    stat = statSync(file);
+  } catch (error) {
+    throw new SessionFileError('io', `cannot read ${file}: ${(error as Error).message}`);
+  }
+  if (stat.isDirectory()) throw new SessionFileError('io', `${path.basename(file)} is a folder, not a file`);
+  if (!stat.isFile()) throw new SessionFileError('io', `${path.basename(file)} is not a regular file`);
+}
+
 function readHeader(file: string): Buffer {
+  regularFile(file);
   let fd: number;
   try {
     fd = openSync(file, 'r');

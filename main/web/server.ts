@@ -116,6 +116,9 @@ export async function startWebServer(
 function serveSocket(ws: WebSocket, handlers: Handlers, engine: Engine): void {
   const unsubscribe = engine.onEvent((event) => ws.send(JSON.stringify({ event })));
   ws.on('close', unsubscribe);
+  // A protocol violation (a frame over maxPayload, text that is not UTF-8) ends that socket, not the server:
+  // ws closes it with the right code once 'error' is handled.
+  ws.on('error', () => ws.terminate());
   ws.on('message', async (data) => {
     let id: unknown = null;
     try {

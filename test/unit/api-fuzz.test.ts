@@ -217,26 +217,6 @@ const allowedCodes = (channel: ApiChannel): string[] =>
     ? ['bad-input', 'not-found', 'launch-failed']
     : ['bad-input', 'not-found'];
 
-/** Bugs this fuzz found (see the report); each has its own failing test below until main/ is fixed. */
-const KNOWN_BUGS: { name: string; matches(channel: string, message: string): boolean }[] = [
-  {
-    name: 'sessions.export into a folder that does not exist (or is a file) → internal',
-    matches: (c, m) => c === 'sessions.export' && /directory does not exist|ENOTDIR/.test(m),
-  },
-  {
-    name: 'sessions.export onto a folder → internal (and a .partial file left behind)',
-    matches: (c, m) => c === 'sessions.export' && /EISDIR/.test(m),
-  },
-  {
-    name: 'sessions.export to a path with a NUL byte → internal',
-    matches: (c, m) => c === 'sessions.export' && /null bytes/.test(m),
-  },
-  {
-    name: 'sessions.import of a folder → internal',
-    matches: (c, m) => c === 'sessions.import' && /EISDIR/.test(m),
-  },
-];
-
 interface Outcome {
   channel: ApiChannel;
   args: unknown;
@@ -322,23 +302,19 @@ describe('the handler map under invalid arguments', () => {
 
       const problems = outcomes.flatMap((o) => {
         const v = violation(o);
-        return v ? [{ o, v, bug: KNOWN_BUGS.find((b) => b.matches(o.channel, o.message))?.name }] : [];
+        return v ? [{ o, v }] : [];
       });
       const byCode: Record<string, number> = {};
       for (const o of outcomes) byCode[o.result] = (byCode[o.result] ?? 0) + 1;
-      const known: Record<string, number> = {};
-      for (const p of problems) if (p.bug) known[p.bug] = (known[p.bug] ?? 0) + 1;
       Object.assign(summary, {
         channels: API_CHANNELS.length,
         calls: outcomes.length,
         schema_invalid: outcomes.filter((o) => !o.schemaValid).length,
         schema_valid: outcomes.filter((o) => o.schemaValid).length,
         answers: byCode,
-        known_bug_hits: known,
       });
-      const unknown = problems.filter((p) => !p.bug);
       expect(
-        unknown.map((p) => `${p.o.channel} ${describeArgs(p.o.args)}: ${p.v}`),
+        problems.map((p) => `${p.o.channel} ${describeArgs(p.o.args)}: ${p.v}`),
         'calls answered with a code the caller cannot act on',
       ).toEqual([]);
       // Every channel was reached with at least one valid and many invalid arguments.
@@ -372,53 +348,40 @@ process.exit(0);`,
     },
   );
 
-  // BUG: main/store/session-file.ts exportSession opens `${target}.partial-PID` with better-sqlite3 before
-  // checking the folder; the SqliteError is not a SessionFileError, so dispatch answers `internal`.
-  it.fails('sessions.export into a folder that does not exist answers bad-input', async () => {
+  it('sessions.export into a folder that does not exist answers bad-input', async () => {
     const f = fixture();
     await expect(
       dispatch(f.handlers, 'sessions.export', { id: f.session, file: path.join(f.dir, 'nope', 'x.djleak') }),
     ).rejects.toMatchObject({ code: 'bad-input' });
   });
 
-  // BUG: exportSession renames the finished partial file onto a folder: EISDIR → `internal`, and the
-  // `.partial-PID` file stays behind next to it.
-  it.fails(
-    'sessions.export onto an existing folder answers bad-input and leaves no partial file',
-    async () => {
-      const f = fixture();
-      const target = path.join(f.dir, 'a-folder');
-      mkdirSync(target);
-      await expect(
-        dispatch(f.handlers, 'sessions.export', { id: f.session, file: target }),
-      ).rejects.toMatchObject({
-        code: 'bad-input',
-      });
-      expect(execFileSync('ls', [f.dir], { encoding: 'utf8' })).not.toMatch(/partial/);
-    },
-  );
+  it('sessions.export onto an existing folder answers bad-input and leaves no partial file', async () => {
+    const f = fixture();
+    const target = path.join(f.dir, 'a-folder');
+    mkdirSync(target);
+    await expect(
+      dispatch(f.handlers, 'sessions.export', { id: f.session, file: target }),
+    ).rejects.toMatchObject({
+      code: 'bad-input',
+    });
+    expect(execFileSync('ls', [f.dir], { encoding: 'utf8' })).not.toMatch(/partial/);
+  });
 
-  // BUG: a NUL byte in `file` reaches rmSync/better-sqlite3, which throw a TypeError → `internal`.
-  it.fails('sessions.export to a path with a NUL byte answers bad-input', async () => {
+  it('sessions.export to a path with a NUL byte answers bad-input', async () => {
     const f = fixture();
     await expect(
       dispatch(f.handlers, 'sessions.export', { id: f.session, file: path.join(f.dir, 'a\0b.djleak') }),
     ).rejects.toMatchObject({ code: 'bad-input' });
   });
 
-  // BUG: main/store/session-file.ts readHeader wraps openSync but not readSync; reading a folder throws
-  // EISDIR outside the SessionFileError net → `internal`.
-  it.fails('sessions.import of a folder answers bad-input', async () => {
+  it('sessions.import of a folder answers bad-input', async () => {
     const f = fixture();
     await expect(dispatch(f.handlers, 'sessions.import', { file: f.dir })).rejects.toMatchObject({
       code: 'bad-input',
     });
   });
 
-  // BUG: main/api/files.ts looksLikeRecording (and readHeader) call openSync on the path: on a FIFO with no
-  // writer that blocks the engine's only thread for ever (every face freezes, timers stop). Run in a child
-  // process so the hang can be observed without hanging the test run.
-  it.fails(
+  it(
     'sessions.import of a named pipe answers within 5 s and does not block the engine',
     { timeout: 20_000 },
     async () => {
@@ -570,11 +533,8 @@ describe('the browser-mode WebSocket under malformed frames', () => {
   );
 });
 
-describe('browser-mode WebSocket protocol errors (bugs found by the fuzz: these fail until main/ is fixed)', () => {
-  // BUG: main/web/server.ts serveSocket adds no 'error' listener to the server-side WebSocket. ws emits
-  // 'error' for any protocol violation (here: a frame over maxPayload, 1 MiB → 1009), and an 'error' event
-  // without a listener throws: an uncaught exception that ends the whole `djleak serve` process.
-  it.fails(
+describe('browser-mode WebSocket protocol errors (found by the fuzz, fixed)', () => {
+  it(
     'a frame over 1 MiB closes that socket and the server goes on serving',
     { timeout: 30_000 },
     async () => {
@@ -587,7 +547,7 @@ describe('browser-mode WebSocket protocol errors (bugs found by the fuzz: these 
   );
 
   // Same cause: a masked text frame whose payload is not UTF-8 (1007) ends the process.
-  it.fails(
+  it(
     'a text frame that is not UTF-8 closes that socket and the server goes on serving',
     { timeout: 30_000 },
     async () => {

@@ -54,6 +54,13 @@ export function routeEngineEvent(event: EngineEvent): void {
       useChecklist.getState().onScanDone(event.sessionId);
       useWalkthrough.getState().onScanDone(event);
       break;
+    case 'opened':
+      void useLibrary.getState().refresh();
+      useNav.getState().openSession(event.sessionId);
+      break;
+    case 'open-failed':
+      useLibrary.getState().setOpenError(`${event.file}: ${event.message}`);
+      break;
     case 'file-progress': {
       const { kind: _kind, ...progress } = event;
       useLibrary.getState().setFileProgress(progress.done >= progress.total ? null : progress);

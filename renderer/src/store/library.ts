@@ -13,6 +13,9 @@ interface LibraryState {
   /** A session file being read or written (import/export), from the engine's file-progress events. */
   fileProgress: Omit<Extract<EngineEvent, { kind: 'file-progress' }>, 'kind'> | null;
   setFileProgress(p: LibraryState['fileProgress']): void;
+  /** A file the OS asked to open that could not be imported (shown by the Sessions view). */
+  openError: string | null;
+  setOpenError(message: string | null): void;
   refresh(): Promise<void>;
   /** Fetches the verdicts of the sessions not known yet; a finished session's never change. */
   loadVerdicts(ids: number[]): Promise<void>;
@@ -44,6 +47,8 @@ export const useLibrary = create<LibraryState>((set, get) => {
     verdicts: {},
     fileProgress: null,
     setFileProgress: (fileProgress) => set({ fileProgress }),
+    openError: null,
+    setOpenError: (openError) => set({ openError }),
     refresh,
     async loadVerdicts(ids) {
       const missing = ids.filter((id) => !(id in get().verdicts) && !fetchingVerdicts.has(id));
