@@ -447,10 +447,11 @@ export interface ApiContract {
   'sessions.scans': (args: { id: number }) => ScanResultDto[];
   /**
    * A shared session file (.djleak): one session in its own SQLite file, written consistently while the library
-   * is in use. `redact` (default on): paths outside the project shortened, query strings and NAME=value
+   * is in use; without `file`, into the data folder's exports/ (browser mode then offers it for download at
+   * GET /files/export?id=N). `redact` (default on): paths outside the project shortened, query strings and NAME=value
    * values dropped. `digest`: rows and a content hash per table, for the receiver to compare.
    */
-  'sessions.export': (args: { id: number; file: string; redact?: boolean }) => {
+  'sessions.export': (args: { id: number; file?: string; redact?: boolean }) => {
     file: string;
     bytes: number;
     redacted: boolean;
@@ -596,4 +597,6 @@ export const API_CHANNELS: readonly ApiChannel[] = [
 export interface DjleakBridge {
   call<C extends ApiChannel>(channel: C, args: ApiArgs<C>): Promise<ApiResult<C>>;
   onEvent(listener: (event: EngineEvent) => void): () => void;
+  /** Electron only: the path of a file dropped or picked in the page (browser mode uploads it instead). */
+  pathForFile?(file: File): string;
 }

@@ -1,4 +1,4 @@
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import type { ApiChannel, DjleakBridge, EngineEvent } from './contract.ts';
 
 const EVENT_CHANNEL = 'djleak:event';
@@ -10,6 +10,7 @@ const bridge = {
     ipcRenderer.on(EVENT_CHANNEL, wrapped);
     return () => void ipcRenderer.removeListener(EVENT_CHANNEL, wrapped);
   },
+  pathForFile: (file: File) => webUtils.getPathForFile(file),
 } satisfies DjleakBridge;
 
 contextBridge.exposeInMainWorld('djleak', bridge);

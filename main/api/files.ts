@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Engine } from '../engine.ts';
@@ -24,6 +24,23 @@ function looksLikeRecording(file: string): boolean {
   }
 }
 
+/** `<session name>-<id>.djleak`, safe as a file name anywhere. */
+export function exportFileName(session: { id: number; name: string }): string {
+  const slug =
+    session.name
+      .replace(/[^\w.-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'session';
+  return `${slug}-${session.id}.djleak`;
+}
+
+/** exports/ in the data folder (made when first needed). */
+function defaultExportFile(dataHome: string, session: { id: number; name: string }): string {
+  const folder = path.join(dataHome, 'exports');
+  mkdirSync(folder, { recursive: true });
+  return path.join(folder, exportFileName(session));
+}
+
 export function fileHandlers(engine: Engine) {
   const db = engine.library.db;
   const progress = (name: string) => (p: { phase: string; done: number; total: number }) =>
@@ -34,11 +51,16 @@ export function fileHandlers(engine: Engine) {
   };
   return {
     'sessions.export': {
-      input: z.object({ id: z.number().int().positive(), file, redact: z.boolean().optional() }).strict(),
+      input: z
+        .object({ id: z.number().int().positive(), file: file.optional(), redact: z.boolean().optional() })
+        .strict(),
       run: ({ id, file, redact = true }) => {
-        if (!engine.library.session(id)) throw new ApiError('not-found', `no session ${id} in the library`);
+        const session = engine.library.session(id);
+        if (!session) throw new ApiError('not-found', `no session ${id} in the library`);
         try {
-          const written = exportSession(db, id, file, { redact });
+          const written = exportSession(db, id, file ?? defaultExportFile(engine.dataHome, session), {
+            redact,
+          });
           return { ...written, digest: sessionDigest(db, id) };
         } catch (error) {
           return refused(error);

@@ -1,11 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Engine } from '../engine.ts';
 import { dispatch, type Handlers } from '../api/index.ts';
 import { ApiError } from '../api/errors.ts';
+import { exportFileName } from '../api/files.ts';
 import { tokensMatch } from '../probe/link.ts';
 import { resourceRoot } from '../paths.ts';
 import { CSP } from '../csp.ts';
@@ -57,6 +67,13 @@ export async function startWebServer(
       return;
     }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname.startsWith('/files/')) {
+      void serveFile(req, res, url, engine, handlers).catch((error: Error) => {
+        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ ok: false, error: { code: 'internal', message: error.message } }));
+      });
+      return;
+    }
     const headers: http.OutgoingHttpHeaders = {
       'Set-Cookie': `djleak_token=${token}; HttpOnly; SameSite=Strict; Path=/`,
       'X-Content-Type-Options': 'nosniff',
@@ -111,6 +128,71 @@ export async function startWebServer(
         server.close(() => resolve());
       }),
   };
+}
+
+/** Uploads stop here: a session file or a recording larger than this is refused before it fills the disk. */
+const MAX_UPLOAD = 4 * 1024 ** 3;
+
+/**
+ * Session files in browser mode, where the page has no paths: `POST /files/import?name=N` takes a dropped or
+ * picked file's bytes (streamed to a temporary file, then imported like any other); `GET /files/export?id=N`
+ * answers a fresh export as a download.
+ */
+async function serveFile(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+  engine: Engine,
+  handlers: Handlers,
+): Promise<void> {
+  const json = (status: number, body: unknown): void => {
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+    res.end(JSON.stringify(body));
+  };
+  const failed = (error: unknown): void => {
+    const e = error instanceof ApiError ? error : new ApiError('bad-input', (error as Error).message);
+    json(e.code === 'not-found' ? 404 : 400, { ok: false, error: { code: e.code, message: e.message } });
+  };
+  const folder = path.join(engine.dataHome, 'uploads');
+  if (url.pathname === '/files/import' && req.method === 'POST') {
+    const name = path.basename(url.searchParams.get('name') ?? 'upload.djleak').replace(/[^\w.-]+/g, '-');
+    const size = Number(req.headers['content-length'] ?? NaN);
+    if (!(size <= MAX_UPLOAD))
+      return failed(new ApiError('bad-input', 'the upload needs a Content-Length of at most 4 GB'));
+    mkdirSync(folder, { recursive: true });
+    const file = path.join(folder, `${Date.now()}-${name}`);
+    try {
+      await pipeline(req, createWriteStream(file));
+      json(200, { ok: true, result: await dispatch(handlers, 'sessions.import', { file }) });
+    } catch (error) {
+      failed(error);
+    } finally {
+      rmSync(file, { force: true });
+    }
+    return;
+  }
+  if (url.pathname === '/files/export' && req.method === 'GET') {
+    const id = Number(url.searchParams.get('id'));
+    const redact = url.searchParams.get('redact') !== '0';
+    mkdirSync(folder, { recursive: true });
+    const file = path.join(folder, `export-${id}-${Date.now()}.djleak`);
+    try {
+      await dispatch(handlers, 'sessions.export', { id, file, redact });
+    } catch (error) {
+      rmSync(file, { force: true });
+      return failed(error);
+    }
+    const session = engine.library.session(id)!;
+    res.writeHead(200, {
+      'Content-Type': 'application/vnd.sqlite3',
+      'Content-Length': statSync(file).size,
+      'Content-Disposition': `attachment; filename="${exportFileName(session)}"`,
+      'Cache-Control': 'no-store',
+    });
+    await pipeline(createReadStream(file), res).finally(() => rmSync(file, { force: true }));
+    return;
+  }
+  json(404, { ok: false, error: { code: 'not-found', message: `no ${req.method} ${url.pathname}` } });
 }
 
 function serveSocket(ws: WebSocket, handlers: Handlers, engine: Engine): void {
