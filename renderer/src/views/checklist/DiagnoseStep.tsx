@@ -1,6 +1,6 @@
-import type { ScanResultDto } from '../../../../preload/contract.ts';
+import type { ScanResultDto, TypeGrowthDto } from '../../../../preload/contract.ts';
 import { EmptyState } from '../../components/EmptyState.tsx';
-import { formatBytes, formatKB } from '../../format.ts';
+import { formatBytes, formatCountDelta, formatKB } from '../../format.ts';
 import { endpointKey } from '../../verdicts.ts';
 import { EndpointLinks } from './EndpointLinks.tsx';
 import { HeldBy, SourceSite } from './SourceSite.tsx';
@@ -9,7 +9,11 @@ import { HeldBy, SourceSite } from './SourceSite.tsx';
 function Diagnosis({ sessionId, result }: { sessionId: number; result: ScanResultDto }) {
   const d = result.diagnosis;
   const site = d?.top_sites[0];
-  const type = d?.top_types[0];
+  // the type whose instances grew the most in bytes (the census may list shrinking ones too)
+  const type = d?.top_types.reduce<TypeGrowthDto | undefined>(
+    (best, t) => (t.size_diff > 0 && (!best || t.size_diff > best.size_diff) ? t : best),
+    undefined,
+  );
   return (
     <li className="panel diagnosis-card" data-testid="diagnosis" data-path={result.path}>
       <header className="finding-endpoint-head">
@@ -29,7 +33,7 @@ function Diagnosis({ sessionId, result }: { sessionId: number; result: ScanResul
           )}
           {type && (
             <p className="small">
-              Grew most: <code>{type.type}</code> +{type.count_diff.toLocaleString()} objects (
+              Grew most: <code>{type.type}</code> {formatCountDelta(type.count_diff)} objects (
               {formatBytes(type.size_diff, true)})
             </p>
           )}
