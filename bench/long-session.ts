@@ -4,7 +4,6 @@ import { createHandlers, dispatch } from '../main/api/index.ts';
 import { Engine } from '../main/engine.ts';
 import type { Sample } from '../main/probe/protocol.ts';
 import type { RequestRecord, SnapshotRow } from '../main/probe/protocol.ts';
-import { minMaxBuckets } from '../main/analysis/downsample.ts';
 import { timelineRows } from '../main/store/queries.ts';
 import { storeSnapshot } from '../main/store/snapshots.ts';
 import { SessionWriter } from '../main/store/writer.ts';
@@ -235,52 +234,21 @@ export async function longSession(): Promise<Record<string, unknown>> {
       all.push(...times);
       timeline[name] = { ...stats(times), windows: positions.length, points_drawn: points };
     }
-    // Where the time of the slowest (whole-session) call goes: the SQL read or the downsampling.
-    const sql = await timedMs(() => timelineRows(lib.db, id, -1e308, 1e308));
-    const downsample = await timedMs(() =>
-      sql.result.processes.map((p) => [
-        minMaxBuckets(p.t, p.rss, span.from, span.to, 800),
-        minMaxBuckets(p.t, p.gc, span.from, span.to, 800),
-      ]),
-    );
-    const rowsRead =
-      sql.result.processes.reduce((n, p) => n + p.t.length, 0) + sql.result.requestTimes.length;
-    const plan = (
-      lib.db
-        .prepare(
-          `EXPLAIN QUERY PLAN SELECT t, rss, collections0 + collections1 + collections2 AS gc FROM samples
-         WHERE process_id = ? AND t >= ? AND t <= ? ORDER BY t`,
-        )
-        .all(1, -1e308, 1e308) as { detail: string }[]
-    ).map((r) => r.detail);
+    // What the whole-session and a 10 s call read: the rollup level chosen and the rows it took.
+    const readOf = (from: number, to: number) => {
+      const rows = timelineRows(lib.db, id, from, to, 800);
+      return { level_s: rows.level, rows_read: rows.processes.reduce((n, p) => n + p.t.length, 0) };
+    };
+    const mid = span.from + HOURS * 1800;
+    const wholeRead = await timedMs(() => readOf(-1e308, 1e308));
+    const narrowRead = await timedMs(() => readOf(mid, mid + 10));
     const listPlan = (
       lib.db
         .prepare(
-          `EXPLAIN QUERY PLAN SELECT max(x.rss) FROM samples x JOIN processes p ON p.id = x.process_id WHERE p.session_id = ?`,
+          `EXPLAIN QUERY PLAN SELECT max(r.rss_max) FROM sample_rollup r JOIN processes p ON p.id = r.process_id
+           WHERE p.session_id = ? AND r.level = 120`,
         )
         .all(id) as { detail: string }[]
-    ).map((r) => r.detail);
-
-    // A 10 s window reads ~400 samples, yet takes longer than the goal: the request times of the window.
-    const mid = span.from + HOURS * 1800;
-    const requestsSql = `SELECT t FROM requests WHERE session_id = ? AND t >= ? AND t <= ? ORDER BY t`;
-    const narrowRows = await timedMs(() => timelineRows(lib.db, id, mid, mid + 10));
-    const narrowRequests = await timedMs(() =>
-      lib.db
-        .prepare(requestsSql)
-        .pluck()
-        .all(id, mid, mid + 10),
-    );
-    const spanSql = `SELECT min(first), max(last) FROM (
-         SELECT (SELECT min(t) FROM samples WHERE process_id = p.id) AS first,
-                (SELECT max(t) FROM samples WHERE process_id = p.id) AS last
-         FROM processes p WHERE p.session_id = ?)`;
-    const spanQuery = await timedMs(() => lib.db.prepare(spanSql).get(id));
-    const spanPlan = (lib.db.prepare(`EXPLAIN QUERY PLAN ${spanSql}`).all(id) as { detail: string }[]).map(
-      (r) => r.detail,
-    );
-    const requestsPlan = (
-      lib.db.prepare(`EXPLAIN QUERY PLAN ${requestsSql}`).all(id, mid, mid + 10) as { detail: string }[]
     ).map((r) => r.detail);
 
     const listTimes: number[] = [];
@@ -320,19 +288,8 @@ export async function longSession(): Promise<Record<string, unknown>> {
         goal_ms: GOALS.timeline_ms,
         met: timelineMax < GOALS.timeline_ms,
         over_goal_by_ms: timelineMax < GOALS.timeline_ms ? 0 : round(timelineMax - GOALS.timeline_ms, 1),
-        whole_session_breakdown: {
-          timeline_rows_ms: round(sql.ms, 1),
-          rows_read: rowsRead,
-          downsample_ms: round(downsample.ms, 1),
-          samples_query_plan: plan,
-        },
-        ten_s_breakdown: {
-          timeline_rows_ms: round(narrowRows.ms, 1),
-          of_which_requests_query_ms: round(narrowRequests.ms, 1),
-          requests_query_plan: requestsPlan,
-          of_which_span_query_ms: round(spanQuery.ms, 1),
-          span_query_plan: spanPlan,
-        },
+        whole_session_read: { ms: round(wholeRead.ms, 1), ...wholeRead.result },
+        ten_s_read: { ms: round(narrowRead.ms, 1), ...narrowRead.result },
       },
       session_list: { ...stats(listTimes), peak_rss_query_plan: listPlan },
       export: {

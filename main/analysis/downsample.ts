@@ -49,20 +49,3 @@ export function minMaxBuckets(
   }
   return out;
 }
-
-/** Counts of sorted event times per bucket, as a rate per second at each bucket's middle. */
-export function ratePerSecond(times: readonly number[], from: number, to: number, buckets: number): Series {
-  const out: Series = { t: [], v: [] };
-  if (!(to > from) || buckets < 1) return out;
-  const width = (to - from) / buckets;
-  const counts = new Array<number>(buckets).fill(0);
-  for (const time of times) {
-    if (time < from || time > to) continue;
-    counts[Math.min(buckets - 1, Math.floor((time - from) / width))]!++;
-  }
-  for (let b = 0; b < buckets; b++) {
-    out.t.push(from + (b + 0.5) * width);
-    out.v.push(counts[b]! / width);
-  }
-  return out;
-}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { minMaxBuckets, ratePerSecond } from '../analysis/downsample.ts';
+import { minMaxBuckets } from '../analysis/downsample.ts';
 import type { Engine } from '../engine.ts';
 import { requestLog, timelineRows } from '../store/queries.ts';
 import { ApiError } from './errors.ts';
@@ -26,24 +26,24 @@ export function timelineHandlers(engine: Engine) {
         })
         .strict(),
       run: ({ id, from, to, buckets = 800 }) => {
-        const rows = timelineRows(db, exists(id), from ?? -1e308, to ?? 1e308);
-        if (!rows.span)
+        const rows = timelineRows(db, exists(id), from ?? -1e308, to ?? 1e308, buckets);
+        if (!rows.span || !rows.window)
           return { span: null, window: null, processes: [], requestsPerSecond: { t: [], v: [] } };
-        const window = {
-          from: Math.max(from ?? rows.span.from, rows.span.from),
-          to: Math.min(to ?? rows.span.to, rows.span.to),
-        };
+        const { window, requests } = rows;
         return {
           span: rows.span,
           window,
           processes: rows.processes.map((p) => ({
             pid: p.pid,
             role: p.role,
-            samples: p.t.length,
+            samples: p.samples,
             rss: minMaxBuckets(p.t, p.rss, window.from, window.to, buckets),
             gc: minMaxBuckets(p.t, p.gc, window.from, window.to, buckets),
           })),
-          requestsPerSecond: ratePerSecond(rows.requestTimes, window.from, window.to, Math.min(buckets, 200)),
+          requestsPerSecond: {
+            t: requests.counts.map((_, b) => requests.from + (b + 0.5) * requests.width),
+            v: requests.counts.map((n) => (requests.width > 0 ? n / requests.width : 0)),
+          },
         };
       },
     },

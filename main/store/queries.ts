@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { EventDto, ProcessDto, RequestDto, RouteDto } from '../../preload/contract.ts';
 import type { SessionRow } from './library.ts';
+import { ROLLUP_LEVELS } from './writer.ts';
 
 export interface SessionSummary extends SessionRow {
   processes: number;
@@ -37,7 +38,8 @@ export function listSessions(db: Database.Database): SessionSummary[] {
       `SELECT s.*,
          (SELECT count(*) FROM processes p WHERE p.session_id = s.id) AS processes,
          (SELECT count(*) FROM requests r WHERE r.session_id = s.id) AS requests,
-         (SELECT max(x.rss) FROM samples x JOIN processes p ON p.id = x.process_id WHERE p.session_id = s.id) AS peak_rss
+         (SELECT max(x.rss_max) FROM sample_rollup x JOIN processes p ON p.id = x.process_id
+          WHERE p.session_id = s.id AND x.level = 120) AS peak_rss
        FROM sessions s ORDER BY s.started_at DESC, s.id DESC`,
     )
     .all() as SessionSummary[];
@@ -47,10 +49,11 @@ export function processSummaries(db: Database.Database, sessionId: number): Proc
   return db
     .prepare(
       `SELECT p.id, p.pid, p.ppid, p.role, p.started_at, p.ended_at,
-         count(s.t) AS samples, min(s.t) AS first_t, max(s.t) AS last_t, max(s.rss) AS rss_peak,
+         coalesce(sum(r.n), 0) AS samples, min(r.t_first) AS first_t, max(r.t_last) AS last_t,
+         max(r.rss_max) AS rss_peak,
          (SELECT rss FROM samples f WHERE f.process_id = p.id ORDER BY t ASC LIMIT 1) AS rss_first,
          (SELECT rss FROM samples l WHERE l.process_id = p.id ORDER BY t DESC LIMIT 1) AS rss_last
-       FROM processes p LEFT JOIN samples s ON s.process_id = p.id
+       FROM processes p LEFT JOIN sample_rollup r ON r.process_id = p.id AND r.level = 120
        WHERE p.session_id = ? GROUP BY p.id ORDER BY p.started_at, p.id`,
     )
     .all(sessionId) as ProcessSummary[];
@@ -98,38 +101,25 @@ export function sampleTimes(db: Database.Database, processId: number): number[] 
 }
 
 export interface TimelineRows {
-  processes: { id: number; pid: number; role: string; t: number[]; rss: number[]; gc: number[] }[];
-  requestTimes: number[];
-  span: { from: number; to: number } | null;
-}
-
-/** Everything a timeline needs, as columns: per process sample times, RSS and total collections. */
-export function timelineRows(
-  db: Database.Database,
-  sessionId: number,
-  from: number,
-  to: number,
-): TimelineRows {
-  const procs = db
-    .prepare(`SELECT id, pid, role FROM processes WHERE session_id = ? ORDER BY started_at, id`)
-    .all(sessionId) as {
+  processes: {
     id: number;
     pid: number;
     role: string;
+    t: number[];
+    rss: number[];
+    gc: number[];
+    samples: number;
   }[];
-  const samples = db.prepare(
-    `SELECT t, rss, collections0 + collections1 + collections2 AS gc FROM samples
-     WHERE process_id = ? AND t >= ? AND t <= ? ORDER BY t`,
-  );
-  const processes = procs.map((p) => {
-    const rows = samples.raw().all(p.id, from, to) as [number, number, number][];
-    return { ...p, t: rows.map((r) => r[0]), rss: rows.map((r) => r[1]), gc: rows.map((r) => r[2]) };
-  });
-  const requestTimes = db
-    .prepare(`SELECT t FROM requests WHERE session_id = ? AND t >= ? AND t <= ? ORDER BY t`)
-    .pluck()
-    .all(sessionId, from, to) as number[];
-  // Per-process min/max through the (process_id, t) index: a few lookups, not a scan of every sample.
+  /** Requests per bucket of the window (`width` seconds each, from `from`). */
+  requests: { from: number; width: number; counts: number[] };
+  span: { from: number; to: number } | null;
+  window: { from: number; to: number } | null;
+  /** The rollup level read (seconds), or null for raw samples. */
+  level: number | null;
+}
+
+/** The session's sample span: per-process min/max through the (process_id, t) index, not a scan. */
+export function sampleSpan(db: Database.Database, sessionId: number): { from: number; to: number } | null {
   const span = db
     .prepare(
       `SELECT min(first) AS "from", max(last) AS "to" FROM (
@@ -138,10 +128,87 @@ export function timelineRows(
          FROM processes p WHERE p.session_id = ?)`,
     )
     .get(sessionId) as { from: number | null; to: number | null };
+  return span.from === null || span.to === null ? null : { from: span.from, to: span.to };
+}
+
+/**
+ * Everything a timeline needs for [from, to] at about `buckets` points per series: raw samples for a short
+ * window; for a long one, the coarsest rollup whose width fits a bucket (each bucket's min and max RSS at
+ * their own times, so spikes survive), which reads thousands of rows where the samples are millions.
+ */
+export function timelineRows(
+  db: Database.Database,
+  sessionId: number,
+  from: number,
+  to: number,
+  buckets: number,
+  requestBuckets = Math.min(buckets, 200),
+): TimelineRows {
+  const procs = db
+    .prepare(`SELECT id, pid, role FROM processes WHERE session_id = ? ORDER BY started_at, id`)
+    .all(sessionId) as { id: number; pid: number; role: string }[];
+  const span = sampleSpan(db, sessionId);
+  if (!span)
+    return { processes: [], requests: { from, width: 0, counts: [] }, span: null, window: null, level: null };
+  const window = { from: Math.max(from, span.from), to: Math.min(to, span.to) };
+  const perBucket = (window.to - window.from) / Math.max(1, buckets);
+  const level = [...ROLLUP_LEVELS].reverse().find((l) => l <= perBucket) ?? null;
+  const raw = db.prepare(
+    `SELECT t, rss, collections0 + collections1 + collections2 AS gc FROM samples
+     WHERE process_id = ? AND t >= ? AND t <= ? ORDER BY t`,
+  );
+  const rolled = db.prepare(
+    `SELECT t_rss_min, rss_min, t_rss_max, rss_max, gc_last, n FROM sample_rollup
+     WHERE process_id = ? AND level = ? AND bucket >= ? AND bucket <= ? ORDER BY bucket`,
+  );
+  const processes = procs.map((p) => {
+    if (level === null) {
+      const rows = raw.raw().all(p.id, window.from, window.to) as [number, number, number][];
+      return {
+        ...p,
+        t: rows.map((r) => r[0]),
+        rss: rows.map((r) => r[1]),
+        gc: rows.map((r) => r[2]),
+        samples: rows.length,
+      };
+    }
+    const rows = rolled
+      .raw()
+      .all(p.id, level, Math.floor(window.from / level), Math.floor(window.to / level)) as number[][];
+    const t: number[] = [];
+    const rss: number[] = [];
+    const gc: number[] = [];
+    let samples = 0;
+    for (const [tMin, rssMin, tMax, rssMax, gcLast, n] of rows) {
+      const minFirst = tMin! <= tMax!;
+      t.push(minFirst ? tMin! : tMax!, minFirst ? tMax! : tMin!);
+      rss.push(minFirst ? rssMin! : rssMax!, minFirst ? rssMax! : rssMin!);
+      gc.push(gcLast!, gcLast!); // the bucket's last count, at both of its points
+      samples += n!;
+    }
+    return { ...p, t, rss, gc, samples };
+  });
+  const width = (window.to - window.from) / Math.max(1, requestBuckets);
+  const counts = new Array<number>(requestBuckets).fill(0);
+  if (width > 0) {
+    const grouped = db
+      .prepare(
+        `SELECT min(CAST((t - @from) / @width AS INTEGER), @last) AS b, count(*) AS n FROM requests
+         WHERE session_id = @sessionId AND t >= @from AND t <= @to GROUP BY 1`,
+      )
+      .raw()
+      .all({ sessionId, from: window.from, to: window.to, width, last: requestBuckets - 1 }) as [
+      number,
+      number,
+    ][];
+    for (const [b, n] of grouped) counts[b] = n;
+  }
   return {
     processes,
-    requestTimes,
-    span: span.from === null || span.to === null ? null : { from: span.from, to: span.to },
+    requests: { from: window.from, width, counts },
+    span,
+    window,
+    level,
   };
 }
 

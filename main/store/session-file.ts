@@ -120,6 +120,7 @@ function copyOut(db: Database.Database, sessionId: number, redactProject: string
   };
   copy('processes', 'session_id = ?');
   copy('samples', 'process_id IN (SELECT id FROM main.processes WHERE session_id = ?)');
+  copy('sample_rollup', 'process_id IN (SELECT id FROM main.processes WHERE session_id = ?)');
   copy('requests', 'session_id = ?');
   for (const table of BY_SESSION) copy(table, 'session_id = ?');
   copy('snapshots', 'session_id = ?');
@@ -381,6 +382,7 @@ function copyIn(db: Database.Database, source: string, onProgress: (p: FileProgr
     db.exec(`INSERT INTO main.${table} (${list(all)}) SELECT ${list(select)} FROM src.${table} s ${joins}`);
   };
   copyMapped('samples', { process_id: 'map_process.new' });
+  copyMapped('sample_rollup', { process_id: 'map_process.new' });
   progress('samples');
   copyMapped('requests', { process_id: 'map_process.new' }, ['id']);
   progress('requests');

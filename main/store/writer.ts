@@ -4,6 +4,35 @@ import type { EventLevel, EventSource } from './library.ts';
 
 type Row = unknown[];
 
+/** Rollup widths in seconds (migration 5): a timeline reads the coarsest one finer than its buckets. */
+export const ROLLUP_LEVELS = [1, 10, 120] as const;
+
+/** One flush's samples folded per process, level and bucket (rows for the sample_rollup upsert). */
+function rollups(samples: readonly Row[]): unknown[][] {
+  const acc = new Map<string, number[]>();
+  for (const row of samples) {
+    const [processId, t, rss] = row as number[];
+    const gc = (row[6] as number) + (row[7] as number) + (row[8] as number);
+    for (const level of ROLLUP_LEVELS) {
+      const bucket = Math.floor(t! / level);
+      const key = `${processId}:${level}:${bucket}`;
+      const a = acc.get(key);
+      if (!a) acc.set(key, [processId!, level, bucket, t!, t!, rss!, t!, rss!, t!, gc, 1]);
+      else {
+        if (t! < a[3]!) a[3] = t!;
+        if (t! >= a[4]!) {
+          a[4] = t!;
+          a[9] = gc;
+        }
+        if (rss! < a[5]!) [a[5], a[6]] = [rss!, t!];
+        if (rss! > a[7]!) [a[7], a[8]] = [rss!, t!];
+        a[10]!++;
+      }
+    }
+  }
+  return [...acc.values()];
+}
+
 /** Rows held while the library cannot be written: ~40 MB, over an hour of samples of four processes. */
 export const MAX_PENDING = 200_000;
 
@@ -38,8 +67,22 @@ export class SessionWriter {
     this.insertEvent = db.prepare(
       `INSERT INTO events (session_id, pid, t, source, level, message) VALUES (?,?,?,?,?,?)`,
     );
+    const upsertRollup = db.prepare(
+      `INSERT INTO sample_rollup (process_id, level, bucket, t_first, t_last, rss_min, t_rss_min, rss_max, t_rss_max,
+         gc_last, n) VALUES (?,?,?,?,?,?,?,?,?,?,?)
+       ON CONFLICT (process_id, level, bucket) DO UPDATE SET
+         t_first = min(t_first, excluded.t_first),
+         t_last = max(t_last, excluded.t_last),
+         t_rss_min = CASE WHEN excluded.rss_min < rss_min THEN excluded.t_rss_min ELSE t_rss_min END,
+         rss_min = min(rss_min, excluded.rss_min),
+         t_rss_max = CASE WHEN excluded.rss_max > rss_max THEN excluded.t_rss_max ELSE t_rss_max END,
+         rss_max = max(rss_max, excluded.rss_max),
+         gc_last = CASE WHEN excluded.t_last >= t_last THEN excluded.gc_last ELSE gc_last END,
+         n = n + excluded.n`,
+    );
     this.writeAll = db.transaction(() => {
       for (const row of this.samples) this.insertSample.run(row);
+      for (const r of rollups(this.samples)) upsertRollup.run(r);
       for (const row of this.requests) this.insertRequest.run(row);
       for (const row of this.events) this.insertEvent.run(row);
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { minMaxBuckets, ratePerSecond } from '../../main/analysis/downsample.ts';
+import { minMaxBuckets } from '../../main/analysis/downsample.ts';
 
 describe('minMaxBuckets', () => {
   it('returns short series as they are, within the window', () => {
@@ -29,12 +29,5 @@ describe('minMaxBuckets', () => {
   it('handles empty input and an empty window', () => {
     expect(minMaxBuckets([], [], 0, 1, 10)).toEqual({ t: [], v: [] });
     expect(minMaxBuckets([1, 2], [1, 2], 5, 5, 10)).toEqual({ t: [], v: [] });
-  });
-});
-
-describe('ratePerSecond', () => {
-  it('turns event times into a rate per bucket', () => {
-    const times = [0.1, 0.2, 0.3, 1.5, 3.9];
-    expect(ratePerSecond(times, 0, 4, 2)).toEqual({ t: [1, 3], v: [2, 0.5] });
   });
 });
