@@ -205,6 +205,65 @@ describe('Library', () => {
     expect(writer.pending).toBe(0);
   });
 
+  it('migration 5 rolls up the samples of a version-4 library; new samples keep the rollup exact', () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const file = path.join(t.dir, 'v4.sqlite');
+    const old = new Database(file);
+    for (const m of MIGRATIONS.slice(0, 4)) old.exec(m);
+    old.pragma('user_version = 4');
+    old.pragma(`application_id = ${APPLICATION_ID}`);
+    old.exec(`INSERT INTO sessions (id, name, project, server, command, status, started_at)
+      VALUES (1, 'v4', '/p', 'runserver', '[]', 'stopped', 0);
+      INSERT INTO processes (id, session_id, pid, ppid, role, argv, started_at) VALUES (1, 1, 9, 1, 'main', '[]', 0);`);
+    const insert = old.prepare('INSERT INTO samples VALUES (1, ?, ?, 0, 0, 0, ?, 0, 0, 0, 0, 1, 1, NULL)');
+    for (let i = 0; i < 300; i++) insert.run(i / 10, 1000 + ((i * 37) % 101), i);
+    old.close();
+    const lib = new Library(file);
+    cleanups.unshift(() => lib.close());
+    const level10 = lib.db
+      .prepare(
+        'SELECT bucket, rss_min, rss_max, n, gc_last FROM sample_rollup WHERE level = 10 ORDER BY bucket',
+      )
+      .all();
+    const raw = lib.db
+      .prepare(
+        `SELECT CAST(t / 10 AS INTEGER) AS bucket, min(rss) AS rss_min, max(rss) AS rss_max, count(*) AS n,
+           max(collections0) AS gc_last FROM samples GROUP BY 1 ORDER BY 1`,
+      )
+      .all();
+    expect(level10).toEqual(raw);
+    // New samples through the writer: min and max at their own times, the last collection count, counts.
+    const writer = new SessionWriter(lib.db, 1);
+    const s = (t: number, rss: number, gc: number) => ({
+      t,
+      rss,
+      gc_count: [0, 0, 0] as [number, number, number],
+      gc_collections: [gc, 1, 1] as [number, number, number],
+      gc_collected: [0, 0, 0] as [number, number, number],
+      gc_uncollectable: [0, 0, 0] as [number, number, number],
+      gc_enabled: true,
+      threads: 1,
+      fds: null,
+    });
+    writer.addSamples(1, [s(121.5, 50, 7), s(122.5, 10, 8)]);
+    writer.flush();
+    writer.addSamples(1, [s(125, 90, 9)]);
+    writer.flush();
+    expect(
+      lib.db.prepare('SELECT * FROM sample_rollup WHERE level = 120 AND bucket = 1').get(),
+    ).toMatchObject({
+      t_first: 121.5,
+      t_last: 125,
+      rss_min: 10,
+      t_rss_min: 122.5,
+      rss_max: 90,
+      t_rss_max: 125,
+      gc_last: 11,
+      n: 3,
+    });
+  });
+
   it('refuses a library from a newer djleak and a SQLite file of another application', () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
