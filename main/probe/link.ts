@@ -4,6 +4,11 @@ import type { Hello, ProbeCommand, StreamMessage } from './protocol.ts';
 import { parseProbeLine } from './protocol.ts';
 
 export const LINE_CAP = 1024 * 1024;
+/** Before its hello a connection is nobody's: its first line must be small, and only a few may wait at once. */
+export const HELLO_LINE_CAP = 64 * 1024;
+export const MAX_WAITING_FOR_HELLO = 16;
+/** Problems said per connection per second; the rest are counted and said in one line. */
+export const PROBLEMS_PER_SECOND = 5;
 export const HELLO_TIMEOUT_MS = 5000;
 
 export interface LinkEvents {
@@ -86,6 +91,9 @@ export class ProbeLink {
   private server = net.createServer((socket) => this.accept(socket));
   readonly connections = new Set<ProbeConnection>();
   droppedLines = 0;
+  private waiting = 0;
+  /** Per connection: the problems said in the current second, and those held back. */
+  private said = new WeakMap<ProbeConnection, { since: number; told: number; held: number }>();
 
   constructor(
     private readonly token: string,
@@ -117,6 +125,19 @@ export class ProbeLink {
       socket.destroy();
       return;
     }
+    if (this.waiting >= MAX_WAITING_FOR_HELLO) {
+      this.events.problem(
+        `probe link: refused a connection: ${MAX_WAITING_FOR_HELLO} are already waiting to say hello`,
+      );
+      socket.destroy();
+      return;
+    }
+    this.waiting++;
+    let waiting = true;
+    const greeted = (): void => {
+      if (waiting) this.waiting--;
+      waiting = false;
+    };
     socket.setNoDelay(true);
     const helloTimer = setTimeout(() => {
       this.events.problem('probe link: a connection sent no hello in time and was closed');
@@ -143,22 +164,20 @@ export class ProbeLink {
           return false;
         }
         conn.hello = parsed.message;
+        greeted();
         this.connections.add(conn);
         this.events.hello(conn);
         return true;
       }
       if (!parsed.ok) {
         this.droppedLines++;
-        this.events.problem(
-          `probe link: dropped a malformed line from pid ${conn.pid} (${parsed.error})`,
-          conn,
-        );
+        this.problem(conn, `probe link: dropped a malformed line from pid ${conn.pid} (${parsed.error})`);
         return true;
       }
       const message = parsed.message;
       if (message.type === 'hello') {
         this.droppedLines++;
-        this.events.problem(`probe link: dropped a second hello from pid ${conn.pid}`, conn);
+        this.problem(conn, `probe link: dropped a second hello from pid ${conn.pid}`);
       } else if (message.type === 'reply') {
         conn.settle(message.id, message.ok, message.result, message.error);
       } else {
@@ -167,6 +186,7 @@ export class ProbeLink {
       return true;
     };
 
+    const cap = (): number => (conn.hello ? LINE_CAP : HELLO_LINE_CAP);
     socket.on('data', (chunk: Buffer) => {
       let start = 0;
       for (;;) {
@@ -178,7 +198,7 @@ export class ProbeLink {
           skipping = false;
           continue;
         }
-        if (bufferedBytes + piece.length > LINE_CAP) {
+        if (bufferedBytes + piece.length > cap()) {
           this.dropOversized(conn);
           buffered = [];
           bufferedBytes = 0;
@@ -191,7 +211,7 @@ export class ProbeLink {
       }
       const rest = chunk.subarray(start);
       if (skipping || rest.length === 0) return;
-      if (bufferedBytes + rest.length > LINE_CAP) {
+      if (bufferedBytes + rest.length > cap()) {
         this.dropOversized(conn);
         buffered = [];
         bufferedBytes = 0;
@@ -204,6 +224,8 @@ export class ProbeLink {
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       clearTimeout(helloTimer);
+      greeted();
+      this.tellHeld(conn);
       conn.failAll(`probe in pid ${conn.pid} disconnected`);
       if (this.connections.delete(conn)) this.events.close(conn);
     });
@@ -211,7 +233,38 @@ export class ProbeLink {
 
   private dropOversized(conn: ProbeConnection): void {
     this.droppedLines++;
-    this.events.problem(`probe link: dropped a line over ${LINE_CAP} bytes from pid ${conn.pid}`, conn);
-    if (!conn.hello) conn.socket.destroy();
+    if (!conn.hello) {
+      this.events.problem(
+        `probe link: refused a connection whose first line ran over ${HELLO_LINE_CAP} bytes`,
+      );
+      conn.socket.destroy();
+      return;
+    }
+    this.problem(conn, `probe link: dropped a line over ${LINE_CAP} bytes from pid ${conn.pid}`);
+  }
+
+  /** A connected probe's problem, said at most PROBLEMS_PER_SECOND times a second; the rest counted. */
+  private problem(conn: ProbeConnection, message: string): void {
+    const now = Date.now();
+    let s = this.said.get(conn);
+    if (!s || now - s.since >= 1000) {
+      if (s) this.tellHeld(conn);
+      s = { since: now, told: 0, held: 0 };
+      this.said.set(conn, s);
+    }
+    if (s.told < PROBLEMS_PER_SECOND) {
+      s.told++;
+      this.events.problem(message, conn);
+    } else s.held++;
+  }
+
+  private tellHeld(conn: ProbeConnection): void {
+    const s = this.said.get(conn);
+    if (!s?.held) return;
+    this.events.problem(
+      `probe link: ${s.held} more bad lines from pid ${conn.pid} in that second were dropped`,
+      conn,
+    );
+    s.held = 0;
   }
 }

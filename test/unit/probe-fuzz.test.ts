@@ -3,7 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Investigation } from '../../main/investigation.ts';
-import { HELLO_TIMEOUT_MS, LINE_CAP, ProbeLink, type ProbeConnection } from '../../main/probe/link.ts';
+import {
+  HELLO_LINE_CAP,
+  HELLO_TIMEOUT_MS,
+  LINE_CAP,
+  MAX_WAITING_FOR_HELLO,
+  ProbeLink,
+  type ProbeConnection,
+} from '../../main/probe/link.ts';
 import type { StreamMessage } from '../../main/probe/protocol.ts';
 import type { EventLevel, EventSource } from '../../main/store/library.ts';
 import { Library } from '../../main/store/library.ts';
@@ -520,13 +527,13 @@ describe('probe link fuzz (before and without the hello)', () => {
     expect(h.problems.filter((p) => p.includes('no hello in time'))).toHaveLength(2);
   });
 
-  it('holds at most 1 MiB per connection before the hello, and frees it when the timeout closes them', async () => {
+  it('before the hello: at most 16 connections wait, each with at most 64 KiB, then they are closed', async () => {
     const h = await startHarness(1500);
     const count = 32;
     const before = process.memoryUsage();
     const sockets = await Promise.all(Array.from({ length: count }, () => connect(h.port)));
     summary.connections += count;
-    const payload = Buffer.alloc(LINE_CAP - 1, 0x61); // just under the cap, never a newline
+    const payload = Buffer.alloc(HELLO_LINE_CAP - 1, 0x61); // just under the pre-hello cap, never a newline
     await Promise.all(sockets.map((s) => send(s, payload)));
     await new Promise((r) => setTimeout(r, 300));
     const held = process.memoryUsage();
@@ -534,14 +541,23 @@ describe('probe link fuzz (before and without the hello)', () => {
     summary.connections_refused += count;
     summary.prehello_hold = {
       connections: count,
+      waiting_at_most: MAX_WAITING_FOR_HELLO,
       bytes_each: payload.length,
       buffers_growth_mb: mb(held.arrayBuffers - before.arrayBuffers),
       rss_growth_mb: mb(held.rss - before.rss),
     };
     notePeak();
-    // Kept as Buffers (not strings): about the bytes sent, never a copy per chunk.
-    expect(held.arrayBuffers - before.arrayBuffers).toBeLessThan(count * LINE_CAP * 2);
-    expect(h.problems.filter((p) => p.includes('no hello in time'))).toHaveLength(count);
+    // 16 × 64 KiB held at most (32 × 1 MiB = 32 MiB before the caps), plus the sockets' own buffers.
+    expect(held.arrayBuffers - before.arrayBuffers).toBeLessThan(4 * 1024 * 1024);
+    const refused = h.problems.filter((p) => p.includes('are already waiting to say hello')).length;
+    const timedOut = h.problems.filter((p) => p.includes('no hello in time')).length;
+    expect(refused).toBe(count - MAX_WAITING_FOR_HELLO);
+    expect(timedOut).toBe(MAX_WAITING_FOR_HELLO);
+    // A first line over the pre-hello cap is refused at once.
+    const big = await connect(h.port);
+    await send(big, Buffer.alloc(HELLO_LINE_CAP + 1, 0x61));
+    await closedBy(big);
+    expect(h.problems.some((p) => p.includes(`first line ran over ${HELLO_LINE_CAP} bytes`))).toBe(true);
   });
 
   it('listens on 127.0.0.1 only, and refuses a loopback peer that is not 127.0.0.1', async () => {
