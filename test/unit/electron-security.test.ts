@@ -162,7 +162,11 @@ function cspProblems(csp: string, where: string): string[] {
   ])
     if (script.includes(bad)) p.push(`${where}: script-src allows ${bad}`);
   const object = d.get('object-src');
-  if (object && object.join(' ') !== "'none'") p.push(`${where}: object-src is ${object.join(' ')}`);
+  if (object?.join(' ') !== "'none'")
+    p.push(`${where}: object-src must be 'none' (is ${object?.join(' ') ?? 'absent'})`);
+  const base = d.get('base-uri');
+  if (base?.join(' ') !== "'none'")
+    p.push(`${where}: base-uri must be 'none' (is ${base?.join(' ') ?? 'absent'})`);
   if ((d.get('connect-src') ?? []).includes('*')) p.push(`${where}: connect-src allows *`);
   return p;
 }
