@@ -80,6 +80,7 @@ def _measure(args: Dict[str, Any]) -> Dict[str, Any]:
     garbage_bytes: Optional[int] = None
     if collect:
         collected, garbage_bytes = garbage.collect_and_size()
+        garbage.trim_heap()
         after = _measurement()
     return {
         "t": t,

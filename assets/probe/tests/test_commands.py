@@ -265,3 +265,23 @@ class UrlsLinkTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TrimHeapTest(unittest.TestCase):
+    def test_measured_after_a_trim_rss_shows_memory_reused_from_earlier_frees(self) -> None:
+        # Holes left by freed memory (every other 64 KB block) are reused by new objects: without a trim RSS
+        # does not move (measured here: +0.06 MB for 64 MB kept); after a trim the holes went back to the
+        # system, so the new objects show (+58 MB).
+        from djleak_probe import garbage, sampler
+
+        if not garbage.trim_heap():
+            self.skipTest("no glibc malloc_trim here")
+        blocks = [bytearray(65536) for _ in range(2000)]
+        holes = blocks[::2]
+        del blocks
+        garbage.trim_heap()
+        base = sampler.current_rss()
+        kept = [bytearray(65536) for _ in range(1000)]  # 64 MB
+        garbage.trim_heap()
+        self.assertGreater(sampler.current_rss() - base, 40 * 1024 * 1024)
+        del holes, kept
