@@ -74,6 +74,7 @@ def _measure(args: Dict[str, Any]) -> Dict[str, Any]:
     if not isinstance(collect, bool):
         raise CommandError("collect must be true or false")
     t = time.time()
+    garbage.heap_trimmer()  # looked up before the first figures: the lookup makes objects of its own
     before = _measurement()
     after: Optional[Dict[str, Any]] = None
     collected: Optional[int] = None

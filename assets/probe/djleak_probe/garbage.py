@@ -6,9 +6,9 @@ import ctypes
 import ctypes.util
 import gc
 import sys
-from typing import Any, Tuple
+from typing import Any, Callable, Optional, Tuple
 
-_libc: Any = None
+_trim: Any = None  # glibc malloc_trim once found, False where there is none
 
 
 # Non-container objects held by garbage (str, bytes, ...) are counted when at least this big: below it they may
@@ -47,22 +47,29 @@ def collect_and_size() -> Tuple[int, int]:
     return collected, size
 
 
-def trim_heap() -> bool:
-    """glibc's malloc_trim(0): free memory goes back to the system, in every arena. Measured after it, RSS is
-    what the process holds: otherwise memory freed earlier (another endpoint's, a finished thread's) is reused
-    by a leak without RSS moving, and the leak looks flat. A no-op (False) where there is no glibc."""
-    global _libc
-    if _libc is None:
+def heap_trimmer() -> Optional[Callable[[int], int]]:
+    """glibc's malloc_trim, looked up once (None where there is no glibc). Ask for it before measuring: the
+    first lookup makes a few objects of its own."""
+    global _trim
+    if _trim is None:
         try:
             name = ctypes.util.find_library("c")
             lib = ctypes.CDLL(name) if name else None
-            _libc = lib if lib is not None and hasattr(lib, "malloc_trim") else False
+            _trim = getattr(lib, "malloc_trim", None) or False
         except Exception:
-            _libc = False
-    if not _libc:
+            _trim = False
+    return _trim or None
+
+
+def trim_heap() -> bool:
+    """malloc_trim(0): free memory goes back to the system, in every arena. Measured after it, RSS is what the
+    process holds: otherwise memory freed earlier (another endpoint's, a finished thread's) is reused by a leak
+    without RSS moving, and the leak looks flat. A no-op (False) where there is no glibc."""
+    trim = heap_trimmer()
+    if trim is None:
         return False
     try:
-        _libc.malloc_trim(0)
+        trim(0)
         return True
     except Exception:
         return False
