@@ -1,8 +1,15 @@
 import { z } from 'zod';
-import type { ActionName, ActionResultDto, ChecklistItem } from '../../preload/contract.ts';
+import type { ActionName, ChecklistItem } from '../../preload/contract.ts';
 import { CHECKLIST_ITEMS, detect } from '../analysis/detectors.ts';
 import type { Engine } from '../engine.ts';
-import { actionsFor, addAction, doneItems, latestGauges, setDone } from '../store/checklist.ts';
+import {
+  actionsFor,
+  addAction,
+  doneItems,
+  latestGauges,
+  setDone,
+  type ActionReply,
+} from '../store/checklist.ts';
 import { scanResults } from '../store/scans.ts';
 import { ApiError } from './errors.ts';
 import type { HandlerSpecs } from './handler.ts';
@@ -102,10 +109,7 @@ export function checklistHandlers(engine: Engine) {
             const t = Date.now() / 1000;
             let row: Parameters<typeof addAction>[2];
             try {
-              const reply = (await conn.command('action', args, 60_000)) as Pick<
-                ActionResultDto,
-                'before' | 'after' | 'effect' | 'message'
-              >;
+              const reply = (await conn.command('action', args, 60_000)) as ActionReply;
               row = {
                 pid: conn.pid,
                 t,

@@ -21,16 +21,11 @@ export function latestGauges(db: Database.Database, sessionId: number): GaugesDt
   return rows.map((r) => JSON.parse(r) as GaugesDto);
 }
 
-export interface NewAction {
-  pid: number;
-  t: number;
-  item: ChecklistItem | null;
-  name: ActionName;
-  args: Record<string, unknown>;
-  ok: boolean;
-  error: string | null;
-  result: Pick<ActionResultDto, 'before' | 'after' | 'effect' | 'message'> | null;
-}
+/** What the probe answered for an action (stored as one JSON column). */
+export type ActionReply = Pick<ActionResultDto, 'before' | 'after' | 'effect' | 'message'>;
+
+/** An action as it is stored: the row's own fields, and the probe's reply (null when it failed). */
+export type NewAction = Omit<ActionResultDto, 'id' | keyof ActionReply> & { result: ActionReply | null };
 
 export function addAction(db: Database.Database, sessionId: number, a: NewAction): number {
   return Number(
@@ -66,9 +61,7 @@ export function actionsFor(db: Database.Database, sessionId: number): ActionResu
     result: string | null;
   }[];
   return rows.map((r) => {
-    const result = r.result
-      ? (JSON.parse(r.result) as Pick<ActionResultDto, 'before' | 'after' | 'effect' | 'message'>)
-      : null;
+    const result = r.result ? (JSON.parse(r.result) as ActionReply) : null;
     return {
       id: r.id,
       pid: r.pid,
