@@ -1,14 +1,17 @@
 import { useEffect } from 'react';
 import { Nav } from './Nav.tsx';
 import { ShortcutsDialog } from './ShortcutsDialog.tsx';
+import { guardFileDrops } from './files.ts';
 import { connectEngineEvents } from './store/engineEvents.ts';
 import { useLibrary } from './store/library.ts';
 import { hashFor, parseHash, useNav } from './store/nav.ts';
 import { useWalkthrough } from './store/walkthrough.ts';
 import { useShortcuts } from './useShortcuts.ts';
 import { ChecklistView } from './views/checklist/ChecklistView.tsx';
+import { CompareView } from './views/compare/CompareView.tsx';
 import { LiveView } from './views/live/LiveView.tsx';
 import { SessionsView } from './views/sessions/SessionsView.tsx';
+import { ExportDialog } from './views/sharing/ExportDialog.tsx';
 import { SnapshotsView } from './views/snapshots/SnapshotsView.tsx';
 import { StartView } from './views/start/StartView.tsx';
 import { WalkthroughPanel } from './views/walkthrough/WalkthroughPanel.tsx';
@@ -16,10 +19,11 @@ import { WalkthroughPanel } from './views/walkthrough/WalkthroughPanel.tsx';
 function useHashSync(): void {
   const view = useNav((s) => s.view);
   const sessionId = useNav((s) => s.sessionId);
+  const compare = useNav((s) => s.compare);
   useEffect(() => {
-    const hash = hashFor(view, sessionId);
+    const hash = hashFor(view, sessionId, compare);
     if (location.hash !== hash) history.replaceState(null, '', hash);
-  }, [view, sessionId]);
+  }, [view, sessionId, compare]);
   useEffect(() => {
     const onHash = (): void => {
       const target = parseHash(location.hash);
@@ -27,6 +31,8 @@ function useHashSync(): void {
       if (target.view === 'live' && target.sessionId !== null) nav.openSession(target.sessionId);
       else if (target.view === 'snapshots' && target.sessionId !== null) nav.openSnapshots(target.sessionId);
       else if (target.view === 'checklist' && target.sessionId !== null) nav.openChecklist(target.sessionId);
+      else if (target.view === 'compare' && target.compare)
+        nav.openCompare(target.compare.before, target.compare.after);
       else nav.go(target.view);
     };
     window.addEventListener('hashchange', onHash);
@@ -42,7 +48,12 @@ export function App() {
   useEffect(() => {
     void useLibrary.getState().refresh();
     void useWalkthrough.getState().resume();
-    return connectEngineEvents();
+    const unguard = guardFileDrops();
+    const disconnect = connectEngineEvents();
+    return () => {
+      unguard();
+      disconnect();
+    };
   }, []);
   return (
     <div className={touring ? 'app touring' : 'app'}>
@@ -53,9 +64,11 @@ export function App() {
         {view === 'snapshots' && <SnapshotsView />}
         {view === 'checklist' && <ChecklistView />}
         {view === 'sessions' && <SessionsView />}
+        {view === 'compare' && <CompareView />}
       </main>
       {touring && <WalkthroughPanel />}
       <ShortcutsDialog />
+      <ExportDialog />
     </div>
   );
 }

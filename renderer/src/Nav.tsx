@@ -8,6 +8,7 @@ const ITEMS: { view: View; label: string; icon: IconName }[] = [
   { view: 'snapshots', label: 'Snapshots', icon: 'layers' },
   { view: 'checklist', label: 'Checklist', icon: 'check' },
   { view: 'sessions', label: 'Sessions', icon: 'list' },
+  { view: 'compare', label: 'Compare', icon: 'columns' },
 ];
 
 export function Nav() {

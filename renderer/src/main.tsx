@@ -11,6 +11,7 @@ import './styles/snapshots.css';
 import './styles/checklist.css';
 import './styles/fix-evidence.css';
 import './styles/walkthrough.css';
+import './styles/sharing.css';
 import './styles/tables.css';
 import './styles/feedback.css';
 

@@ -55,10 +55,13 @@ export function routeEngineEvent(event: EngineEvent): void {
       useWalkthrough.getState().onScanDone(event);
       break;
     case 'opened':
+      useLibrary.getState().setFileProgress(null);
       void useLibrary.getState().refresh();
       useNav.getState().openSession(event.sessionId);
       break;
     case 'open-failed':
+      // a refused file may stop between two progress events: its bar must not stay
+      useLibrary.getState().setFileProgress(null);
       useLibrary.getState().setOpenError(`${event.file}: ${event.message}`);
       break;
     case 'file-progress': {

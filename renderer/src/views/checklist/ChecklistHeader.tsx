@@ -5,6 +5,7 @@ import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { useChecklist } from '../../store/checklist.ts';
 import { useNav } from '../../store/nav.ts';
 import { useWalkthrough } from '../../store/walkthrough.ts';
+import { OriginBanner } from '../sharing/OriginBanner.tsx';
 import { RerunButton } from './RerunButton.tsx';
 
 interface ChecklistHeaderProps {
@@ -53,7 +54,8 @@ export function ChecklistHeader({ sessionId, session, running, scanning, scanned
             {refreshing ? 'Refreshing…' : 'Refresh figures'}
           </button>
         )}
-        <RerunButton running={running} disabledReason={rerunBlocked} />
+        {/* an imported session has no launch options of this machine: nothing to re-run */}
+        {session && !session.origin && <RerunButton running={running} disabledReason={rerunBlocked} />}
         {!touring && (
           <button type="button" className="btn" onClick={begin} title="A guided tour on the bundled demo">
             <Icon name="compass" /> Guided tour
@@ -63,6 +65,7 @@ export function ChecklistHeader({ sessionId, session, running, scanning, scanned
           {running ? 'Back to Live' : 'Session overview'}
         </button>
       </div>
+      {session && <OriginBanner session={session} />}
       <p className="muted">
         Identify what leaks, diagnose where it comes from and why, then fix it: each fix shows the evidence
         from this session, why it matters, the change in Django code and an action whose effect is measured.

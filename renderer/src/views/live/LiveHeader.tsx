@@ -4,6 +4,8 @@ import { formatDateTime, formatDuration, formatMB } from '../../format.ts';
 import { MOD } from '../../shortcuts.ts';
 import { useLive } from '../../store/live.ts';
 import { useNav } from '../../store/nav.ts';
+import { useSharing } from '../../store/sharing.ts';
+import { OriginBanner } from '../sharing/OriginBanner.tsx';
 
 interface LiveHeaderProps {
   session: SessionSummaryDto;
@@ -14,6 +16,7 @@ export function LiveHeader({ session, running }: LiveHeaderProps) {
   const stop = useLive((s) => s.stop);
   const stopping = useLive((s) => s.stopping);
   const openSnapshots = useNav((s) => s.openSnapshots);
+  const openExport = useSharing((s) => s.openExport);
   const end = session.ended_at ?? (running ? Date.now() / 1000 : null);
   const facts: [string, string][] = [
     ['Project', session.project],
@@ -33,7 +36,11 @@ export function LiveHeader({ session, running }: LiveHeaderProps) {
           <span
             className="pill"
             data-testid="read-only"
-            title="This session has ended: nothing can change it"
+            title={
+              session.origin
+                ? 'This session was imported: it can be read here, not run'
+                : 'This session has ended: nothing can change it'
+            }
           >
             Read-only
           </span>
@@ -47,7 +54,16 @@ export function LiveHeader({ session, running }: LiveHeaderProps) {
         >
           Snapshots
         </button>
+        <button
+          type="button"
+          className="btn"
+          onClick={() => openExport(session)}
+          title="Save this session as a file to share (redacted by default)"
+        >
+          Export…
+        </button>
       </div>
+      <OriginBanner session={session} />
       <dl className="facts small">
         {facts.map(([k, v]) => (
           <div key={k}>

@@ -8,7 +8,13 @@ import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { formatDateTime, formatDuration, formatMB } from '../../format.ts';
 import { useLibrary } from '../../store/library.ts';
 import { useNav } from '../../store/nav.ts';
+import { useSharing } from '../../store/sharing.ts';
 import { verdictSummary, type VerdictCounts } from '../../verdicts.ts';
+import { DropZone } from '../sharing/DropZone.tsx';
+import { ImportButton } from '../sharing/ImportButton.tsx';
+import { ImportProgress } from '../sharing/ImportProgress.tsx';
+import { CompareBar } from './CompareBar.tsx';
+import { OriginTag } from './OriginTag.tsx';
 import { SessionNameCell } from './SessionNameCell.tsx';
 
 function duration(s: SessionSummaryDto): string {
@@ -48,6 +54,13 @@ export function SessionsView() {
   const loadVerdicts = useLibrary((s) => s.loadVerdicts);
   const openSession = useNav((s) => s.openSession);
   const go = useNav((s) => s.go);
+  const openError = useLibrary((s) => s.openError);
+  const setOpenError = useLibrary((s) => s.setOpenError);
+  const importError = useSharing((s) => s.importError);
+  const dismissImportError = useSharing((s) => s.dismissImportError);
+  const selected = useSharing((s) => s.selected);
+  const toggleSelected = useSharing((s) => s.toggleSelected);
+  const openExport = useSharing((s) => s.openExport);
   const [editing, setEditing] = useState<number | null>(null);
   const [deleting, setDeleting] = useState<SessionSummaryDto | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
@@ -56,6 +69,9 @@ export function SessionsView() {
   useEffect(() => {
     if (sessions) void loadVerdicts(sessions.map((s) => s.id));
   }, [sessions, verdicts, loadVerdicts]);
+  useEffect(() => {
+    if (sessions) useSharing.getState().keepSelected(sessions.map((s) => s.id));
+  }, [sessions]);
 
   async function confirmDelete(): Promise<void> {
     const target = deleting;
@@ -69,14 +85,34 @@ export function SessionsView() {
   }
 
   return (
-    <div className="view" data-testid="sessions-view">
+    <DropZone className="view" testId="sessions-view">
       <header className="view-head">
-        <div>
+        <div className="live-title">
           <h1>Sessions</h1>
-          <p className="muted">Every recorded run, from the app and from the command line.</p>
+          <span className="spacer" />
+          <ImportButton />
         </div>
+        <p className="muted">
+          Every recorded run, from the app and from the command line; drop a shared session file or a probe
+          recording anywhere here to import it.
+        </p>
       </header>
       {libraryError && <ErrorPanel title="Cannot read the library" message={libraryError} />}
+      <ImportProgress />
+      {importError && (
+        <ErrorPanel
+          title={`Could not import ${importError.file}`}
+          message={importError.message}
+          onDismiss={dismissImportError}
+        />
+      )}
+      {openError && (
+        <ErrorPanel
+          title="Could not open the file"
+          message={openError}
+          onDismiss={() => setOpenError(null)}
+        />
+      )}
       {actionError && (
         <ErrorPanel title="That did not work" message={actionError} onDismiss={() => setActionError(null)} />
       )}
@@ -87,7 +123,7 @@ export function SessionsView() {
           <EmptyState title="The library is empty">
             <p>
               Start an investigation or try the demo; sessions recorded with <code>djleak run</code> show up
-              here too.
+              here too. A session file someone shared with you opens with Import….
             </p>
             <div className="empty-actions">
               <button type="button" className="btn btn-primary" onClick={() => go('start')}>
@@ -98,10 +134,14 @@ export function SessionsView() {
         </section>
       ) : (
         <section className="panel">
+          <CompareBar sessions={sessions} />
           <div className="table-wrap">
-            <table className="table" aria-label="Sessions" data-testid="sessions-table">
+            <table className="table sessions-table" aria-label="Sessions" data-testid="sessions-table">
               <thead>
                 <tr>
+                  <th scope="col" className="select-cell">
+                    <span className="visually-hidden">Compare</span>
+                  </th>
                   <th scope="col">Name</th>
                   <th scope="col">Started</th>
                   <th scope="col" className="num">
@@ -127,7 +167,19 @@ export function SessionsView() {
                 {sessions.map((s) => {
                   const isRunning = running.some((r) => r.sessionId === s.id);
                   return (
-                    <tr key={s.id} data-session={s.id}>
+                    <tr
+                      key={s.id}
+                      data-session={s.id}
+                      className={selected.includes(s.id) ? 'selected' : undefined}
+                    >
+                      <td className="select-cell">
+                        <input
+                          type="checkbox"
+                          checked={selected.includes(s.id)}
+                          onChange={() => toggleSelected(s.id)}
+                          aria-label={`Compare ${s.name}`}
+                        />
+                      </td>
                       <td className="name-cell">
                         <SessionNameCell
                           id={s.id}
@@ -135,6 +187,7 @@ export function SessionsView() {
                           editing={editing === s.id}
                           onDone={() => setEditing(null)}
                         />
+                        <OriginTag origin={s.origin} />
                         <div className="mono muted small truncate" title={s.project}>
                           {s.project}
                         </div>
@@ -172,6 +225,15 @@ export function SessionsView() {
                           </button>
                           <button
                             type="button"
+                            className="btn btn-ghost btn-small"
+                            onClick={() => openExport(s)}
+                            title="Save it as a file to share"
+                            aria-label={`Export ${s.name}`}
+                          >
+                            Export…
+                          </button>
+                          <button
+                            type="button"
                             className="btn btn-ghost btn-small btn-danger-text"
                             onClick={() => setDeleting(s)}
                             disabled={isRunning}
@@ -199,6 +261,6 @@ export function SessionsView() {
           onCancel={() => setDeleting(null)}
         />
       )}
-    </div>
+    </DropZone>
   );
 }

@@ -6,6 +6,7 @@ import { runningInfo, useLibrary } from '../../store/library.ts';
 import { useNav } from '../../store/nav.ts';
 import { useReferrers } from '../../store/referrers.ts';
 import { useSnapshots } from '../../store/snapshots.ts';
+import { OriginBanner } from '../sharing/OriginBanner.tsx';
 import { CapturePanel } from './CapturePanel.tsx';
 import { ComparePanel } from './ComparePanel.tsx';
 
@@ -70,6 +71,7 @@ export function SnapshotsView() {
             {running ? 'Back to Live' : 'Session overview'}
           </button>
         </div>
+        {session && <OriginBanner session={session} />}
         <p className="muted">
           What grew between two snapshots, attributed to the line of your project that allocated it, and what
           keeps it alive.

@@ -1,0 +1,156 @@
+import type { ApiResult } from '../../preload/contract.ts';
+import { api, ApiCallError } from './api.ts';
+
+/**
+ * Session files, whichever face serves the page. Electron hands the engine a dropped file's path and writes
+ * exports into the data folder; browser mode has no paths, so it uploads the bytes to POST /files/import and
+ * downloads exports from GET /files/export. Components call these and never ask which face they run in.
+ */
+
+export type ImportResult = ApiResult<'sessions.import'>;
+
+/** Bytes sent so far, while a browser-mode upload runs (Electron reads the file in place: no upload). */
+export type UploadProgress = (done: number, total: number) => void;
+
+export type ExportOutcome =
+  | { kind: 'downloaded'; fileName: string; bytes: number }
+  | { kind: 'written'; file: string; bytes: number; rows: number; tables: number };
+
+/** Electron's bridge can tell a dropped or picked file's path; browser mode cannot. */
+function pathForFile(): ((file: File) => string) | undefined {
+  return window.djleak?.pathForFile?.bind(window.djleak);
+}
+
+/** The files the engine imports: session files and probe recordings. */
+export const IMPORT_ACCEPT = '.djleak,.ndjson';
+
+/** Browser mode: the page's token (the cookie set at load also carries it; this covers a lost cookie). */
+function withToken(url: string): string {
+  const token = new URLSearchParams(location.search).get('token');
+  return token ? `${url}&token=${encodeURIComponent(token)}` : url;
+}
+
+interface WireAnswer {
+  ok?: boolean;
+  result?: ImportResult;
+  error?: { code?: string; message?: string };
+}
+
+function answerError(text: string, status: number): ApiCallError {
+  try {
+    const body = JSON.parse(text) as WireAnswer;
+    if (body.error?.message) return new ApiCallError(body.error.message, body.error.code);
+  } catch {
+    // not our JSON (a proxy, a 401 page): say what came back
+  }
+  return new ApiCallError(text.trim() || `the engine answered HTTP ${status}`, 'internal');
+}
+
+/**
+ * The engine names the upload it imports `<milliseconds>-<name>` (main/web/server.ts) and its messages say
+ * that name: the user knows the file by its own.
+ */
+function ownName(error: ApiCallError, file: File): ApiCallError {
+  const stored = file.name.replace(/[^\w.-]+/g, '-');
+  const escaped = stored.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const message = error.message.replace(new RegExp(`\\b\\d{12,}-${escaped}`, 'g'), file.name);
+  return message === error.message ? error : new ApiCallError(message, error.code, error.detail);
+}
+
+/** XMLHttpRequest rather than fetch: it reports upload progress. */
+function upload(file: File, onUpload: UploadProgress | undefined): Promise<ImportResult> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', withToken(`/files/import?name=${encodeURIComponent(file.name)}`));
+    xhr.upload.onprogress = (e) => onUpload?.(e.loaded, e.lengthComputable ? e.total : file.size);
+    xhr.onload = () => {
+      if (xhr.status === 200) {
+        const body = JSON.parse(xhr.responseText) as WireAnswer;
+        if (body.ok && body.result) return resolve(body.result);
+      }
+      reject(ownName(answerError(xhr.responseText, xhr.status), file));
+    };
+    xhr.onerror = () => reject(new ApiCallError('cannot reach the djleak engine', 'disconnected'));
+    onUpload?.(0, file.size);
+    xhr.send(file);
+  });
+}
+
+/** Imports a dropped or picked file as a new session (a .djleak session file or a .ndjson recording). */
+export async function importFile(file: File, onUpload?: UploadProgress): Promise<ImportResult> {
+  const toPath = pathForFile();
+  if (!toPath) return upload(file, onUpload);
+  const path = toPath(file);
+  if (!path) throw new ApiCallError(`${file.name} has no path on this computer: save it to a folder first`);
+  return api.call('sessions.import', { file: path });
+}
+
+/** Browser mode's download of a fresh export; redaction on unless asked otherwise. */
+export function exportHref(id: number, redact: boolean): string {
+  return withToken(`/files/export?id=${id}&redact=${redact ? 1 : 0}`);
+}
+
+function attachmentName(disposition: string | null, fallback: string): string {
+  return /filename="([^"]+)"/.exec(disposition ?? '')?.[1] ?? fallback;
+}
+
+/**
+ * Browser mode fetches the export first so an engine's refusal shows in the dialog instead of replacing the
+ * page, then hands the browser the bytes to save; Electron writes it into the data folder's exports/.
+ */
+export async function exportSession(id: number, redact: boolean): Promise<ExportOutcome> {
+  if (!pathForFile()) {
+    let res: Response;
+    try {
+      res = await fetch(exportHref(id, redact), { credentials: 'same-origin' });
+    } catch {
+      throw new ApiCallError('cannot reach the djleak engine', 'disconnected');
+    }
+    if (!res.ok) throw answerError(await res.text(), res.status);
+    const blob = await res.blob();
+    const fileName = attachmentName(res.headers.get('Content-Disposition'), `session-${id}.djleak`);
+    const url = URL.createObjectURL(blob);
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = fileName;
+    link.hidden = true;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    // the download has taken its copy once the click's navigation started
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    return { kind: 'downloaded', fileName, bytes: blob.size };
+  }
+  const written = await api.call('sessions.export', { id, redact });
+  const tables = Object.values(written.digest);
+  return {
+    kind: 'written',
+    file: written.file,
+    bytes: written.bytes,
+    rows: tables.reduce((n, t) => n + t.rows, 0),
+    tables: tables.length,
+  };
+}
+
+/** Whether a drag carries files from the desktop (not text or a link dragged inside the page). */
+export function dragHasFiles(e: { dataTransfer: DataTransfer | null }): boolean {
+  return Array.from(e.dataTransfer?.types ?? []).includes('Files');
+}
+
+/**
+ * A file dropped outside a drop zone would make the browser open it in place of the app; the Sessions view's
+ * zone handles drops itself (and stops them from reaching here).
+ */
+export function guardFileDrops(): () => void {
+  const block = (e: DragEvent): void => {
+    if (e.defaultPrevented || !dragHasFiles(e)) return;
+    e.preventDefault();
+    if (e.dataTransfer) e.dataTransfer.dropEffect = 'none';
+  };
+  window.addEventListener('dragover', block);
+  window.addEventListener('drop', block);
+  return () => {
+    window.removeEventListener('dragover', block);
+    window.removeEventListener('drop', block);
+  };
+}
