@@ -4,6 +4,7 @@ import {
   createWriteStream,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readFileSync,
   rmSync,
   statSync,
@@ -160,14 +161,16 @@ async function serveFile(
     if (!(size <= MAX_UPLOAD))
       return failed(new ApiError('bad-input', 'the upload needs a Content-Length of at most 4 GB'));
     mkdirSync(folder, { recursive: true });
-    const file = path.join(folder, `${Date.now()}-${name}`);
+    // A folder per upload keeps the file's own name: it is what the session's origin and any refusal name.
+    const own = mkdtempSync(path.join(folder, 'upload-'));
+    const file = path.join(own, name);
     try {
       await pipeline(req, createWriteStream(file));
       json(200, { ok: true, result: await dispatch(handlers, 'sessions.import', { file }) });
     } catch (error) {
       failed(error);
     } finally {
-      rmSync(file, { force: true });
+      rmSync(own, { recursive: true, force: true });
     }
     return;
   }

@@ -46,17 +46,6 @@ function answerError(text: string, status: number): ApiCallError {
   return new ApiCallError(text.trim() || `the engine answered HTTP ${status}`, 'internal');
 }
 
-/**
- * The engine names the upload it imports `<milliseconds>-<name>` (main/web/server.ts) and its messages say
- * that name: the user knows the file by its own.
- */
-function ownName(error: ApiCallError, file: File): ApiCallError {
-  const stored = file.name.replace(/[^\w.-]+/g, '-');
-  const escaped = stored.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const message = error.message.replace(new RegExp(`\\b\\d{12,}-${escaped}`, 'g'), file.name);
-  return message === error.message ? error : new ApiCallError(message, error.code, error.detail);
-}
-
 /** XMLHttpRequest rather than fetch: it reports upload progress. */
 function upload(file: File, onUpload: UploadProgress | undefined): Promise<ImportResult> {
   return new Promise((resolve, reject) => {
@@ -68,7 +57,7 @@ function upload(file: File, onUpload: UploadProgress | undefined): Promise<Impor
         const body = JSON.parse(xhr.responseText) as WireAnswer;
         if (body.ok && body.result) return resolve(body.result);
       }
-      reject(ownName(answerError(xhr.responseText, xhr.status), file));
+      reject(answerError(xhr.responseText, xhr.status));
     };
     xhr.onerror = () => reject(new ApiCallError('cannot reach the djleak engine', 'disconnected'));
     onUpload?.(0, file.size);

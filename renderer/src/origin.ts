@@ -7,13 +7,9 @@ export type SessionOrigin =
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-/**
- * The file's own name: browser-mode uploads are stored as uploads/<milliseconds>-<name> while they are
- * imported, so that prefix goes too.
- */
+/** The file's own name (the engine keeps browser uploads under their own names). */
 export function originFileName(file: string): string {
-  const base = file.split(/[\\/]/).pop() ?? file;
-  return /[\\/]uploads[\\/]/.test(file) ? base.replace(/^\d{12,}-/, '') : base;
+  return file.split(/[\\/]/).pop() ?? file;
 }
 
 /** Parses the engine's origin JSON; null for a session recorded here (or an origin it cannot read). */

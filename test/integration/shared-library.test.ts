@@ -38,7 +38,7 @@ describe('one library, several engines at once (WAL)', () => {
         ['cli 2', 'stopped'],
       ]);
       for (const s of sessions) expect(s.processes, s.name).toBe(1);
-        const samples = app.library.db
+      const samples = app.library.db
         .prepare(
           'SELECT p.session_id AS id, count(*) AS n FROM samples s JOIN processes p ON p.id = s.process_id GROUP BY 1',
         )

@@ -236,12 +236,14 @@ describe('Electron security of the built app', () => {
     expect(p).toEqual([]);
   });
 
-  it('preload: exposes only call and onEvent, prefixes every channel, never hands the IPC event to the page', () => {
+  it('preload: exposes only call, onEvent and pathForFile, prefixes every channel, never hands the IPC event to the page', () => {
     const where = rel(preloadFile());
     expect(preload.worldKeys, `${where}: exposeInMainWorld keys`).toEqual(['djleak']);
     expect(preload.exposed, `${where}: what window.djleak carries`).toEqual({
       call: 'function',
       onEvent: 'function',
+      // A dropped file's path (webUtils.getPathForFile): the page learns paths of files the user gave it.
+      pathForFile: 'function',
     });
     expect(
       preload.invoked.map((a) => (a as unknown[])[0]),
