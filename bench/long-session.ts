@@ -178,6 +178,7 @@ function writeSession(engine: Engine, rng: Rng): Written {
       snapshotsStored++;
     }
   }
+  writer.flush(true); // the session ends: its open rollup buckets too
   const totalS = (performance.now() - t0) / 1000;
   return {
     session,

@@ -323,9 +323,10 @@ export class Investigation {
     this.library.endProcess(processId, now());
   }
 
-  private flush(): void {
+  /** `final`: the session ends, so the rollup buckets still open are written too. */
+  private flush(final = false): void {
     try {
-      const rows = this.writer?.flush() ?? 0;
+      const rows = this.writer?.flush(final) ?? 0;
       if (rows > 0) this.emit({ kind: 'flushed', sessionId: this.sessionId, rows });
       if (this.writeFailure) {
         const dropped = this.writer!.dropped;
@@ -368,7 +369,7 @@ export class Investigation {
       `target ended (${how})${status === 'crashed' ? ' without being asked to stop' : ''}`,
       null,
     );
-    this.flush();
+    this.flush(true);
     const endedAt = now();
     this.library.endOpenProcesses(this.sessionId, endedAt);
     const error =

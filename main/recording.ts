@@ -178,7 +178,7 @@ export async function importRecording(
         'not-sqlite',
         `${name} is neither a djleak session file nor a probe recording`,
       );
-    writer!.flush();
+    writer!.flush(true);
     storeVerdicts(
       library,
       sessionId,

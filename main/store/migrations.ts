@@ -199,14 +199,14 @@ export const MIGRATIONS: readonly string[] = [
   -- Where an imported session came from (JSON: file, imported_at, exported_at, original id, redacted).
   ALTER TABLE sessions ADD COLUMN origin TEXT;
   `,
-  // 5: long sessions: requests by time, and samples rolled up per 1 s, 10 s and 120 s (min and max RSS with
+  // 5: long sessions: requests by time, and samples rolled up per 1, 10, 30 and 120 s (min and max RSS with
   // their times, the last collection count, how many samples), kept at each flush, so a timeline of hours
   // reads a few thousand rows instead of a million. Existing samples are rolled up here.
   `
   CREATE INDEX requests_by_session_time ON requests (session_id, t);
   CREATE TABLE sample_rollup (
     process_id INTEGER NOT NULL REFERENCES processes(id) ON DELETE CASCADE,
-    level INTEGER NOT NULL CHECK (level IN (1, 10, 120)),
+    level INTEGER NOT NULL CHECK (level IN (1, 10, 30, 120)),
     bucket INTEGER NOT NULL,
     t_first REAL NOT NULL,
     t_last REAL NOT NULL,
@@ -221,7 +221,7 @@ export const MIGRATIONS: readonly string[] = [
   INSERT INTO sample_rollup
     SELECT process_id, level, CAST(floor(t / level) AS INTEGER), min(t), max(t), min(rss), min(t), max(rss), max(t),
       max(collections0 + collections1 + collections2), count(*)
-    FROM samples, (SELECT 1 AS level UNION ALL SELECT 10 UNION ALL SELECT 120)
+    FROM samples, (SELECT 1 AS level UNION ALL SELECT 10 UNION ALL SELECT 30 UNION ALL SELECT 120)
     GROUP BY process_id, level, CAST(floor(t / level) AS INTEGER);
   `,
 ];

@@ -5,32 +5,58 @@ import type { EventLevel, EventSource } from './library.ts';
 type Row = unknown[];
 
 /** Rollup widths in seconds (migration 5): a timeline reads the coarsest one finer than its buckets. */
-export const ROLLUP_LEVELS = [1, 10, 120] as const;
+export const ROLLUP_LEVELS = [1, 10, 30, 120] as const;
 
-/** One flush's samples folded per process, level and bucket (rows for the sample_rollup upsert). */
-function rollups(samples: readonly Row[]): unknown[][] {
-  const acc = new Map<string, number[]>();
-  for (const row of samples) {
-    const [processId, t, rss] = row as number[];
-    const gc = (row[6] as number) + (row[7] as number) + (row[8] as number);
-    for (const level of ROLLUP_LEVELS) {
-      const bucket = Math.floor(t! / level);
-      const key = `${processId}:${level}:${bucket}`;
-      const a = acc.get(key);
-      if (!a) acc.set(key, [processId!, level, bucket, t!, t!, rss!, t!, rss!, t!, gc, 1]);
-      else {
-        if (t! < a[3]!) a[3] = t!;
-        if (t! >= a[4]!) {
-          a[4] = t!;
-          a[9] = gc;
+/** An open bucket is written at least this often (a bucket that is over is written at the next flush). */
+export const ROLLUP_WRITE_MS = 2000;
+
+/**
+ * Rollup buckets kept open across flushes, one per process and level: a bucket is written when it is over (a
+ * sample of a later bucket came) or every ROLLUP_WRITE_MS, so a flush of a few samples writes a couple of
+ * rollup rows, not one per level per process. Rows merge on conflict, so a bucket written twice adds up.
+ * Immutable: a flush folds its samples into a new state and keeps it only once the write succeeded.
+ */
+class Rollups {
+  constructor(
+    private readonly open: ReadonlyMap<string, readonly number[]> = new Map(),
+    private readonly lastWrite = Date.now(),
+  ) {}
+
+  /** The rows to write now, and the state to keep once they are written. */
+  fold(samples: readonly Row[], final: boolean): { rows: number[][]; next: Rollups } {
+    const open = new Map<string, number[]>([...this.open].map(([k, v]) => [k, [...v]]));
+    const rows: number[][] = [];
+    for (const row of samples) {
+      const [processId, t, rss] = row as number[];
+      const gc = (row[6] as number) + (row[7] as number) + (row[8] as number);
+      for (const level of ROLLUP_LEVELS) {
+        const key = `${processId}:${level}`;
+        const bucket = Math.floor(t! / level);
+        let a = open.get(key);
+        if (a && a[2] !== bucket) {
+          rows.push(a);
+          a = undefined;
         }
-        if (rss! < a[5]!) [a[5], a[6]] = [rss!, t!];
-        if (rss! > a[7]!) [a[7], a[8]] = [rss!, t!];
-        a[10]!++;
+        if (!a) open.set(key, [processId!, level, bucket, t!, t!, rss!, t!, rss!, t!, gc, 1]);
+        else {
+          if (t! < a[3]!) a[3] = t!;
+          if (t! >= a[4]!) {
+            a[4] = t!;
+            a[9] = gc;
+          }
+          if (rss! < a[5]!) [a[5], a[6]] = [rss!, t!];
+          if (rss! > a[7]!) [a[7], a[8]] = [rss!, t!];
+          a[10]!++;
+        }
       }
     }
+    const now = Date.now();
+    if (final || now - this.lastWrite >= ROLLUP_WRITE_MS) {
+      rows.push(...open.values());
+      return { rows, next: new Rollups(new Map(), now) };
+    }
+    return { rows, next: new Rollups(open, this.lastWrite) };
   }
-  return [...acc.values()];
 }
 
 /** Rows held while the library cannot be written: ~40 MB, over an hour of samples of four processes. */
@@ -47,7 +73,8 @@ export class SessionWriter {
   private readonly insertSample: Database.Statement;
   private readonly insertRequest: Database.Statement;
   private readonly insertEvent: Database.Statement;
-  private readonly writeAll: () => void;
+  private readonly writeAll: (rollupRows: number[][]) => void;
+  private rollups = new Rollups();
   rowsWritten = 0;
   /** Rows given up while the library could not be written (the buffer was full). */
   dropped = 0;
@@ -80,9 +107,9 @@ export class SessionWriter {
          gc_last = CASE WHEN excluded.t_last >= t_last THEN excluded.gc_last ELSE gc_last END,
          n = n + excluded.n`,
     );
-    this.writeAll = db.transaction(() => {
+    this.writeAll = db.transaction((rollupRows: number[][]) => {
       for (const row of this.samples) this.insertSample.run(row);
-      for (const r of rollups(this.samples)) upsertRollup.run(r);
+      for (const r of rollupRows) upsertRollup.run(r);
       for (const row of this.requests) this.insertRequest.run(row);
       for (const row of this.events) this.insertEvent.run(row);
     });
@@ -150,11 +177,16 @@ export class SessionWriter {
     if (this.room()) this.events.push([this.sessionId, pid, t, source, level, message]);
   }
 
-  /** Writes everything buffered in one transaction; rows stay buffered if the write fails. */
-  flush(): number {
+  /**
+   * Writes everything buffered in one transaction; rows stay buffered if the write fails. `final` also writes
+   * the rollup buckets still open (the session or the import ends).
+   */
+  flush(final = false): number {
     const count = this.pending;
-    if (count === 0) return 0;
-    this.writeAll();
+    const { rows, next } = this.rollups.fold(this.samples, final);
+    if (count === 0 && rows.length === 0) return 0;
+    this.writeAll(rows);
+    this.rollups = next;
     this.samples = [];
     this.requests = [];
     this.events = [];

@@ -57,5 +57,6 @@ export function buildOneHourSession(engine: { library: Library }): {
     );
     rows += writer.flush();
   }
+  writer.flush(true);
   return { session, rows, seconds: (performance.now() - started) / 1000, processes: procs.length };
 }
