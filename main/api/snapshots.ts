@@ -86,9 +86,10 @@ export function snapshotHandlers(engine: Engine) {
         let taken = await probeCall(() => inv.snapshot(name, requestCount(db, sessionId), maxRows));
         const startedTracing = taken.some((t) => t.startedTracing);
         // Tracing starts now: this moment is the baseline, stored so the next snapshot has a "before".
+        const stored = startedTracing ? (label ?? 'baseline') : name;
         if (startedTracing)
-          taken = await probeCall(() => inv.snapshot(name, requestCount(db, sessionId), maxRows));
-        await probeCall(() => inv.census(name));
+          taken = await probeCall(() => inv.snapshot(stored, requestCount(db, sessionId), maxRows));
+        await probeCall(() => inv.census(stored));
         const ids = new Set(taken.map((t) => t.snapshotId).filter((x): x is number => x !== null));
         const truncated = taken.some((t) => t.truncated);
         return {
