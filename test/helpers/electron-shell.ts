@@ -25,6 +25,8 @@ export interface ShellReport {
   foreignSender: string;
   trustedSender: string;
   cspHeader: string | null;
+  /** The shell asked for the single-instance lock (a second app would share the library's writer). */
+  singleInstanceLock: boolean;
   error?: string;
 }
 
@@ -58,7 +60,7 @@ export class BrowserWindow {
 }
 export const app = {
   isPackaged: false,
-  requestSingleInstanceLock: () => true,
+  requestSingleInstanceLock: () => ((state.singleInstance = true), true),
   quit() {},
   whenReady: () => Promise.resolve(),
   getPath: () => process.env.DJLEAK_STANDIN_USERDATA,
@@ -93,6 +95,7 @@ try {
   const s = globalThis.__electronStandIn;
   const win = s.windows[0];
   report.windows = s.windows.length;
+  report.singleInstanceLock = s.singleInstance === true;
   report.webPreferences = win.options.webPreferences ?? {};
   report.loaded = win.loaded;
   const wc = win.webContents;

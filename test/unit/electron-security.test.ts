@@ -236,6 +236,12 @@ describe('Electron security of the built app', () => {
     expect(p).toEqual([]);
   });
 
+  it('main: asks for the single-instance lock before opening a window', () => {
+    expect(shell.singleInstanceLock, `${rel(mainFile())}: app.requestSingleInstanceLock() never called`).toBe(
+      true,
+    );
+  });
+
   it('preload: exposes only call, onEvent and pathForFile, prefixes every channel, never hands the IPC event to the page', () => {
     const where = rel(preloadFile());
     expect(preload.worldKeys, `${where}: exposeInMainWorld keys`).toEqual(['djleak']);
