@@ -1,5 +1,5 @@
 import { useEffect, useMemo } from 'react';
-import { EmptyState } from '../../components/EmptyState.tsx';
+import { NoSessionState } from '../../components/NoSessionState.tsx';
 import { ErrorPanel } from '../../components/ErrorPanel.tsx';
 import { useChecklist } from '../../store/checklist.ts';
 import { runningInfo, useLibrary } from '../../store/library.ts';
@@ -13,28 +13,6 @@ import { FixStep } from './FixStep.tsx';
 import { IdentifyStep } from './IdentifyStep.tsx';
 import { Stepper, type StepInfo } from './Stepper.tsx';
 import { VerifyPanel } from './VerifyPanel.tsx';
-
-function NoSession() {
-  const go = useNav((s) => s.go);
-  return (
-    <div className="view" data-testid="checklist-view">
-      <EmptyState title="No session selected">
-        <p>
-          The checklist belongs to a session: start an investigation (or the demo) and scan it, or open a
-          recorded session from the library, then come back here.
-        </p>
-        <div className="empty-actions">
-          <button type="button" className="btn btn-primary" onClick={() => go('start')}>
-            New investigation
-          </button>
-          <button type="button" className="btn" onClick={() => go('sessions')}>
-            Sessions
-          </button>
-        </div>
-      </EmptyState>
-    </div>
-  );
-}
 
 /** Identify → Diagnose → Fix for one session: its leaks, where they come from, and the fixes with evidence. */
 export function ChecklistView() {
@@ -62,7 +40,13 @@ export function ChecklistView() {
   }, [sessionId, running, load]);
 
   const rows = useMemo(() => latestPerEndpoint(stored ?? []), [stored]);
-  if (sessionId === null) return <NoSession />;
+  if (sessionId === null)
+    return (
+      <NoSessionState testId="checklist-view" title="No session selected">
+        The checklist belongs to a session: start an investigation (or the demo) and scan it, or open a
+        recorded session from the library, then come back here.
+      </NoSessionState>
+    );
 
   const leaks = rows.filter((r) => r.verdict === 'leak');
   const diagnosed = leaks.filter((r) => r.diagnosis).length;

@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { EmptyState } from '../../components/EmptyState.tsx';
+import { NoSessionState } from '../../components/NoSessionState.tsx';
 import { ErrorPanel } from '../../components/ErrorPanel.tsx';
 import { runningInfo, useLibrary } from '../../store/library.ts';
 import { useLive } from '../../store/live.ts';
@@ -19,7 +19,6 @@ const FAILURE_TITLES: Record<string, string> = {
 
 export function LiveView() {
   const sessionId = useNav((s) => s.sessionId);
-  const go = useNav((s) => s.go);
   const load = useLive((s) => s.load);
   const loadScans = useScan((s) => s.load);
   const detail = useLive((s) => (s.sessionId === sessionId ? s.detail : null));
@@ -33,19 +32,9 @@ export function LiveView() {
 
   if (sessionId === null)
     return (
-      <div className="view" data-testid="live-view">
-        <EmptyState title="No session open">
-          <p>Start an investigation, or reopen a recorded session from the library.</p>
-          <div className="empty-actions">
-            <button type="button" className="btn btn-primary" onClick={() => go('start')}>
-              New investigation
-            </button>
-            <button type="button" className="btn" onClick={() => go('sessions')}>
-              Sessions
-            </button>
-          </div>
-        </EmptyState>
-      </div>
+      <NoSessionState testId="live-view" title="No session open">
+        Start an investigation, or reopen a recorded session from the library.
+      </NoSessionState>
     );
   if (!detail)
     return (

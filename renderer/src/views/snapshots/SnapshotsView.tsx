@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { EmptyState } from '../../components/EmptyState.tsx';
+import { NoSessionState } from '../../components/NoSessionState.tsx';
 import { ErrorPanel } from '../../components/ErrorPanel.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { runningInfo, useLibrary } from '../../store/library.ts';
@@ -9,28 +9,6 @@ import { useSnapshots } from '../../store/snapshots.ts';
 import { OriginBanner } from '../sharing/OriginBanner.tsx';
 import { CapturePanel } from './CapturePanel.tsx';
 import { ComparePanel } from './ComparePanel.tsx';
-
-function NoSession() {
-  const go = useNav((s) => s.go);
-  return (
-    <div className="view" data-testid="snapshots-view">
-      <EmptyState title="No session selected">
-        <p>
-          Snapshots belong to a session: start an investigation (or the demo), or open a recorded session from
-          the library, then come back here.
-        </p>
-        <div className="empty-actions">
-          <button type="button" className="btn btn-primary" onClick={() => go('start')}>
-            New investigation
-          </button>
-          <button type="button" className="btn" onClick={() => go('sessions')}>
-            Sessions
-          </button>
-        </div>
-      </EmptyState>
-    </div>
-  );
-}
 
 /**
  * Memory snapshots of one session: take them while it runs (opening a tracing window on purpose), diff two
@@ -53,7 +31,13 @@ export function SnapshotsView() {
     if (useReferrers.getState().search?.sessionId !== sessionId) useReferrers.getState().clear();
   }, [sessionId, load]);
 
-  if (sessionId === null) return <NoSession />;
+  if (sessionId === null)
+    return (
+      <NoSessionState testId="snapshots-view" title="No session selected">
+        Snapshots belong to a session: start an investigation (or the demo), or open a recorded session from
+        the library, then come back here.
+      </NoSessionState>
+    );
   return (
     <div className="view" data-testid="snapshots-view" data-session={sessionId} data-running={running}>
       <header className="view-head">
