@@ -127,6 +127,7 @@ export async function importRecording(
               blocks: (message.after ?? message.before).blocks,
               gcObjects: (message.after ?? message.before).gc_objects,
               traced: (message.after ?? message.before).traced,
+              heap: (message.after ?? message.before).heap ?? null,
             },
             collected: message.collected ?? 0,
             garbageBytes: message.garbage_bytes ?? 0,

@@ -119,12 +119,22 @@ export interface SystemInfoDto {
 
 export type VerdictDto = 'leak' | 'ok' | 'inconclusive';
 
+export interface ScanFiguresDto {
+  rss: number;
+  blocks: number;
+  gcObjects: number;
+  traced?: number | null;
+  heap?: number | null;
+}
+
 /** One point of a scan: memory figures after `requests` requests to the endpoint (summed over processes). */
 export interface ScanPointDto {
   requests: number;
-  /** `traced`: tracemalloc's traced bytes when every process was tracing (the verdict then uses them). */
-  pre: { rss: number; blocks: number; gcObjects: number; traced?: number | null } | null;
-  post: { rss: number; blocks: number; gcObjects: number; traced?: number | null };
+  /** `traced`: tracemalloc's traced bytes when every process was tracing (the verdict then uses them);
+   * `heap`: the heap in use (pymalloc + malloc) when every process could read it (else the verdict uses it
+   * over RSS). Both absent in older sessions. */
+  pre: ScanFiguresDto | null;
+  post: ScanFiguresDto;
   collected: number;
   garbageBytes: number;
   gcEnabled: boolean;
@@ -289,10 +299,18 @@ export interface ActionResultDto {
   args: Record<string, unknown>;
   ok: boolean;
   error: string | null;
-  before: { rss: number | null; blocks: number; gc_objects: number } | null;
-  after: { rss: number | null; blocks: number; gc_objects: number } | null;
+  /** `heap`: the heap in use (pymalloc + malloc); absent from older probes, null where unreadable. */
+  before: ActionFiguresDto | null;
+  after: ActionFiguresDto | null;
   effect: Record<string, unknown> | null;
   message: string | null;
+}
+
+export interface ActionFiguresDto {
+  rss: number | null;
+  heap?: number | null;
+  blocks: number;
+  gc_objects: number;
 }
 
 export interface ChecklistDto {

@@ -5,7 +5,14 @@
  * squares, with an intercept for drift that traffic does not explain); each route then gets the usual growth
  * verdict on its own series: its requests against the memory left once the other routes' share is taken out.
  */
-import { growthVerdict, type GrowthVerdict, type Measure, type ScanPoint } from './verdict.ts';
+import {
+  growthVerdict,
+  memoryMetric,
+  memoryValue,
+  type GrowthVerdict,
+  type Measure,
+  type ScanPoint,
+} from './verdict.ts';
 
 export interface RecordedMeasure {
   t: number;
@@ -103,10 +110,10 @@ export function tStatistics(a: readonly number[][], b: readonly number[], x: rea
   return t;
 }
 
-/** Traced bytes when every measurement of the process has them (tracemalloc on all along), else RSS. */
+/** The figure growthVerdict will compare for this process's series (traced, heap or RSS). */
 function memoryOf(series: readonly RecordedMeasure[]): (m: RecordedMeasure) => number {
-  const traced = series.every((m) => typeof m.post.traced === 'number');
-  return (m) => (traced ? m.post.traced! : m.post.rss);
+  const metric = memoryMetric(series.map((m) => m.post));
+  return (m) => memoryValue(m.post, metric);
 }
 
 /** From the last measurement before the process served its first request: start-up is not drift. */
@@ -150,16 +157,15 @@ export function recordingVerdicts(processes: readonly (readonly RecordedMeasure[
     const others = (m: RecordedMeasure): number =>
       keys.reduce((s, k, j) => (j === r ? s : s + perRequest[j]! * (m.routes[k] ?? 0)), 0);
     const drift = perRequest[intercept]!;
-    const traced = p.every((m) => typeof m.post.traced === 'number');
+    const metric = memoryMetric(p.map((m) => m.post));
     const points: ScanPoint[] = p.map((m, i) => {
       const served = (m.routes[key] ?? 0) - (i > 0 ? (p[i - 1]!.routes[key] ?? 0) : 0);
       const adjusted = mem(m) - others(m) - drift * i;
       return {
         requests: m.routes[key] ?? 0,
         pre: null,
-        post: traced
-          ? { rss: m.post.rss, blocks: m.post.blocks, gcObjects: m.post.gcObjects, traced: adjusted }
-          : { rss: adjusted, blocks: m.post.blocks, gcObjects: m.post.gcObjects },
+        // The figure the verdict compares becomes the route's own share; the others stay as measured.
+        post: { ...m.post, [metric]: adjusted },
         collected: i === 0 ? 0 : Math.round(objectsPerRequest[r]! * served),
         garbageBytes: i === 0 ? 0 : Math.round(garbagePerRequest[r]! * served),
         gcEnabled: m.gcEnabled,

@@ -11,7 +11,30 @@ export interface Measure {
   gcObjects: number;
   /** tracemalloc's traced bytes, when every process traces (older scans: absent). */
   traced?: number | null;
+  /** Bytes the allocators have handed out (pymalloc + malloc), when every process can read it (older scans:
+   * absent). */
+  heap?: number | null;
 }
+
+/** Which figure a verdict compares: traced bytes while tracemalloc runs (RSS creeps with tracing), else the
+ * heap in use (a leak that reuses memory freed earlier does not move RSS), else RSS. */
+export type MemoryMetric = 'traced' | 'heap' | 'rss';
+
+export function memoryMetric(measures: readonly Measure[]): MemoryMetric {
+  if (measures.every((m) => typeof m.traced === 'number')) return 'traced';
+  if (measures.every((m) => typeof m.heap === 'number')) return 'heap';
+  return 'rss';
+}
+
+export function memoryValue(m: Measure, metric: MemoryMetric): number {
+  return metric === 'traced' ? m.traced! : metric === 'heap' ? m.heap! : m.rss;
+}
+
+const METRIC_LABEL: Record<MemoryMetric, string> = {
+  traced: 'traced memory',
+  heap: 'heap in use',
+  rss: 'memory',
+};
 
 /** One point of the scan: the state after `requests` requests to the endpoint. */
 export interface ScanPoint {
@@ -100,11 +123,9 @@ const round = (v: number, digits = 3): number => Math.round(v * 10 ** digits) / 
  */
 export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
   const x = points.map((p) => p.requests);
-  // While tracemalloc traces, it holds memory of its own and fragments the heap: RSS after a collection then
-  // creeps up with no object kept. What Python itself holds is then measured exactly: its traced bytes.
-  const traced = points.every((p) => typeof p.post.traced === 'number');
-  const rss = points.map((p) => (traced ? p.post.traced! : p.post.rss));
-  const memory = traced ? 'traced memory' : 'memory';
+  const metric = memoryMetric(points.map((p) => p.post));
+  const values = points.map((p) => memoryValue(p.post, metric));
+  const memory = METRIC_LABEL[metric];
   const objects = points.map((p) => p.post.gcObjects);
   const total = x[x.length - 1]! - x[0]!;
   const base = { retained_bytes_per_request: 0, garbage_bytes_per_request: 0, objects_per_request: 0 };
@@ -122,7 +143,7 @@ export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
   // first round still paid for (first sessions, connections, pages) neither hides nor fakes a trend.
   const from = points.length >= 5 ? 1 : 0;
   const xs = x.slice(from);
-  const ys = rss.slice(from);
+  const ys = values.slice(from);
   const span = xs[xs.length - 1]! - xs[0]!;
   const slope = Math.max(0, theilSen(xs, ys));
   const objectSlope = theilSen(x, objects);
@@ -190,7 +211,7 @@ export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
       verdict: 'ok',
       cause: null,
       confidence: round(clamp01(1 - growth / NOISE_FLOOR_BYTES)),
-      reason: `${traced ? 'traced memory ' : ''}flat after a full collection: ${mb(growth)} over ${span} requests, under the ${mb(NOISE_FLOOR_BYTES)} noise floor`,
+      reason: `${metric === 'rss' ? '' : `${memory} `}flat after a full collection: ${mb(growth)} over ${span} requests, under the ${mb(NOISE_FLOOR_BYTES)} noise floor`,
     };
   }
   // A plateau: the last rounds sit still (their spread is under the floor), after an early rise.
@@ -210,7 +231,7 @@ export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
     verdict: 'inconclusive',
     cause: null,
     confidence: round(clamp01(p)),
-    reason: `memory moved by ${mb(growth)} without a consistent trend (p=${p.toFixed(2)}): run more rounds or requests`,
+    reason: `${memory} moved by ${mb(growth)} without a consistent trend (p=${p.toFixed(2)}): run more rounds or requests`,
   };
 }
 

@@ -56,6 +56,8 @@ const figures = z.object({
   blocks: z.number().int().nonnegative(),
   gc_objects: z.number().int().nonnegative(),
   traced: bytes.nullable(),
+  /** Heap in use (pymalloc + malloc); absent from probes before it, null where it cannot be read. */
+  heap: bytes.nullable().optional(),
 });
 
 /** The `measure` command's answer; in a recording, a `measure` line with the requests per route so far. */

@@ -5,10 +5,19 @@ import type { ScanResultRow } from '../store/scans.ts';
 import { emptyResult, LoadDriver } from './driver.ts';
 import type { Scenario, ScenarioEndpoint } from './scenario.ts';
 
+interface ProbeFigures {
+  rss: number;
+  blocks: number;
+  gc_objects: number;
+  traced: number | null;
+  /** Absent from probes before it. */
+  heap?: number | null;
+}
+
 /** What the probe's `measure` command answers (assets/probe/PROTOCOL.md). */
 interface ProbeMeasure {
-  before: { rss: number; blocks: number; gc_objects: number; traced: number | null };
-  after: { rss: number; blocks: number; gc_objects: number; traced: number | null } | null;
+  before: ProbeFigures;
+  after: ProbeFigures | null;
   collected: number | null;
   garbage_bytes: number | null;
   gc_enabled: boolean;
@@ -46,6 +55,7 @@ const toMeasure = (m: ProbeMeasure['before']): Measure => ({
   blocks: m.blocks,
   gcObjects: m.gc_objects,
   traced: m.traced,
+  heap: m.heap ?? null,
 });
 
 /** Asks every serving process for before/after-collection figures and adds them up. */
@@ -67,6 +77,7 @@ async function measureAll(target: ScanTarget): Promise<Snapshot> {
       gcObjects: a.gcObjects + b.gcObjects,
       // Traced bytes only mean something when every process traces.
       traced: typeof a.traced === 'number' && typeof b.traced === 'number' ? a.traced + b.traced : null,
+      heap: typeof a.heap === 'number' && typeof b.heap === 'number' ? a.heap + b.heap : null,
     }));
   return {
     pre: sum((m) => toMeasure(m.before)),

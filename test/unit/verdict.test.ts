@@ -155,3 +155,48 @@ describe('while tracemalloc traces', () => {
     expect(growthVerdict(points)).toMatchObject({ verdict: 'leak', cause: 'growth' });
   });
 });
+
+describe('with the heap in use measured', () => {
+  const withHeap = (rss: (k: number) => number, heap: (k: number) => number): ScanPoint[] =>
+    scan(rss).map((p, k) => ({ ...p, post: { ...p.post, heap: heap(k) } }));
+
+  it('judges the heap, which a leak grows while it reuses memory freed earlier and RSS sits still', () => {
+    // The demo's /weakref/leak/ right after /gc/leak/ freed its trees: RSS rose, then sat still; the heap in
+    // use grew ~60 KB a request throughout.
+    const v = growthVerdict(
+      withHeap(
+        (k) => 117 * MB + [0, 0.5, 1, 1, 1, 1][k]! * MB + jitter(k),
+        (k) => 60 * MB + k * 25 * 60 * 1024 + jitter(k),
+      ),
+    );
+    expect(v).toMatchObject({ verdict: 'leak', cause: 'growth' });
+    expect(v.reason).toMatch(/^heap in use after a full collection grows 60\.\d KB\/request/);
+    expect(v.retained_bytes_per_request).toBeGreaterThan(60 * 1024 - 200);
+  });
+
+  it('an RSS that creeps with a flat heap is no leak', () => {
+    const v = growthVerdict(
+      withHeap(
+        (k) => 50 * MB + 1.5 * MB * k,
+        (k) => 30 * MB + jitter(k),
+      ),
+    );
+    expect(v.verdict).toBe('ok');
+    expect(v.reason).toMatch(/^heap in use flat after a full collection/);
+  });
+
+  it('traced bytes win over the heap while tracing; RSS is used when one point has no heap', () => {
+    const points = withHeap(
+      (k) => 50 * MB + 1.5 * MB * k,
+      (k) => 30 * MB + 1.5 * MB * k,
+    ).map((p) => ({ ...p, post: { ...p.post, traced: 8 * MB } }));
+    expect(growthVerdict(points).reason).toMatch(/^traced memory flat/);
+    const partial = withHeap(
+      (k) => 50 * MB + jitter(k),
+      (k) => 30 * MB + 1.5 * MB * k,
+    );
+    partial[3] = { ...partial[3]!, post: { ...partial[3]!.post, heap: null } };
+    expect(growthVerdict(partial)).toMatchObject({ verdict: 'ok' });
+    expect(growthVerdict(partial).reason).toMatch(/^flat after a full collection/);
+  });
+});

@@ -26,7 +26,12 @@ class ActionError(Exception):
 
 
 def _figures() -> Dict[str, Any]:
-    return {"rss": sampler.current_rss(), "blocks": sys.getallocatedblocks(), "gc_objects": len(gc.get_objects())}
+    return {
+        "rss": sampler.current_rss(),
+        "heap": garbage.heap_in_use(),
+        "blocks": sys.getallocatedblocks(),
+        "gc_objects": len(gc.get_objects()),
+    }
 
 
 def _name_arg(args: Dict[str, Any], key: str) -> str:

@@ -64,9 +64,10 @@ def _traced() -> Optional[int]:
 
 def _measurement() -> Dict[str, Any]:
     rss = sampler.current_rss()
+    heap = garbage.heap_in_use()
     blocks = sys.getallocatedblocks()  # before get_objects() allocates its list
     gc_objects = len(gc.get_objects())
-    return {"rss": rss, "blocks": blocks, "gc_objects": gc_objects, "traced": _traced()}
+    return {"rss": rss, "heap": heap, "blocks": blocks, "gc_objects": gc_objects, "traced": _traced()}
 
 
 def _measure(args: Dict[str, Any]) -> Dict[str, Any]:
@@ -74,7 +75,9 @@ def _measure(args: Dict[str, Any]) -> Dict[str, Any]:
     if not isinstance(collect, bool):
         raise CommandError("collect must be true or false")
     t = time.time()
-    garbage.heap_trimmer()  # looked up before the first figures: the lookup makes objects of its own
+    # Looked up before the first figures: the lookups make objects of their own.
+    garbage.heap_trimmer()
+    garbage.heap_in_use()
     before = _measurement()
     after: Optional[Dict[str, Any]] = None
     collected: Optional[int] = None

@@ -104,7 +104,7 @@ class CollectorLinkTest(unittest.TestCase):
         self.assertFalse(conn.command(6, "gc_collect", {"generation": 9})["ok"])
         measure = conn.command(8, "measure", {"collect": True})
         self.assertTrue(measure["ok"], measure)
-        self.assertEqual(set(measure["result"]["before"]), {"rss", "blocks", "gc_objects", "traced"})
+        self.assertEqual(set(measure["result"]["before"]), {"rss", "heap", "blocks", "gc_objects", "traced"})
         self.assertIsInstance(measure["result"]["collected"], int)
         self.assertIsNone(conn.command(9, "measure", {"collect": False})["result"]["after"])
         self.assertEqual(conn.command(10, "urls"), {"type": "reply", "id": 10, "ok": False,

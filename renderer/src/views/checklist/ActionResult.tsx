@@ -5,6 +5,7 @@ import { effectRows, effectTotals } from './actionText.ts';
 type Figures = NonNullable<ActionResultDto['before']>;
 
 const MEMORY: { key: keyof Figures; label: string; bytes: boolean }[] = [
+  { key: 'heap', label: 'Heap in use', bytes: true },
   { key: 'rss', label: 'RSS', bytes: true },
   { key: 'blocks', label: 'Allocated blocks', bytes: false },
   { key: 'gc_objects', label: 'Objects tracked by the GC', bytes: false },

@@ -17,6 +17,10 @@ function Effect({ results }: { results: readonly ActionResultDto[] }) {
     ['Entries', `${formatCount(t.entriesBefore ?? 0)} → ${formatCount(t.entriesAfter ?? 0)}`],
     ['Bytes freed', formatBytes(t.bytesFreed)],
     [
+      'Heap in use',
+      `${formatBytes(sum(results, (r) => r.before?.heap))} → ${formatBytes(sum(results, (r) => r.after?.heap))}`,
+    ],
+    [
       'RSS',
       `${formatBytes(sum(results, (r) => r.before?.rss))} → ${formatBytes(sum(results, (r) => r.after?.rss))}`,
     ],

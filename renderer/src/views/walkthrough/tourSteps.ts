@@ -4,19 +4,17 @@ export const TOUR_STEPS = ['start', 'scan', 'diff', 'finding', 'action', 'effect
 export type TourStep = (typeof TOUR_STEPS)[number];
 
 /**
- * The endpoints of assets/examples/leaky_shop/scenario.json with its request counts (quicker than discovery,
- * which warms every route up for longer), with /db/leak/ moved after the other leaks: its background threads
- * leave freed memory in the allocator that the next endpoints reuse, which can hide a smaller leak measured
- * right after it (seen on /weakref/leak/: flat RSS while its receivers grew).
+ * assets/examples/leaky_shop/scenario.json, endpoints, order and request counts (quicker than discovery, which
+ * warms every route up for longer). The renderer cannot read the file; a unit test keeps the two equal.
  */
 export const DEMO_SCENARIO: ScanRequestDto = {
   endpoints: [
     { method: 'GET', path: '/', requests: 20 },
     { method: 'GET', path: '/cache/leak/', requests: 100 },
+    { method: 'GET', path: '/db/leak/', requests: 100 },
     { method: 'GET', path: '/session/leak/', requests: 100 },
     { method: 'GET', path: '/gc/leak/', requests: 100 },
     { method: 'GET', path: '/weakref/leak/', requests: 100 },
-    { method: 'GET', path: '/db/leak/', requests: 100 },
     { method: 'GET', path: '/cache/bounded/', requests: 120 },
     { method: 'GET', path: '/report/transient/', requests: 10 },
     { method: 'GET', path: '/report/queries/', requests: 50 },
@@ -79,9 +77,10 @@ export const TOUR_TEXT: Record<TourStep, TourStepInfo> = {
   effect: {
     title: 'See the effect',
     text:
-      'The entries and the bytes they held are gone. RSS may fall less, or not at all: freed memory often ' +
-      'stays in the process’s allocator for the next requests to reuse, so the bytes freed are the figure ' +
-      'to read. Request /cache/leak/ again and the dict grows back until the code is fixed.',
+      'The entries and the bytes they held are gone, and the heap in use falls by about as much. RSS may ' +
+      'fall less, or not at all: freed memory often stays in the process’s allocator for the next requests ' +
+      'to reuse, so the bytes freed and the heap are the figures to read. Request /cache/leak/ again and ' +
+      'the dict grows back until the code is fixed.',
     doIt: null,
   },
   done: {
