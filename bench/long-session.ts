@@ -116,6 +116,7 @@ function writeSession(engine: Engine, rng: Rng): Written {
         return {
           t: base + k / SAMPLE_HZ,
           rss: 80_000_000 + pi * 5_000_000 + i * 37 + rng.int(400_000),
+          heap: 50_000_000 + pi * 3_000_000 + i * 29 + rng.int(100_000),
           gc_count: [rng.int(700), rng.int(10), rng.int(10)],
           gc_collections: [Math.floor(i / 7), Math.floor(i / 70), Math.floor(i / 700)],
           gc_collected: [i * 3, i, 0],

@@ -83,7 +83,8 @@ export interface TimelineDto {
   /** The whole session's sample span, for the overview and for resetting zoom. */
   span: { from: number; to: number } | null;
   window: { from: number; to: number } | null;
-  processes: { pid: number; role: string; rss: SeriesDto; gc: SeriesDto; samples: number }[];
+  /** `heap`: the heap in use (pymalloc + malloc); empty where the probe could not read it. */
+  processes: { pid: number; role: string; rss: SeriesDto; gc: SeriesDto; heap: SeriesDto; samples: number }[];
   requestsPerSecond: SeriesDto;
 }
 

@@ -39,6 +39,7 @@ export function timelineHandlers(engine: Engine) {
             samples: p.samples,
             rss: minMaxBuckets(p.t, p.rss, window.from, window.to, buckets),
             gc: minMaxBuckets(p.t, p.gc, window.from, window.to, buckets),
+            heap: minMaxBuckets(p.heap.t, p.heap.v, window.from, window.to, buckets),
           })),
           requestsPerSecond: {
             t: requests.counts.map((_, b) => requests.from + (b + 0.5) * requests.width),

@@ -28,6 +28,8 @@ export const helloSchema = z.object({
 export const sampleSchema = z.object({
   t: finite,
   rss: bytes,
+  /** Heap in use; absent from probes before it, null where it cannot be read. */
+  heap: bytes.nullable().optional(),
   gc_count: count3,
   gc_collections: count3,
   gc_collected: count3,

@@ -224,6 +224,15 @@ export const MIGRATIONS: readonly string[] = [
     FROM samples, (SELECT 1 AS level UNION ALL SELECT 10 UNION ALL SELECT 30 UNION ALL SELECT 120)
     GROUP BY process_id, level, CAST(floor(t / level) AS INTEGER);
   `,
+  // 6: the heap in use (pymalloc + malloc) per sample, and its min and max with their times per rollup bucket;
+  // NULL where the probe could not read it (no glibc) or predates it.
+  `
+  ALTER TABLE samples ADD COLUMN heap INTEGER;
+  ALTER TABLE sample_rollup ADD COLUMN heap_min INTEGER;
+  ALTER TABLE sample_rollup ADD COLUMN t_heap_min REAL;
+  ALTER TABLE sample_rollup ADD COLUMN heap_max INTEGER;
+  ALTER TABLE sample_rollup ADD COLUMN t_heap_max REAL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

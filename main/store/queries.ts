@@ -108,6 +108,8 @@ export interface TimelineRows {
     t: number[];
     rss: number[];
     gc: number[];
+    /** The heap in use where samples have it (its own times: samples without one are left out). */
+    heap: { t: number[]; v: number[] };
     samples: number;
   }[];
   /** Requests per bucket of the window (`width` seconds each, from `from`). */
@@ -154,39 +156,58 @@ export function timelineRows(
   const perBucket = (window.to - window.from) / Math.max(1, buckets);
   const level = [...ROLLUP_LEVELS].reverse().find((l) => l <= perBucket) ?? null;
   const raw = db.prepare(
-    `SELECT t, rss, collections0 + collections1 + collections2 AS gc FROM samples
+    `SELECT t, rss, collections0 + collections1 + collections2 AS gc, heap FROM samples
      WHERE process_id = ? AND t >= ? AND t <= ? ORDER BY t`,
   );
   const rolled = db.prepare(
-    `SELECT t_rss_min, rss_min, t_rss_max, rss_max, gc_last, n FROM sample_rollup
-     WHERE process_id = ? AND level = ? AND bucket >= ? AND bucket <= ? ORDER BY bucket`,
+    `SELECT t_rss_min, rss_min, t_rss_max, rss_max, gc_last, n, t_heap_min, heap_min, t_heap_max, heap_max
+     FROM sample_rollup WHERE process_id = ? AND level = ? AND bucket >= ? AND bucket <= ? ORDER BY bucket`,
   );
+  /** A bucket's min and max, in their time order. */
+  const pair = (
+    to: { t: number[]; v: number[] },
+    tMin: number,
+    min: number,
+    tMax: number,
+    max: number,
+  ): void => {
+    const minFirst = tMin <= tMax;
+    to.t.push(minFirst ? tMin : tMax, minFirst ? tMax : tMin);
+    to.v.push(minFirst ? min : max, minFirst ? max : min);
+  };
   const processes = procs.map((p) => {
+    const heap = { t: [] as number[], v: [] as number[] };
     if (level === null) {
-      const rows = raw.raw().all(p.id, window.from, window.to) as [number, number, number][];
+      const rows = raw.raw().all(p.id, window.from, window.to) as [number, number, number, number | null][];
+      for (const [t, , , h] of rows) {
+        if (h === null) continue;
+        heap.t.push(t);
+        heap.v.push(h);
+      }
       return {
         ...p,
         t: rows.map((r) => r[0]),
         rss: rows.map((r) => r[1]),
         gc: rows.map((r) => r[2]),
+        heap,
         samples: rows.length,
       };
     }
     const rows = rolled
       .raw()
-      .all(p.id, level, Math.floor(window.from / level), Math.floor(window.to / level)) as number[][];
-    const t: number[] = [];
-    const rss: number[] = [];
+      .all(p.id, level, Math.floor(window.from / level), Math.floor(window.to / level)) as (
+      number | null
+    )[][];
+    const series = { t: [] as number[], v: [] as number[] };
     const gc: number[] = [];
     let samples = 0;
-    for (const [tMin, rssMin, tMax, rssMax, gcLast, n] of rows) {
-      const minFirst = tMin! <= tMax!;
-      t.push(minFirst ? tMin! : tMax!, minFirst ? tMax! : tMin!);
-      rss.push(minFirst ? rssMin! : rssMax!, minFirst ? rssMax! : rssMin!);
+    for (const [tMin, rssMin, tMax, rssMax, gcLast, n, tHeapMin, heapMin, tHeapMax, heapMax] of rows) {
+      pair(series, tMin!, rssMin!, tMax!, rssMax!);
       gc.push(gcLast!, gcLast!); // the bucket's last count, at both of its points
       samples += n!;
+      if (heapMin != null && heapMax != null) pair(heap, tHeapMin!, heapMin, tHeapMax!, heapMax);
     }
-    return { ...p, t, rss, gc, samples };
+    return { ...p, t: series.t, rss: series.v, gc, heap, samples };
   });
   const width = (window.to - window.from) / Math.max(1, requestBuckets);
   const counts = new Array<number>(requestBuckets).fill(0);

@@ -15,7 +15,7 @@ const QUERIES: Record<string, string> = {
       ended_at, options, scenario FROM sessions WHERE id = ?`,
   processes: `SELECT pid, ppid, role, argv, started_at, ended_at FROM processes WHERE session_id = ? ORDER BY pid`,
   samples: `SELECT p.pid, s.t, s.rss, s.gc_count0, s.gc_count1, s.gc_count2, s.collections0, s.collections1,
-      s.collections2, s.collected, s.uncollectable, s.gc_enabled, s.threads, s.fds
+      s.collections2, s.collected, s.uncollectable, s.gc_enabled, s.threads, s.fds, s.heap
     FROM samples s JOIN processes p ON p.id = s.process_id WHERE p.session_id = ? ORDER BY p.pid, s.t, s.rowid`,
   requests: `SELECT p.pid, r.t, r.method, r.route, r.view, r.path, r.status, r.duration_ms, r.rss_before,
       r.rss_after FROM requests r JOIN processes p ON p.id = r.process_id WHERE r.session_id = ? ORDER BY r.id`,

@@ -3,6 +3,8 @@ import type { RequestRecord, Sample } from '../probe/protocol.ts';
 import type { EventLevel, EventSource } from './library.ts';
 
 type Row = unknown[];
+/** A sample_rollup row, in the insert's column order; the heap columns are null without a heap figure. */
+type RollupRow = (number | null)[];
 
 /** Rollup widths in seconds (migration 5): a timeline reads the coarsest one finer than its buckets. */
 export const ROLLUP_LEVELS = [1, 10, 30, 120] as const;
@@ -18,17 +20,18 @@ export const ROLLUP_WRITE_MS = 2000;
  */
 class Rollups {
   constructor(
-    private readonly open: ReadonlyMap<string, readonly number[]> = new Map(),
+    private readonly open: ReadonlyMap<string, readonly (number | null)[]> = new Map(),
     private readonly lastWrite = Date.now(),
   ) {}
 
   /** The rows to write now, and the state to keep once they are written. */
-  fold(samples: readonly Row[], final: boolean): { rows: number[][]; next: Rollups } {
-    const open = new Map<string, number[]>([...this.open].map(([k, v]) => [k, [...v]]));
-    const rows: number[][] = [];
+  fold(samples: readonly Row[], final: boolean): { rows: RollupRow[]; next: Rollups } {
+    const open = new Map<string, RollupRow>([...this.open].map(([k, v]) => [k, [...v]]));
+    const rows: RollupRow[] = [];
     for (const row of samples) {
       const [processId, t, rss] = row as number[];
       const gc = (row[6] as number) + (row[7] as number) + (row[8] as number);
+      const heap = row[14] as number | null;
       for (const level of ROLLUP_LEVELS) {
         const key = `${processId}:${level}`;
         const bucket = Math.floor(t! / level);
@@ -37,8 +40,10 @@ class Rollups {
           rows.push(a);
           a = undefined;
         }
-        if (!a) open.set(key, [processId!, level, bucket, t!, t!, rss!, t!, rss!, t!, gc, 1]);
-        else {
+        if (!a) {
+          const h = heap === null ? [null, null, null, null] : [heap, t!, heap, t!];
+          open.set(key, [processId!, level, bucket, t!, t!, rss!, t!, rss!, t!, gc, 1, ...h]);
+        } else {
           if (t! < a[3]!) a[3] = t!;
           if (t! >= a[4]!) {
             a[4] = t!;
@@ -47,6 +52,10 @@ class Rollups {
           if (rss! < a[5]!) [a[5], a[6]] = [rss!, t!];
           if (rss! > a[7]!) [a[7], a[8]] = [rss!, t!];
           a[10]!++;
+          if (heap !== null) {
+            if (a[11] === null || heap < a[11]!) [a[11], a[12]] = [heap, t!];
+            if (a[13] === null || heap > a[13]!) [a[13], a[14]] = [heap, t!];
+          }
         }
       }
     }
@@ -73,7 +82,7 @@ export class SessionWriter {
   private readonly insertSample: Database.Statement;
   private readonly insertRequest: Database.Statement;
   private readonly insertEvent: Database.Statement;
-  private readonly writeAll: (rollupRows: number[][]) => void;
+  private readonly writeAll: (rollupRows: RollupRow[]) => void;
   private rollups = new Rollups();
   rowsWritten = 0;
   /** Rows given up while the library could not be written (the buffer was full). */
@@ -85,7 +94,7 @@ export class SessionWriter {
   ) {
     this.insertSample = db.prepare(
       `INSERT INTO samples (process_id, t, rss, gc_count0, gc_count1, gc_count2, collections0, collections1,
-        collections2, collected, uncollectable, gc_enabled, threads, fds) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+        collections2, collected, uncollectable, gc_enabled, threads, fds, heap) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
     );
     this.insertRequest = db.prepare(
       `INSERT INTO requests (session_id, process_id, t, method, route, view, path, status, duration_ms,
@@ -96,7 +105,7 @@ export class SessionWriter {
     );
     const upsertRollup = db.prepare(
       `INSERT INTO sample_rollup (process_id, level, bucket, t_first, t_last, rss_min, t_rss_min, rss_max, t_rss_max,
-         gc_last, n) VALUES (?,?,?,?,?,?,?,?,?,?,?)
+         gc_last, n, heap_min, t_heap_min, heap_max, t_heap_max) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
        ON CONFLICT (process_id, level, bucket) DO UPDATE SET
          t_first = min(t_first, excluded.t_first),
          t_last = max(t_last, excluded.t_last),
@@ -105,9 +114,13 @@ export class SessionWriter {
          t_rss_max = CASE WHEN excluded.rss_max > rss_max THEN excluded.t_rss_max ELSE t_rss_max END,
          rss_max = max(rss_max, excluded.rss_max),
          gc_last = CASE WHEN excluded.t_last >= t_last THEN excluded.gc_last ELSE gc_last END,
-         n = n + excluded.n`,
+         n = n + excluded.n,
+         t_heap_min = CASE WHEN heap_min IS NULL OR excluded.heap_min < heap_min THEN coalesce(excluded.t_heap_min, t_heap_min) ELSE t_heap_min END,
+         heap_min = CASE WHEN heap_min IS NULL OR excluded.heap_min < heap_min THEN coalesce(excluded.heap_min, heap_min) ELSE heap_min END,
+         t_heap_max = CASE WHEN heap_max IS NULL OR excluded.heap_max > heap_max THEN coalesce(excluded.t_heap_max, t_heap_max) ELSE t_heap_max END,
+         heap_max = CASE WHEN heap_max IS NULL OR excluded.heap_max > heap_max THEN coalesce(excluded.heap_max, heap_max) ELSE heap_max END`,
     );
-    this.writeAll = db.transaction((rollupRows: number[][]) => {
+    this.writeAll = db.transaction((rollupRows: RollupRow[]) => {
       for (const row of this.samples) this.insertSample.run(row);
       for (const r of rollupRows) upsertRollup.run(r);
       for (const row of this.requests) this.insertRequest.run(row);
@@ -144,6 +157,7 @@ export class SessionWriter {
         s.gc_enabled ? 1 : 0,
         s.threads,
         s.fds,
+        s.heap ?? null,
       ]);
     }
   }

@@ -46,6 +46,19 @@ describe('the demo, from the Start view to a reopened session', () => {
       .poll(() => numberAttr(page, '[data-testid="timeline"]', 'data-samples'), { timeout: 30_000 })
       .toBeGreaterThan(samplesBefore);
     expect(await numberAttr(page, '[data-testid="timeline"]', 'data-points')).toBeGreaterThan(0);
+    // The heap in use is drawn beside RSS, and shows what the 150 requests kept (~45 KB each, ~6.6 MB).
+    await expect
+      .poll(
+        () =>
+          page.locator('[data-testid="timeline"] .js-plotly-plot').evaluate((el) => {
+            const heap = (el as unknown as { data: { name: string; y: number[] }[] }).data.find((d) =>
+              d.name.endsWith(' heap'),
+            );
+            return heap ? Math.max(...heap.y) - heap.y[0]! : -1;
+          }),
+        { timeout: 30_000 },
+      )
+      .toBeGreaterThan(5);
     await page.getByRole('table', { name: 'Request log' }).getByText('/cache/leak/').first().waitFor();
 
     // filtering the request log goes through sessions.requests

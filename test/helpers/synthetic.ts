@@ -32,6 +32,7 @@ export function buildOneHourSession(engine: { library: Library }): {
         Array.from({ length: batch }, (_, k) => ({
           t: (i + k) / 10,
           rss: 50_000_000 + (i + k) * 100 + ((i + k) % 13) * 4096,
+          heap: 30_000_000 + (i + k) * 80,
           gc_count: [1, 2, 3] as [number, number, number],
           gc_collections: [i + k, 5, 6] as [number, number, number],
           gc_collected: [7, 8, 9] as [number, number, number],

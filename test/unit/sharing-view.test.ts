@@ -60,6 +60,7 @@ describe("the Compare view's memory series", () => {
           samples: rss.length,
           rss: { t: rss.map((_, i) => from + i), v: rss },
           gc: { t: [], v: [] },
+          heap: { t: [], v: [] },
         },
       ],
       requestsPerSecond: { t: [], v: [] },

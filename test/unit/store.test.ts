@@ -19,6 +19,7 @@ import {
   routeSummaries,
   sampleSeries,
   sessionEvents,
+  timelineRows,
 } from '../../main/store/queries.ts';
 import { MAX_PENDING, SessionWriter } from '../../main/store/writer.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -235,9 +236,10 @@ describe('Library', () => {
     expect(level10).toEqual(raw);
     // New samples through the writer: min and max at their own times, the last collection count, counts.
     const writer = new SessionWriter(lib.db, 1);
-    const s = (t: number, rss: number, gc: number) => ({
+    const s = (t: number, rss: number, gc: number, heap: number | null = null) => ({
       t,
       rss,
+      heap,
       gc_count: [0, 0, 0] as [number, number, number],
       gc_collections: [gc, 1, 1] as [number, number, number],
       gc_collected: [0, 0, 0] as [number, number, number],
@@ -246,27 +248,42 @@ describe('Library', () => {
       threads: 1,
       fds: null,
     });
-    writer.addSamples(1, [s(121.5, 50, 7), s(122.5, 10, 8)]);
+    writer.addSamples(1, [s(121.5, 50, 7, 40), s(122.5, 10, 8)]);
     writer.flush(true);
-    writer.addSamples(1, [s(125, 90, 9)]);
+    writer.addSamples(1, [s(125, 90, 9, 30), s(126, 80, 9, 45)]);
     writer.flush();
     // The open bucket is written at the final flush (or after ROLLUP_WRITE_MS); rows written twice add up.
     expect(lib.db.prepare('SELECT n FROM sample_rollup WHERE level = 120 AND bucket = 1').pluck().get()).toBe(
       2,
     );
+    // A bucket whose samples had no heap figure keeps NULLs; one that has some keeps their min and max.
+    expect(
+      lib.db.prepare('SELECT heap_min, heap_max FROM sample_rollup WHERE level = 1 AND bucket = 122').get(),
+    ).toEqual({ heap_min: null, heap_max: null });
     writer.flush(true);
     expect(
       lib.db.prepare('SELECT * FROM sample_rollup WHERE level = 120 AND bucket = 1').get(),
     ).toMatchObject({
       t_first: 121.5,
-      t_last: 125,
+      t_last: 126,
       rss_min: 10,
       t_rss_min: 122.5,
       rss_max: 90,
       t_rss_max: 125,
       gc_last: 11,
-      n: 3,
+      n: 4,
+      heap_min: 30,
+      t_heap_min: 125,
+      heap_max: 45,
+      t_heap_max: 126,
     });
+    // The timeline reads the heap at its own times, from raw samples and from rollups alike.
+    const raw1 = timelineRows(lib.db, 1, 121, 127, 800);
+    expect(raw1.level).toBeNull();
+    expect(raw1.processes[0]!.heap).toEqual({ t: [121.5, 125, 126], v: [40, 30, 45] });
+    const rolled = timelineRows(lib.db, 1, 0, 130, 1);
+    expect(rolled.level).toBe(120);
+    expect(rolled.processes[0]!.heap).toEqual({ t: [125, 126], v: [30, 45] });
   });
 
   it('refuses a library from a newer djleak and a SQLite file of another application', () => {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 import re
 import sys
@@ -61,9 +60,7 @@ def heap_trimmer() -> Optional[Callable[[int], int]]:
     global _trim
     if _trim is None:
         try:
-            name = ctypes.util.find_library("c")
-            lib = ctypes.CDLL(name) if name else None
-            _trim = getattr(lib, "malloc_trim", None) or False
+            _trim = getattr(ctypes.CDLL(None), "malloc_trim", None) or False
         except Exception:
             _trim = False
     return _trim or None
@@ -100,9 +97,10 @@ def _heap_functions() -> Any:
     global _heap
     if _heap is None:
         try:
-            name = ctypes.util.find_library("c")
-            lib = ctypes.CDLL(name) if name else None
-            if lib is None or not hasattr(lib, "mallinfo2") or not hasattr(lib, "open_memstream"):
+            # The process's own symbols (libc among them): find_library would start a subprocess, and this
+            # runs on the sampler thread too.
+            lib = ctypes.CDLL(None)
+            if not hasattr(lib, "mallinfo2") or not hasattr(lib, "open_memstream"):
                 raise OSError("no glibc allocator statistics")
             lib.mallinfo2.restype = _MallInfo2
             lib.mallinfo2.argtypes = []
@@ -146,11 +144,11 @@ def _pymalloc_allocated(lib: Any, stats: Any) -> int:
     return int(match.group(1).replace(b",", b""))
 
 
-def heap_in_use() -> Optional[int]:
+def heap_in_use() -> Optional[int]:  # ~0.1 ms for a 330 MB heap
     """Bytes the process's allocators have handed out and not taken back: pymalloc's allocated blocks plus
     malloc's in-use chunks (mallinfo2: uordblks + hblkhd). Unlike RSS it does not hide a leak that reuses
     memory freed earlier (free pymalloc pools, holes malloc_trim cannot return), so a small-object leak grows
-    it from its first request. None where it cannot be read (no glibc, no pymalloc statistics). ~1 ms."""
+    it from its first request. None where it cannot be read (no glibc, no pymalloc statistics)."""
     found = _heap_functions()
     if not found:
         return None

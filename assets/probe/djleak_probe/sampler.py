@@ -1,4 +1,4 @@
-"""Light-mode sampling: RSS, GC counters, threads, fds; plus the sampler thread that also flushes batches."""
+"""Light-mode sampling: RSS, heap in use, GC counters, threads, fds; plus the sampler thread that also flushes batches."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import threading
 import time
 from typing import Any, Callable, Dict, List, Optional
 
-from . import diag
+from . import diag, garbage
 
 try:  # imported here, never lazily in a probe thread (a fork during an import would deadlock the child)
     import resource
@@ -121,6 +121,7 @@ def take_sample() -> Dict[str, Any]:
     return {
         "t": time.time(),
         "rss": current_rss(),
+        "heap": garbage.heap_in_use(),
         "gc_count": list(gc.get_count()),
         "gc_collections": [s.get("collections", 0) for s in stats],
         "gc_collected": [s.get("collected", 0) for s in stats],

@@ -13,7 +13,7 @@ from typing import Any, Dict, List
 
 from djleak_probe import commands, config, sampler
 
-KEYS = {"t", "rss", "gc_count", "gc_collections", "gc_collected", "gc_uncollectable", "gc_enabled", "threads", "fds"}
+KEYS = {"t", "rss", "heap", "gc_count", "gc_collections", "gc_collected", "gc_uncollectable", "gc_enabled", "threads", "fds"}
 
 
 class SampleTest(unittest.TestCase):
@@ -31,6 +31,7 @@ class SampleTest(unittest.TestCase):
         self.assertEqual(s["threads"], threading.active_count())
         if sys.platform.startswith("linux"):
             self.assertGreater(s["rss"], 1 << 20)
+            self.assertGreater(s["heap"], 1 << 20)
             self.assertIsInstance(s["fds"], int)
             self.assertGreater(s["fds"], 2)
 

@@ -75,8 +75,22 @@ export function timelineFigure(tl: TimelineDto, uirevision: string, c: ChartColo
       x: toAxis(p.rss.t, offset),
       y: p.rss.v.map((v) => v / MB),
       line: { color, width: 1.6 },
-      hovertemplate: `${name}: %{y:.1f} MB<extra></extra>`,
+      hovertemplate: `${name} RSS: %{y:.1f} MB<extra></extra>`,
     });
+    // The heap in use, dashed on the same axis: what Python's allocators hand out. It grows with a leak even
+    // while RSS sits still (freed memory reused); a gap between the two is memory the process keeps free.
+    if (p.heap.t.length > 0)
+      data.push({
+        type: 'scatter',
+        mode: 'lines',
+        name: `${name} heap`,
+        legendgroup: String(p.pid),
+        showlegend: false,
+        x: toAxis(p.heap.t, offset),
+        y: p.heap.v.map((v) => v / MB),
+        line: { color, width: 1.2, dash: 'dash' },
+        hovertemplate: `${name} heap in use: %{y:.1f} MB<extra></extra>`,
+      });
     data.push({
       type: 'scatter',
       mode: 'lines',
@@ -125,7 +139,12 @@ export function timelineFigure(tl: TimelineDto, uirevision: string, c: ChartColo
     showlegend: true,
     legend: { orientation: 'h', x: 0, y: 1.0, yanchor: 'bottom', font: { size: 11, color: c.text } },
     xaxis: { ...axis, type: 'date', anchor: 'y3', domain: [0, 1], showspikes: true, spikecolor: c.muted },
-    yaxis: { ...axis, domain: [0.42, 1], title: { ...axis.title, text: 'RSS (MB)' }, rangemode: 'tozero' },
+    yaxis: {
+      ...axis,
+      domain: [0.42, 1],
+      title: { ...axis.title, text: 'RSS, heap - - (MB)' },
+      rangemode: 'tozero',
+    },
     yaxis2: { ...axis, domain: [0.22, 0.36], title: { ...axis.title, text: 'GC runs' }, anchor: 'x' },
     yaxis3: {
       ...axis,
