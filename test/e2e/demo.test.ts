@@ -52,7 +52,7 @@ describe('the demo, from the Start view to a reopened session', () => {
         () =>
           page.locator('[data-testid="timeline"] .js-plotly-plot').evaluate((el) => {
             const heap = (el as unknown as { data: { name: string; y: number[] }[] }).data.find((d) =>
-              d.name.endsWith(' heap'),
+              d.name.endsWith(' heap in use'),
             );
             return heap ? Math.max(...heap.y) - heap.y[0]! : -1;
           }),

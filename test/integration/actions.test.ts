@@ -42,6 +42,9 @@ describe('fix actions on the demo (measured before and after, stored with the se
       expect(effect.bytes_before! - effect.bytes_after!).toBeGreaterThan(40 * 40_000);
       expect(cleared!.before!.rss).toBeGreaterThan(0);
       expect(cleared!.after!.rss).toBeGreaterThan(0);
+      // The heap in use falls by what the entries held (RSS may not: freed memory stays for reuse).
+      const freed = effect.bytes_before! - effect.bytes_after!;
+      expect(cleared!.before!.heap! - cleared!.after!.heap!).toBeGreaterThan(0.8 * freed);
 
       // Django's local-memory cache (the product list page is cached there).
       await get(port, '/products/', 1);

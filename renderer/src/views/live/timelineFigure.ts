@@ -70,7 +70,7 @@ export function timelineFigure(tl: TimelineDto, uirevision: string, c: ChartColo
     data.push({
       type: 'scatter',
       mode: 'lines',
-      name,
+      name: `${name} RSS`,
       legendgroup: String(p.pid),
       x: toAxis(p.rss.t, offset),
       y: p.rss.v.map((v) => v / MB),
@@ -83,9 +83,8 @@ export function timelineFigure(tl: TimelineDto, uirevision: string, c: ChartColo
       data.push({
         type: 'scatter',
         mode: 'lines',
-        name: `${name} heap`,
+        name: `${name} heap in use`,
         legendgroup: String(p.pid),
-        showlegend: false,
         x: toAxis(p.heap.t, offset),
         y: p.heap.v.map((v) => v / MB),
         line: { color, width: 1.2, dash: 'dash' },
@@ -142,7 +141,7 @@ export function timelineFigure(tl: TimelineDto, uirevision: string, c: ChartColo
     yaxis: {
       ...axis,
       domain: [0.42, 1],
-      title: { ...axis.title, text: 'RSS, heap - - (MB)' },
+      title: { ...axis.title, text: 'Memory (MB)' },
       rangemode: 'tozero',
     },
     yaxis2: { ...axis, domain: [0.22, 0.36], title: { ...axis.title, text: 'GC runs' }, anchor: 'x' },
