@@ -187,6 +187,9 @@ export interface ScanResultDto {
   garbage_bytes_per_request: number;
   objects_per_request: number;
   reason: string;
+  /** The figure the verdict compared: tracemalloc's traced bytes (while tracing), the heap in use, or RSS
+   * (a probe that cannot read the heap). */
+  metric: 'traced' | 'heap' | 'rss';
   points: ScanPointDto[];
   partial: boolean;
   started_at: number;

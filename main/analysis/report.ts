@@ -3,7 +3,7 @@ import type { ProcessSummary, RouteSummary } from '../store/queries.ts';
 import type { Diagnosis } from '../diagnosis.ts';
 import type { FindingDto } from '../../preload/contract.ts';
 import type { ScanResultRow } from '../store/scans.ts';
-import { overallVerdict, type Verdict } from './verdict.ts';
+import { overallVerdict, type MemoryMetric, type Verdict } from './verdict.ts';
 
 export const REPORT_SCHEMA = 'djleak-report/1';
 
@@ -31,6 +31,8 @@ export interface ReportEndpoint {
   rss_delta_total: number;
   /** The leak scan's figures, when the endpoint was scanned. */
   retained_bytes_per_request?: number;
+  /** The figure the verdict compared: traced, heap or rss. */
+  metric?: MemoryMetric;
   verdict?: Verdict;
   confidence?: number;
   reason?: string;
@@ -108,6 +110,7 @@ export function buildReport(
       ? {
           sent: scan.sent,
           retained_bytes_per_request: scan.retained_bytes_per_request,
+          metric: scan.metric,
           verdict: scan.verdict,
           confidence: scan.confidence,
           reason: scan.reason,

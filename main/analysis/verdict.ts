@@ -21,6 +21,7 @@ export interface Measure {
 export type MemoryMetric = 'traced' | 'heap' | 'rss';
 
 export function memoryMetric(measures: readonly Measure[]): MemoryMetric {
+  if (measures.length === 0) return 'rss';
   if (measures.every((m) => typeof m.traced === 'number')) return 'traced';
   if (measures.every((m) => typeof m.heap === 'number')) return 'heap';
   return 'rss';
@@ -62,6 +63,8 @@ export interface GrowthVerdict {
   garbage_bytes_per_request: number;
   objects_per_request: number;
   reason: string;
+  /** The figure compared: traced bytes, the heap in use, or RSS. */
+  metric: MemoryMetric;
 }
 
 /** Total growth below this over the measured rounds is allocator noise, whatever its slope. */
@@ -128,7 +131,12 @@ export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
   const memory = METRIC_LABEL[metric];
   const objects = points.map((p) => p.post.gcObjects);
   const total = x[x.length - 1]! - x[0]!;
-  const base = { retained_bytes_per_request: 0, garbage_bytes_per_request: 0, objects_per_request: 0 };
+  const base = {
+    retained_bytes_per_request: 0,
+    garbage_bytes_per_request: 0,
+    objects_per_request: 0,
+    metric,
+  };
   if (points.length < 3 || total <= 0) {
     return {
       ...base,
@@ -162,6 +170,7 @@ export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
   );
   const appCollectorOff = rounds.every((r) => !r.gcEnabled || r.appFullCollections === 0);
   const figures = {
+    metric,
     retained_bytes_per_request: Math.round(slope),
     garbage_bytes_per_request: Math.round(garbageBytes),
     objects_per_request: round(objectSlope, 2),

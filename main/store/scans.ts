@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { GrowthVerdict, ScanPoint } from '../analysis/verdict.ts';
+import { memoryMetric, type GrowthVerdict, type ScanPoint } from '../analysis/verdict.ts';
 import type { Diagnosis } from '../diagnosis.ts';
 import type { ScanResultDto } from '../../preload/contract.ts';
 
@@ -21,7 +21,12 @@ export interface ScanResultRow extends GrowthVerdict {
 
 export type ScanGauges = NonNullable<ScanResultDto['gauges']>;
 
-export function addScanResult(db: Database.Database, sessionId: number, r: ScanResultRow): void {
+/** `metric` is not stored: scanResults reads it back from the points. */
+export function addScanResult(
+  db: Database.Database,
+  sessionId: number,
+  r: Omit<ScanResultRow, 'metric'>,
+): void {
   db.prepare(
     `INSERT INTO scan_results (session_id, method, path, route, sent, errors, statuses, verdict, confidence,
        retained_bytes_per_request, garbage_bytes_per_request, objects_per_request, reason, points, partial, started_at, ended_at,
@@ -54,32 +59,40 @@ export function addScanResult(db: Database.Database, sessionId: number, r: ScanR
 export function scanResults(db: Database.Database, sessionId: number): ScanResultRow[] {
   const rows = db
     .prepare(`SELECT * FROM scan_results WHERE session_id = ? ORDER BY id`)
-    .all(sessionId) as (Omit<ScanResultRow, 'statuses' | 'points' | 'partial' | 'diagnosis' | 'gauges'> & {
+    .all(sessionId) as (Omit<
+    ScanResultRow,
+    'statuses' | 'points' | 'partial' | 'diagnosis' | 'gauges' | 'metric'
+  > & {
     statuses: string;
     points: string;
     partial: number;
     diagnosis: string | null;
     gauges: string | null;
   })[];
-  return rows.map((r) => ({
-    method: r.method,
-    path: r.path,
-    route: r.route,
-    sent: r.sent,
-    errors: r.errors,
-    statuses: JSON.parse(r.statuses) as Record<string, number>,
-    verdict: r.verdict,
-    cause: r.cause ?? null,
-    confidence: r.confidence,
-    retained_bytes_per_request: r.retained_bytes_per_request,
-    garbage_bytes_per_request: r.garbage_bytes_per_request,
-    objects_per_request: r.objects_per_request,
-    reason: r.reason,
-    points: JSON.parse(r.points) as ScanPoint[],
-    partial: r.partial === 1,
-    started_at: r.started_at,
-    ended_at: r.ended_at,
-    diagnosis: r.diagnosis === null ? null : (JSON.parse(r.diagnosis) as Diagnosis),
-    gauges: r.gauges === null ? null : (JSON.parse(r.gauges) as ScanGauges),
-  }));
+  return rows.map((r) => {
+    const points = JSON.parse(r.points) as ScanPoint[];
+    return {
+      method: r.method,
+      path: r.path,
+      route: r.route,
+      sent: r.sent,
+      errors: r.errors,
+      statuses: JSON.parse(r.statuses) as Record<string, number>,
+      verdict: r.verdict,
+      cause: r.cause ?? null,
+      confidence: r.confidence,
+      retained_bytes_per_request: r.retained_bytes_per_request,
+      garbage_bytes_per_request: r.garbage_bytes_per_request,
+      objects_per_request: r.objects_per_request,
+      reason: r.reason,
+      points,
+      // Not stored: the points say which figure the verdict compared.
+      metric: memoryMetric(points.map((p) => p.post)),
+      partial: r.partial === 1,
+      started_at: r.started_at,
+      ended_at: r.ended_at,
+      diagnosis: r.diagnosis === null ? null : (JSON.parse(r.diagnosis) as Diagnosis),
+      gauges: r.gauges === null ? null : (JSON.parse(r.gauges) as ScanGauges),
+    };
+  });
 }

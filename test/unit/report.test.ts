@@ -18,6 +18,7 @@ const scan = (path: string, verdict: Verdict, sent: number): ScanResultRow => ({
   garbage_bytes_per_request: 0,
   objects_per_request: 1,
   reason: 'because',
+  metric: 'heap',
   points: [],
   partial: false,
   started_at: 1,
@@ -113,6 +114,7 @@ describe('buildReport', () => {
       mean_duration_ms: 1.23,
       verdict: 'leak',
       retained_bytes_per_request: 50_000,
+      metric: 'heap',
     });
     expect(report.endpoints[1]).toMatchObject({ route: null, sent: null });
     expect(report.endpoints[1]!.verdict).toBeUndefined();

@@ -169,7 +169,7 @@ describe('with the heap in use measured', () => {
         (k) => 60 * MB + k * 25 * 60 * 1024 + jitter(k),
       ),
     );
-    expect(v).toMatchObject({ verdict: 'leak', cause: 'growth' });
+    expect(v).toMatchObject({ verdict: 'leak', cause: 'growth', metric: 'heap' });
     expect(v.reason).toMatch(/^heap in use after a full collection grows 60\.\d KB\/request/);
     expect(v.retained_bytes_per_request).toBeGreaterThan(60 * 1024 - 200);
   });
@@ -196,7 +196,7 @@ describe('with the heap in use measured', () => {
       (k) => 30 * MB + 1.5 * MB * k,
     );
     partial[3] = { ...partial[3]!, post: { ...partial[3]!.post, heap: null } };
-    expect(growthVerdict(partial)).toMatchObject({ verdict: 'ok' });
+    expect(growthVerdict(partial)).toMatchObject({ verdict: 'ok', metric: 'rss' });
     expect(growthVerdict(partial).reason).toMatch(/^flat after a full collection/);
   });
 });

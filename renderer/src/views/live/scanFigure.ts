@@ -5,6 +5,15 @@ import { endpointKey } from '../../verdicts.ts';
 
 const MB = 1024 * 1024;
 
+type Figures = ScanResultDto['points'][number]['post'];
+
+/** The figure the verdict compared, per point: the chart draws the same line the verdict read. */
+const METRIC: Record<ScanResultDto['metric'], { label: string; read: (m: Figures) => number }> = {
+  traced: { label: 'traced memory', read: (m) => m.traced ?? 0 },
+  heap: { label: 'heap in use', read: (m) => m.heap ?? 0 },
+  rss: { label: 'RSS', read: (m) => m.rss },
+};
+
 export interface ScanFigure {
   data: Data[];
   layout: Partial<Layout>;
@@ -14,11 +23,12 @@ export interface ScanFigure {
 
 /**
  * One endpoint's scan: memory after each round's full collection against the requests served (the line
- * the verdict is read from), memory just before that collection as a faint line, and the garbage objects
- * the collection freed per round in a strip below when there were any.
+ * the verdict is read from, in the figure it compared), memory just before that collection as a faint line,
+ * and the garbage objects the collection freed per round in a strip below when there were any.
  */
 export function scanFigure(r: ScanResultDto, c: ChartColors): ScanFigure {
   const color = c.series[0]!;
+  const metric = METRIC[r.metric];
   const rounds = r.points.filter((p) => p.pre !== null);
   const garbage = rounds.some((p) => p.collected > 0);
   const data: Data[] = [
@@ -27,7 +37,7 @@ export function scanFigure(r: ScanResultDto, c: ChartColors): ScanFigure {
       mode: 'lines',
       name: 'before the collection',
       x: rounds.map((p) => p.requests),
-      y: rounds.map((p) => p.pre!.rss / MB),
+      y: rounds.map((p) => metric.read(p.pre!) / MB),
       line: { color, width: 1.2, dash: 'dot' },
       opacity: 0.45,
       hovertemplate: 'before collection: %{y:.1f} MB<extra></extra>',
@@ -37,7 +47,7 @@ export function scanFigure(r: ScanResultDto, c: ChartColors): ScanFigure {
       mode: 'lines+markers',
       name: 'after a full collection',
       x: r.points.map((p) => p.requests),
-      y: r.points.map((p) => p.post.rss / MB),
+      y: r.points.map((p) => metric.read(p.post) / MB),
       line: { color, width: 2 },
       marker: { color, size: 6 },
       hovertemplate: 'after collection: %{y:.1f} MB<extra></extra>',
@@ -83,7 +93,7 @@ export function scanFigure(r: ScanResultDto, c: ChartColors): ScanFigure {
     yaxis: {
       ...axis,
       domain: garbage ? [0.4, 1] : [0, 1],
-      title: { ...axis.title, text: 'RSS (MB)' },
+      title: { ...axis.title, text: `${metric.label} (MB)` },
       nticks: 5,
     },
     ...(garbage
