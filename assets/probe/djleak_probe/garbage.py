@@ -80,30 +80,50 @@ def trim_heap() -> bool:
         return False
 
 
+_MALLINFO_FIELDS = (
+    "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost"
+)
+
+
 class _MallInfo2(ctypes.Structure):
-    _fields_ = [
-        (name, ctypes.c_size_t)
-        for name in (
-            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost"
-        )
-    ]
+    _fields_ = [(name, ctypes.c_size_t) for name in _MALLINFO_FIELDS]
+
+
+class _MallInfo(ctypes.Structure):
+    """glibc before 2.33 (Debian 11, Ubuntu 20.04, RHEL 8) has only mallinfo, with int fields: read as unsigned
+    they are right up to 4 GiB each, which a Django worker's heap rarely reaches."""
+
+    _fields_ = [(name, ctypes.c_uint) for name in _MALLINFO_FIELDS]
+
+
+def _malloc_reader(lib: Any, legacy: bool) -> Callable[[], int]:
+    """malloc's in-use bytes: chunks handed out (uordblks) plus mmapped ones (hblkhd)."""
+    fn = lib.mallinfo if legacy else lib.mallinfo2
+    fn.restype = _MallInfo if legacy else _MallInfo2
+    fn.argtypes = []
+
+    def read() -> int:
+        info = fn()
+        return int(info.uordblks) + int(info.hblkhd)
+
+    return read
 
 
 _ALLOCATED = re.compile(rb"# bytes in allocated blocks\s*=\s*([\d,]+)")
 
 
 def _heap_functions() -> Any:
-    """(libc, _PyObject_DebugMallocStats) once looked up; False without glibc's mallinfo2 and open_memstream."""
+    """(libc, malloc reader, _PyObject_DebugMallocStats) once looked up; False without glibc's mallinfo2 (or
+    mallinfo) and open_memstream."""
     global _heap
     if _heap is None:
         try:
             # The process's own symbols (libc among them): find_library would start a subprocess, and this
             # runs on the sampler thread too.
             lib = ctypes.CDLL(None)
-            if not hasattr(lib, "mallinfo2") or not hasattr(lib, "open_memstream"):
+            if not hasattr(lib, "open_memstream") or not (hasattr(lib, "mallinfo2") or hasattr(lib, "mallinfo")):
                 raise OSError("no glibc allocator statistics")
-            lib.mallinfo2.restype = _MallInfo2
-            lib.mallinfo2.argtypes = []
+            read_malloc = _malloc_reader(lib, legacy=not hasattr(lib, "mallinfo2"))
             lib.open_memstream.restype = ctypes.c_void_p
             lib.open_memstream.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)]
             lib.fclose.argtypes = [ctypes.c_void_p]
@@ -114,7 +134,7 @@ def _heap_functions() -> Any:
             if stats is not None:
                 stats.argtypes = [ctypes.c_void_p]
                 stats.restype = ctypes.c_int
-            _heap = (lib, stats)
+            _heap = (lib, read_malloc, stats)
         except Exception:
             _heap = False
     return _heap
@@ -146,16 +166,14 @@ def _pymalloc_allocated(lib: Any, stats: Any) -> int:
 
 def heap_in_use() -> Optional[int]:  # ~0.1 ms for a 330 MB heap
     """Bytes the process's allocators have handed out and not taken back: pymalloc's allocated blocks plus
-    malloc's in-use chunks (mallinfo2: uordblks + hblkhd). Unlike RSS it does not hide a leak that reuses
+    malloc's in-use chunks (mallinfo2, or mallinfo on older glibc: uordblks + hblkhd). Unlike RSS it does not hide a leak that reuses
     memory freed earlier (free pymalloc pools, holes malloc_trim cannot return), so a small-object leak grows
     it from its first request. None where it cannot be read (no glibc, no pymalloc statistics)."""
     found = _heap_functions()
     if not found:
         return None
-    lib, stats = found
+    lib, read_malloc, stats = found
     try:
-        info = lib.mallinfo2()
-        malloc_bytes = int(info.uordblks) + int(info.hblkhd)
-        return malloc_bytes + (_pymalloc_allocated(lib, stats) if stats is not None else 0)
+        return read_malloc() + (_pymalloc_allocated(lib, stats) if stats is not None else 0)
     except Exception:
         return None

@@ -331,6 +331,23 @@ class HeapInUseTest(unittest.TestCase):
         self.assertLess(garbage.heap_in_use() - heap, 0.1 * kept_size)
         del survivors
 
+    def test_older_glibc_mallinfo_reads_the_same_as_mallinfo2(self) -> None:
+        # glibc before 2.33 has only mallinfo (int fields); under 4 GiB it must give mallinfo2's figure.
+        import ctypes
+
+        from djleak_probe import garbage
+
+        lib = ctypes.CDLL(None)
+        if not (hasattr(lib, "mallinfo2") and hasattr(lib, "mallinfo")):
+            self.skipTest("needs a glibc with both mallinfo and mallinfo2")
+        legacy = garbage._malloc_reader(lib, legacy=True)
+        current = garbage._malloc_reader(lib, legacy=False)
+        kept = [bytearray(3000) for _ in range(2000)]  # ~6 MB of malloc chunks
+        a, b = legacy(), current()
+        self.assertGreater(b, 6_000_000)
+        self.assertLess(abs(a - b), 64 * 1024)  # allocations between the two reads
+        del kept
+
     def test_measure_reports_it_before_and_after(self) -> None:
         from djleak_probe import garbage
 
