@@ -61,6 +61,7 @@ export async function startWebServer(
   token = randomBytes(18).toString('base64url'),
 ): Promise<WebServer> {
   const staticRoot = path.join(resourceRoot(), 'out', 'renderer');
+  const prepared = new PreparedExports();
   const server = http.createServer((req, res) => {
     if (!tokensMatch(tokenFrom(req), token)) {
       res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -69,7 +70,7 @@ export async function startWebServer(
     }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname.startsWith('/files/')) {
-      void serveFile(req, res, url, engine, handlers).catch((error: Error) => {
+      void serveFile(req, res, url, engine, handlers, prepared).catch((error: Error) => {
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ ok: false, error: { code: 'internal', message: error.message } }));
       });
@@ -126,6 +127,7 @@ export async function startWebServer(
       new Promise((resolve) => {
         for (const client of wss.clients) client.terminate();
         wss.close();
+        prepared.clear();
         server.close(() => resolve());
       }),
   };
@@ -134,10 +136,49 @@ export async function startWebServer(
 /** Uploads stop here: a session file or a recording larger than this is refused before it fills the disk. */
 const MAX_UPLOAD = 4 * 1024 ** 3;
 
+/** A prepared export's download link works once, within this time. */
+const PREPARED_TTL_MS = 10 * 60_000;
+
+/** Exports written ahead of their download (`POST /files/export`), by one-time ticket. */
+class PreparedExports {
+  private readonly files = new Map<string, { file: string; name: string; expires: number }>();
+
+  add(file: string, name: string): string {
+    this.sweep();
+    const ticket = randomBytes(16).toString('base64url');
+    this.files.set(ticket, { file, name, expires: Date.now() + PREPARED_TTL_MS });
+    return ticket;
+  }
+
+  /** The file for a ticket, once: the ticket is gone after this. */
+  take(ticket: string): { file: string; name: string } | null {
+    this.sweep();
+    const found = this.files.get(ticket) ?? null;
+    this.files.delete(ticket);
+    return found;
+  }
+
+  clear(): void {
+    for (const { file } of this.files.values()) rmSync(file, { force: true });
+    this.files.clear();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [ticket, p] of this.files) {
+      if (p.expires > now) continue;
+      rmSync(p.file, { force: true });
+      this.files.delete(ticket);
+    }
+  }
+}
+
 /**
  * Session files in browser mode, where the page has no paths: `POST /files/import?name=N` takes a dropped or
  * picked file's bytes (streamed to a temporary file, then imported like any other); `GET /files/export?id=N`
- * answers a fresh export as a download.
+ * answers a fresh export as a download; `POST /files/export?id=N` writes the export first and answers a
+ * one-time `GET /files/download?ticket=T` link, so the page shows a refusal in its dialog and the browser
+ * still streams the file to disk (the page never holds it).
  */
 async function serveFile(
   req: http.IncomingMessage,
@@ -145,6 +186,7 @@ async function serveFile(
   url: URL,
   engine: Engine,
   handlers: Handlers,
+  prepared: PreparedExports,
 ): Promise<void> {
   const json = (status: number, body: unknown): void => {
     res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
@@ -174,25 +216,59 @@ async function serveFile(
     }
     return;
   }
-  if (url.pathname === '/files/export' && req.method === 'GET') {
+  /** A fresh export of the session in the URL into the uploads folder; null (answered) when refused. */
+  const exportNow = async (): Promise<{ file: string; name: string } | null> => {
     const id = Number(url.searchParams.get('id'));
     const redact = url.searchParams.get('redact') !== '0';
     mkdirSync(folder, { recursive: true });
-    const file = path.join(folder, `export-${id}-${Date.now()}.djleak`);
+    const file = path.join(folder, `export-${id}-${Date.now()}-${randomBytes(4).toString('hex')}.djleak`);
     try {
       await dispatch(handlers, 'sessions.export', { id, file, redact });
     } catch (error) {
       rmSync(file, { force: true });
-      return failed(error);
+      failed(error);
+      return null;
     }
-    const session = engine.library.session(id)!;
+    return { file, name: exportFileName(engine.library.session(id)!) };
+  };
+  const download = async ({ file, name }: { file: string; name: string }): Promise<void> => {
     res.writeHead(200, {
       'Content-Type': 'application/vnd.sqlite3',
       'Content-Length': statSync(file).size,
-      'Content-Disposition': `attachment; filename="${exportFileName(session)}"`,
+      'Content-Disposition': `attachment; filename="${name}"`,
       'Cache-Control': 'no-store',
     });
     await pipeline(createReadStream(file), res).finally(() => rmSync(file, { force: true }));
+  };
+  if (url.pathname === '/files/export' && req.method === 'GET') {
+    const written = await exportNow();
+    if (written) await download(written);
+    return;
+  }
+  if (url.pathname === '/files/export' && req.method === 'POST') {
+    const written = await exportNow();
+    if (!written) return;
+    const ticket = prepared.add(written.file, written.name);
+    json(200, {
+      ok: true,
+      result: {
+        download: `/files/download?ticket=${ticket}`,
+        fileName: written.name,
+        bytes: statSync(written.file).size,
+      },
+    });
+    return;
+  }
+  if (url.pathname === '/files/download' && req.method === 'GET') {
+    const found = prepared.take(url.searchParams.get('ticket') ?? '');
+    if (!found)
+      return failed(
+        new ApiError(
+          'not-found',
+          'this download link was used already or has expired: export the session again',
+        ),
+      );
+    await download(found);
     return;
   }
   json(404, { ok: false, error: { code: 'not-found', message: `no ${req.method} ${url.pathname}` } });

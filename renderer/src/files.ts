@@ -4,7 +4,8 @@ import { api, ApiCallError } from './api.ts';
 /**
  * Session files, whichever face serves the page. Electron hands the engine a dropped file's path and writes
  * exports into the data folder; browser mode has no paths, so it uploads the bytes to POST /files/import and
- * downloads exports from GET /files/export. Components call these and never ask which face they run in.
+ * downloads exports through POST /files/export's one-time link. Components call these and never ask which face
+ * they run in.
  */
 
 export type ImportResult = ApiResult<'sessions.import'>;
@@ -74,41 +75,40 @@ export async function importFile(file: File, onUpload?: UploadProgress): Promise
   return api.call('sessions.import', { file: path });
 }
 
-/** Browser mode's download of a fresh export; redaction on unless asked otherwise. */
-export function exportHref(id: number, redact: boolean): string {
-  return withToken(`/files/export?id=${id}&redact=${redact ? 1 : 0}`);
-}
-
-function attachmentName(disposition: string | null, fallback: string): string {
-  return /filename="([^"]+)"/.exec(disposition ?? '')?.[1] ?? fallback;
+/** What POST /files/export answers: a one-time link to the written export. */
+interface PreparedExport {
+  download: string;
+  fileName: string;
+  bytes: number;
 }
 
 /**
- * Browser mode fetches the export first so an engine's refusal shows in the dialog instead of replacing the
- * page, then hands the browser the bytes to save; Electron writes it into the data folder's exports/.
+ * Browser mode has the engine write the export first (POST), so a refusal shows in the dialog instead of
+ * replacing the page, then follows the one-time link it answers: the browser streams the file to disk and the
+ * page never holds it. Electron writes it into the data folder's exports/.
  */
 export async function exportSession(id: number, redact: boolean): Promise<ExportOutcome> {
   if (!pathForFile()) {
     let res: Response;
     try {
-      res = await fetch(exportHref(id, redact), { credentials: 'same-origin' });
+      res = await fetch(withToken(`/files/export?id=${id}&redact=${redact ? 1 : 0}`), {
+        method: 'POST',
+        credentials: 'same-origin',
+      });
     } catch {
       throw new ApiCallError('cannot reach the djleak engine', 'disconnected');
     }
-    if (!res.ok) throw answerError(await res.text(), res.status);
-    const blob = await res.blob();
-    const fileName = attachmentName(res.headers.get('Content-Disposition'), `session-${id}.djleak`);
-    const url = URL.createObjectURL(blob);
+    const text = await res.text();
+    if (!res.ok) throw answerError(text, res.status);
+    const prepared = (JSON.parse(text) as { result: PreparedExport }).result;
     const link = document.createElement('a');
-    link.href = url;
-    link.download = fileName;
+    link.href = withToken(prepared.download);
+    link.download = prepared.fileName;
     link.hidden = true;
     document.body.append(link);
     link.click();
     link.remove();
-    // the download has taken its copy once the click's navigation started
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
-    return { kind: 'downloaded', fileName, bytes: blob.size };
+    return { kind: 'downloaded', fileName: prepared.fileName, bytes: prepared.bytes };
   }
   const written = await api.call('sessions.export', { id, redact });
   const tables = Object.values(written.digest);

@@ -10,14 +10,18 @@ import { buildOneHourSession } from '../helpers/synthetic.ts';
 const { cleanups, runAll } = cleanupList();
 afterAll(runAll);
 
+/** A synthetic hour-long session in a fresh library, and browser mode serving it. */
+async function servedSession() {
+  const engine = testEngine(cleanups);
+  const { session } = buildOneHourSession(engine);
+  const web = await startWebServer(engine, createHandlers(engine));
+  cleanups.push(() => web.close());
+  return { engine, session, web, base: `http://127.0.0.1:${web.port}` };
+}
+
 describe('session files in browser mode (no paths in the page)', () => {
   it('downloads an export, uploads it back as a new session, refuses junk and calls without the token', async () => {
-    const engine = testEngine(cleanups);
-    const handlers = createHandlers(engine);
-    const { session } = buildOneHourSession(engine);
-    const web = await startWebServer(engine, handlers);
-    cleanups.push(() => web.close());
-    const base = `http://127.0.0.1:${web.port}`;
+    const { engine, session, web, base } = await servedSession();
 
     expect((await fetch(`${base}/files/export?id=${session}`)).status).toBe(401);
     const download = await fetch(`${base}/files/export?id=${session}&redact=0&token=${web.token}`);
@@ -50,6 +54,58 @@ describe('session files in browser mode (no paths in the page)', () => {
     const missing = await fetch(`${base}/files/export?id=999&token=${web.token}`);
     expect(missing.status).toBe(404);
     // The temporary files are gone.
+    expect(readdirSync(path.join(engine.dataHome, 'uploads'))).toEqual([]);
+  });
+
+  it('a prepared export answers a one-time link, streamed once; refusals come back as JSON', async () => {
+    const { engine, session, web, base } = await servedSession();
+    const post = (query: string, token = `&token=${web.token}`) =>
+      fetch(`${base}/files/export?${query}${token}`, { method: 'POST' });
+
+    expect((await post(`id=${session}`, '')).status).toBe(401);
+    const refused = await post('id=999');
+    expect(refused.status).toBe(404);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
+      /no session 999/,
+    );
+
+    const prepared = await post(`id=${session}&redact=0`);
+    expect(prepared.status).toBe(200);
+    const { result } = (await prepared.json()) as {
+      result: { download: string; fileName: string; bytes: number };
+    };
+    expect(result.fileName).toBe(`bench-${session}.djleak`);
+    expect(result.download).toMatch(/^\/files\/download\?ticket=[\w-]{22}$/);
+    // Written ahead, waiting for its download.
+    expect(readdirSync(path.join(engine.dataHome, 'uploads'))).toHaveLength(1);
+    expect((await fetch(`${base}${result.download}`)).status).toBe(401);
+
+    const download = await fetch(`${base}${result.download}&token=${web.token}`);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-disposition')).toBe(`attachment; filename="${result.fileName}"`);
+    const bytes = Buffer.from(await download.arrayBuffer());
+    expect(bytes.length).toBe(result.bytes);
+    const imported = await fetch(`${base}/files/import?name=again.djleak&token=${web.token}`, {
+      method: 'POST',
+      body: bytes,
+    });
+    const { result: back } = (await imported.json()) as { result: { sessionId: number } };
+    expect(sessionDigest(engine.library.db, back.sessionId)).toEqual(
+      sessionDigest(engine.library.db, session),
+    );
+
+    // Once only, and the file is gone.
+    const again = await fetch(`${base}${result.download}&token=${web.token}`);
+    expect(again.status).toBe(404);
+    expect(((await again.json()) as { error: { message: string } }).error.message).toMatch(
+      /used already or has expired: export the session again/,
+    );
+    expect(readdirSync(path.join(engine.dataHome, 'uploads'))).toEqual([]);
+
+    // An export prepared and never downloaded is removed when the server closes.
+    expect((await post(`id=${session}`)).status).toBe(200);
+    expect(readdirSync(path.join(engine.dataHome, 'uploads'))).toHaveLength(1);
+    await web.close();
     expect(readdirSync(path.join(engine.dataHome, 'uploads'))).toEqual([]);
   });
 
