@@ -301,6 +301,7 @@ export class Investigation {
         break;
       case 'measure':
       case 'snapshot':
+      case 'gauges':
         break; // record mode's own schedule; a live session asks for these with commands
       case 'snapshot_chunk': {
         const key = `${conn.pid}:${message.id}`;

@@ -1,10 +1,12 @@
 import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import { recordingVerdicts, type RecordedMeasure } from './analysis/recording-verdict.ts';
+import type { GaugesDto } from '../preload/contract.ts';
 import { probeMessageSchema, type SnapshotRow } from './probe/protocol.ts';
 import type { Library } from './store/library.ts';
 import { routeSummaries } from './store/queries.ts';
-import { addScanResult } from './store/scans.ts';
+import { addGauges } from './store/checklist.ts';
+import { addScanResult, type ScanGauges } from './store/scans.ts';
 import { SessionFileError, type FileProgress, type ImportResult } from './store/session-file.ts';
 import { storeSnapshot } from './store/snapshots.ts';
 import { SessionWriter } from './store/writer.ts';
@@ -13,12 +15,20 @@ import { SessionWriter } from './store/writer.ts';
 const MAX_LINE = 1 << 20;
 const FLUSH_EVERY = 2000;
 
+/** A process's gauges as recorded, with its requests per route when they were read. */
+interface RecordedGauges {
+  gauges: GaugesDto;
+  routes: Record<string, number>;
+}
+
 interface Stream {
   processId: number;
   lastT: number;
   requests: number;
   measures: RecordedMeasure[];
   chunks: Map<string, SnapshotRow[]>;
+  /** The first and the latest gauges (record mode reads them right after each measurement). */
+  gauges: { first: RecordedGauges; last: RecordedGauges } | null;
 }
 
 /**
@@ -89,7 +99,14 @@ export async function importRecording(
         const processId = library.addProcess(sessionId, message);
         const parent = [...streams.entries()].find(([p]) => p === message.ppid)?.[1];
         if (message.role === 'worker' && parent) library.setProcessRole(parent.processId, 'master');
-        streams.set(pid, { processId, lastT: message.t, requests: 0, measures: [], chunks: new Map() });
+        streams.set(pid, {
+          processId,
+          lastT: message.t,
+          requests: 0,
+          measures: [],
+          chunks: new Map(),
+          gauges: null,
+        });
         lastT = Math.max(lastT, message.t);
         continue;
       }
@@ -164,6 +181,13 @@ export async function importRecording(
             );
           break;
         }
+        case 'gauges': {
+          const { type: _type, ...read } = message;
+          const recorded = { gauges: { ...read, pid }, routes: stream.measures.at(-1)?.routes ?? {} };
+          addGauges(library.db, sessionId, 'recorded', [recorded.gauges]);
+          stream.gauges = { first: stream.gauges?.first ?? recorded, last: recorded };
+          break;
+        }
         case 'reply':
           break; // answers to commands: a recording has none
         default: {
@@ -180,11 +204,7 @@ export async function importRecording(
         `${name} is neither a djleak session file nor a probe recording`,
       );
     writer!.flush(true);
-    storeVerdicts(
-      library,
-      sessionId,
-      [...streams.values()].map((s) => s.measures),
-    );
+    storeVerdicts(library, sessionId, [...streams.values()]);
     library.endOpenProcesses(sessionId, lastT);
     library.updateSession(sessionId, {
       status: 'stopped',
@@ -250,10 +270,26 @@ export async function* boundedLines(
   else if (partial) yield partial;
 }
 
+/**
+ * The recorded gauges as evidence for the one leaking route, when only one leaks: the growth between the first
+ * and the last gauges is then that route's (with several, it could be any of them's, so none gets it).
+ */
+function gaugesEvidence(streams: readonly Stream[], key: string): ScanGauges | null {
+  const read = streams.flatMap((s) => (s.gauges ? [s.gauges] : []));
+  if (read.length === 0) return null;
+  return {
+    before: read.map((g) => g.first.gauges),
+    after: read.map((g) => g.last.gauges),
+    requests: read.reduce((n, g) => n + (g.last.routes[key] ?? 0) - (g.first.routes[key] ?? 0), 0),
+  };
+}
+
 /** One scan result per route the recording's measurements could judge. */
-function storeVerdicts(library: Library, sessionId: number, measures: RecordedMeasure[][]): void {
+function storeVerdicts(library: Library, sessionId: number, streams: readonly Stream[]): void {
   const routes = routeSummaries(library.db, sessionId);
-  for (const v of recordingVerdicts(measures)) {
+  const verdicts = recordingVerdicts(streams.map((s) => s.measures));
+  const leaking = verdicts.filter((v) => v.verdict === 'leak');
+  for (const v of verdicts) {
     const errors = routes.find((r) => r.method === v.method && r.route === v.route)?.errors ?? 0;
     addScanResult(library.db, sessionId, {
       method: v.method,
@@ -273,6 +309,10 @@ function storeVerdicts(library: Library, sessionId: number, measures: RecordedMe
       partial: false,
       started_at: v.started_at,
       ended_at: v.ended_at,
+      gauges:
+        leaking.length === 1 && leaking[0] === v
+          ? gaugesEvidence(streams, `${v.method} ${v.route ?? 'None'}`)
+          : null,
     });
   }
 }

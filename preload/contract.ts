@@ -196,8 +196,9 @@ export interface ScanResultDto {
   ended_at: number;
   /** Leaking endpoints only, when the scan diagnosed them. */
   diagnosis?: DiagnosisDto | null;
-  /** Every serving process's gauges at the start and the end of the endpoint's rounds. */
-  gauges?: { before: GaugesDto[]; after: GaugesDto[] } | null;
+  /** Every serving process's gauges at the start and the end of the endpoint's rounds (a recording: its
+   * first and last gauges, with the endpoint's `requests` between them). */
+  gauges?: { before: GaugesDto[]; after: GaugesDto[]; requests?: number } | null;
 }
 
 /** One process's gauges (the probe's `gauges` command, assets/probe/PROTOCOL.md); a part that failed is `{error}`. */

@@ -32,7 +32,15 @@ export interface ScanEvidence {
   garbage_bytes_per_request: number;
   sent: number;
   diagnosis?: DiagnosisDto | null;
-  gauges?: { before: GaugesDto[]; after: GaugesDto[] } | null;
+  gauges?: ScanGaugesEvidence | null;
+}
+
+/** Gauges before and after the endpoint's requests; `requests`: how many came between them, when not `sent`
+ * (a recording's gauges are read on its schedule, not around the endpoint's rounds). */
+export interface ScanGaugesEvidence {
+  before: GaugesDto[];
+  after: GaugesDto[];
+  requests?: number;
 }
 
 export interface DetectorInput {
@@ -115,7 +123,7 @@ export function attribute(scan: ScanEvidence): Attribution | null {
     };
   const before = scan.gauges?.before ?? [];
   const after = scan.gauges?.after ?? [];
-  const n = Math.max(1, scan.sent);
+  const n = Math.max(1, scan.gauges?.requests ?? scan.sent);
   const measured = before.length > 0 && after.length > 0;
   const delta = (read: (g: GaugesDto) => number | null | undefined): number | null => {
     const a = total(before, read);

@@ -85,6 +85,74 @@ export const snapshotSummarySchema = z.object({
   truncated: z.boolean(),
 });
 
+/** A gauges part: its figures, or why it could not be read. */
+const gaugePart = <T extends z.ZodType>(shape: T) =>
+  z.union([shape, z.object({ error: z.string().max(2000) })]);
+const count = z.number().int().nonnegative();
+const optionalCount = count.nullable();
+const name = z.string().max(1000);
+const counts = z.record(z.string().max(1000), count);
+
+/** The `gauges` command's answer (assets/probe/PROTOCOL.md; GaugesDto without the pid), and record mode's
+ * `gauges` line. Validated: a recording may come from anywhere, and the detectors read these figures. */
+export const gaugesSchema = z.object({
+  t: finite,
+  gc: gaugePart(
+    z.object({
+      enabled: z.boolean(),
+      threshold: z.array(z.number().int()).max(3),
+      count: z.array(z.number().int()).max(3),
+      stats: z.array(z.object({ collections: count, collected: count, uncollectable: count })).max(3),
+      garbage: count,
+      frozen: count,
+    }),
+  ),
+  caches: gaugePart(
+    z
+      .array(
+        z.object({
+          alias: name,
+          backend: name,
+          entries: optionalCount,
+          bytes: optionalCount,
+          max_entries: optionalCount,
+          cull_frequency: optionalCount,
+          default_timeout: z.number().nullable(),
+        }),
+      )
+      .max(100),
+  ),
+  db: gaugePart(
+    z.object({
+      wrappers: count,
+      open: count,
+      open_by_alias: counts,
+      open_outside_requests: count,
+      open_by_thread_name: counts,
+      oldest_open_s: z.number().nonnegative().nullable(),
+      queries_logged: count,
+      debug: z.boolean(),
+    }),
+  ),
+  sessions: gaugePart(
+    z.object({
+      engine: name.nullable(),
+      stored: optionalCount.optional(),
+      bytes: optionalCount.optional(),
+      expired: optionalCount.optional(),
+    }),
+  ),
+  containers: gaugePart(z.array(z.object({ name, type: name, len: count, bytes: count })).max(1000)),
+  lru_caches: gaugePart(
+    z
+      .array(z.object({ name, maxsize: optionalCount, currsize: count, hits: count, misses: count }))
+      .max(1000),
+  ),
+  signals: gaugePart(z.array(z.object({ name, receivers: count, strong: count })).max(1000)),
+  threads: gaugePart(z.object({ count, by_name: counts })),
+  elapsed_ms: z.number().nonnegative(),
+});
+
 export const probeMessageSchema = z.discriminatedUnion('type', [
   helloSchema,
   z.object({ type: z.literal('samples'), items: z.array(sampleSchema).max(maxBatch) }),
@@ -113,6 +181,7 @@ export const probeMessageSchema = z.discriminatedUnion('type', [
     routes: z.record(z.string().max(2100), z.number().int().nonnegative()),
   }),
   snapshotSummarySchema.extend({ type: z.literal('snapshot') }),
+  gaugesSchema.extend({ type: z.literal('gauges') }),
   z.object({
     type: z.literal('snapshot_chunk'),
     id: z.string().max(64),

@@ -96,6 +96,8 @@ describe('a recording made with only Python, imported', () => {
       await exited;
       const lines = readFileSync(record, 'utf8').trim().split('\n');
       expect(lines.filter((l) => l.includes('"type":"measure"')).length).toBeGreaterThanOrEqual(10);
+      const gaugeLines = lines.filter((l) => l.includes('"type":"gauges"')).length;
+      expect(gaugeLines).toBeGreaterThanOrEqual(10);
 
       const home = tempDir();
       cleanups.push(home.cleanup);
@@ -124,6 +126,21 @@ describe('a recording made with only Python, imported', () => {
       expect(verdict['/cache/leak/']!.retained_bytes_per_request).toBeLessThan(70_000);
       expect(verdict['/']!.verdict).not.toBe('leak');
       expect(verdict['/products/']!.verdict).not.toBe('leak');
+
+      // The recorded gauges are the checklist's evidence: every line stored (none refused by validation), and
+      // the one leaking route explained by the module-level dict that grew one entry per request.
+      const { findings } = await dispatch(h, 'checklist.get', { sessionId: 1 });
+      const caches = findings.find((f) => f.item === 'clear-caches')!;
+      expect(caches.status).toBe('suspect');
+      expect(caches.endpoints.map((e) => e.path)).toEqual(['/cache/leak/']);
+      expect(caches.endpoints[0]!.why).toMatch(/shop\.fragments\._PRICE_LIST_FRAGMENTS/);
+      expect(findings.filter((f) => f.status === 'suspect').map((f) => f.item)).toEqual(['clear-caches']);
+      expect(verdict['/cache/leak/']!.gauges!.requests).toBeGreaterThan(20);
+      const stored = engine.library.db
+        .prepare('SELECT count(*) FROM gauges WHERE session_id = 1')
+        .pluck()
+        .get();
+      expect(stored).toBe(gaugeLines);
     },
   );
 

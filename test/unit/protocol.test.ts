@@ -4,6 +4,7 @@ import { parseProbeLine } from '../../main/probe/protocol.ts';
 const sample = {
   t: 1700000000.2,
   rss: 41234432,
+  heap: 30112000,
   gc_count: [412, 3, 1],
   gc_collections: [20, 1, 0],
   gc_collected: [100, 5, 0],
@@ -73,5 +74,43 @@ describe('parseProbeLine', () => {
     expect(parseProbeLine(JSON.stringify({ type: 'launch_missiles' })).ok).toBe(false);
     expect(parseProbeLine(JSON.stringify([1, 2])).ok).toBe(false);
     expect(parseProbeLine('null').ok).toBe(false);
+  });
+});
+
+describe('record mode gauges lines', () => {
+  const gauges = {
+    type: 'gauges',
+    t: 1,
+    gc: { error: 'gc state unreadable' },
+    caches: [
+      {
+        alias: 'default',
+        backend: 'LocMemCache',
+        entries: 1,
+        bytes: 2000,
+        max_entries: 300,
+        cull_frequency: 3,
+        default_timeout: 300,
+      },
+    ],
+    db: { error: 'Django is not set up' },
+    sessions: { engine: 'django.contrib.sessions.backends.db', stored: 4 },
+    containers: [{ name: 'shop.fragments._PRICE_LIST_FRAGMENTS', type: 'dict', len: 40, bytes: 1_800_000 }],
+    lru_caches: [],
+    signals: [{ name: 'shop.signals.prices_changed', receivers: 3, strong: 3 }],
+    threads: { count: 4, by_name: { MainThread: 1 } },
+    elapsed_ms: 18.2,
+  };
+
+  it('are accepted with parts that failed, and the detectors never see a malformed figure', () => {
+    expect(parseProbeLine(JSON.stringify(gauges)).ok).toBe(true);
+    const bad = parseProbeLine(
+      JSON.stringify({ ...gauges, containers: [{ name: 'x', type: 'dict', len: 'many', bytes: 1 }] }),
+    );
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error).toContain('containers');
+    expect(parseProbeLine(JSON.stringify({ ...gauges, signals: { error: 42 } })).ok).toBe(false);
+    const { threads: _threads, ...missing } = gauges;
+    expect(parseProbeLine(JSON.stringify(missing)).ok).toBe(false);
   });
 });

@@ -2,19 +2,22 @@
 recording still gets verdicts (and, when asked for, snapshots).
 
 - every ``DJLEAK_MEASURE_INTERVAL`` seconds (default 60; 0 = off): a ``measure`` line, the same figures as the
-  ``measure`` command (before and after a full collection) plus the requests per route so far;
+  ``measure`` command (before and after a full collection) plus the requests per route so far, then a
+  ``gauges`` line (the ``gauges`` command's answer for the working directory's project: the checklist's
+  evidence);
 - every ``DJLEAK_RECORD_SNAPSHOTS`` seconds (default off): tracemalloc runs from the start (10 frames) and a
   snapshot is written as ``snapshot_chunk`` lines followed by a ``snapshot`` line with its summary.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import tracemalloc
 from typing import Any, Dict, Optional
 
-from . import diag, tracing
+from . import diag, gauges, tracing
 from .commands import COMMANDS
 from .gauges import ROUTE_COUNTS
 from .link import Link
@@ -25,6 +28,11 @@ SNAPSHOT_FRAMES = 10
 def measure_message() -> Dict[str, Any]:
     figures = COMMANDS["measure"]({"collect": True})
     return {"type": "measure", "routes": dict(ROUTE_COUNTS), **figures}
+
+
+def gauges_message() -> Dict[str, Any]:
+    """The checklist's gauges (~20 ms), with the working directory as the project whose containers count."""
+    return {"type": "gauges", **gauges.gauges({"project": os.getcwd()})}
 
 
 class Recorder:
@@ -71,6 +79,7 @@ class Recorder:
                 if now >= next_measure:
                     self._link.flush()  # the requests counted so far reach the file before their measurement
                     self._link.send(measure_message())
+                    self._link.send(gauges_message())
                     next_measure = max(next_measure + self._measure_interval, now)
                 if now >= next_snapshot:
                     self._snapshot()
