@@ -309,10 +309,7 @@ function storeVerdicts(library: Library, sessionId: number, streams: readonly St
       partial: false,
       started_at: v.started_at,
       ended_at: v.ended_at,
-      gauges:
-        leaking.length === 1 && leaking[0] === v
-          ? gaugesEvidence(streams, `${v.method} ${v.route ?? 'None'}`)
-          : null,
+      gauges: leaking.length === 1 && leaking[0] === v ? gaugesEvidence(streams, v.key) : null,
     });
   }
 }

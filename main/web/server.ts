@@ -5,6 +5,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -62,6 +63,7 @@ export async function startWebServer(
 ): Promise<WebServer> {
   const staticRoot = path.join(resourceRoot(), 'out', 'renderer');
   const prepared = new PreparedExports();
+  removeLeftoverExports(path.join(engine.dataHome, 'uploads'));
   const server = http.createServer((req, res) => {
     if (!tokensMatch(tokenFrom(req), token)) {
       res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -138,6 +140,22 @@ const MAX_UPLOAD = 4 * 1024 ** 3;
 
 /** A prepared export's download link works once, within this time. */
 const PREPARED_TTL_MS = 10 * 60_000;
+
+/** Exports a server stopped without removing (killed while a download was prepared or running): full session
+ * files, maybe unredacted, that nobody will fetch. Ones younger than a ticket's lifetime are left alone: they may
+ * be another server's, on the same data folder. */
+function removeLeftoverExports(folder: string): void {
+  if (!existsSync(folder)) return;
+  const before = Date.now() - PREPARED_TTL_MS;
+  for (const name of readdirSync(folder)) {
+    const file = path.join(folder, name);
+    if (
+      name.startsWith('export-') &&
+      (statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < before
+    )
+      rmSync(file, { force: true });
+  }
+}
 
 /** Exports written ahead of their download (`POST /files/export`), by one-time ticket. */
 class PreparedExports {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHandlers, dispatch } from '../../main/api/index.ts';
@@ -107,6 +107,16 @@ describe('session files in browser mode (no paths in the page)', () => {
     expect(readdirSync(path.join(engine.dataHome, 'uploads'))).toHaveLength(1);
     await web.close();
     expect(readdirSync(path.join(engine.dataHome, 'uploads'))).toEqual([]);
+
+    // One a killed server left behind is removed at the next start, once older than a ticket's lifetime (a
+    // younger one may be another server's).
+    const uploads = path.join(engine.dataHome, 'uploads');
+    writeFileSync(path.join(uploads, 'export-1-old.djleak'), 'left');
+    utimesSync(path.join(uploads, 'export-1-old.djleak'), new Date(0), new Date(0));
+    writeFileSync(path.join(uploads, 'export-2-new.djleak'), 'in use');
+    const next = await startWebServer(engine, createHandlers(engine));
+    cleanups.push(() => next.close());
+    expect(readdirSync(uploads)).toEqual(['export-2-new.djleak']);
   });
 
   it('an export without a file goes to the data folder exports/', async () => {

@@ -54,7 +54,7 @@ def _part(fn: Callable[[], Any]) -> Any:
     try:
         return fn()
     except Exception as exc:  # one part failing leaves the others
-        return {"error": f"{type(exc).__name__}: {exc}"}
+        return {"error": f"{type(exc).__name__}: {exc}"[:500]}
 
 
 def _settings() -> Any:
@@ -191,7 +191,7 @@ def db_state() -> Dict[str, Any]:
         "open_by_alias": dict(collections.Counter(r["alias"] for r in opened)),
         "open_outside_requests": len(background),
         "open_by_thread_name": dict(by_thread.most_common(MAX_ROWS)),
-        "oldest_open_s": max((r["age_s"] for r in opened), default=None),
+        "oldest_open_s": max((max(0.0, r["age_s"]) for r in opened), default=None),
         "queries_logged": sum(r["queries_logged"] for r in rows),
         "debug": bool(getattr(_settings(), "DEBUG", False)),
     }
@@ -209,11 +209,15 @@ def session_store() -> Any:
     return getattr(module, "SessionStore", None) if module is not None else None
 
 
-def sessions_state() -> Dict[str, Any]:
+def sessions_state(count: bool = True) -> Dict[str, Any]:
+    """The session engine and, with ``count``, what it stores (a database engine: aggregate queries over the
+    whole session table)."""
     settings = _settings()
     if settings is None:
         return {"engine": None}
     engine = settings.SESSION_ENGINE
+    if not count:
+        return {"engine": engine}
     out: Dict[str, Any] = {"engine": engine, "stored": None, "bytes": None, "expired": None}
     store = session_store()
     if store is None:
@@ -404,13 +408,16 @@ def gauges(args: Dict[str, Any]) -> Dict[str, Any]:
     project = args.get("project")
     if project is not None and (not isinstance(project, str) or not os.path.isabs(project)):
         raise GaugeError("project must be an absolute folder path")
+    count_sessions = args.get("sessions", True)
+    if not isinstance(count_sessions, bool):
+        raise GaugeError("sessions must be true or false")
     started = time.perf_counter()
     result = {
         "t": time.time(),
         "gc": _part(gc_state),
         "caches": _part(caches_state),
         "db": _part(db_state),
-        "sessions": _part(sessions_state),
+        "sessions": _part(lambda: sessions_state(count_sessions)),
         "containers": _part(lambda: containers_state(project)),
         "lru_caches": _part(lambda: lru_state(project)),
         "signals": _part(signals_state),

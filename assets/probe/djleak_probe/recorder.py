@@ -12,6 +12,7 @@ recording still gets verdicts (and, when asked for, snapshots).
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 import tracemalloc
@@ -30,9 +31,32 @@ def measure_message() -> Dict[str, Any]:
     return {"type": "measure", "routes": dict(ROUTE_COUNTS), **figures}
 
 
+def record_project() -> Optional[str]:
+    """The project whose module-level containers the gauges count: the folder above the settings' top package
+    (where manage.py usually is), else the working directory; never / or the interpreter's own prefix (a
+    service started from / would make every standard library module "the project")."""
+    candidates = []
+    settings = os.environ.get("DJANGO_SETTINGS_MODULE")
+    package = sys.modules.get(settings.split(".")[0]) if settings else None
+    init = getattr(package, "__file__", None)
+    if isinstance(init, str):
+        candidates.append(os.path.dirname(os.path.dirname(os.path.abspath(init))))
+    try:
+        candidates.append(os.getcwd())
+    except OSError:  # the working directory was removed
+        pass
+    excluded = {"/", os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)}
+    for candidate in candidates:
+        real = os.path.realpath(candidate)
+        if real not in excluded:
+            return real
+    return None
+
+
 def gauges_message() -> Dict[str, Any]:
-    """The checklist's gauges (~20 ms), with the working directory as the project whose containers count."""
-    return {"type": "gauges", **gauges.gauges({"project": os.getcwd()})}
+    """The checklist's gauges (~20 ms) for the recorded project. Stored sessions are not counted: on a
+    production session table that is a full scan a minute per worker."""
+    return {"type": "gauges", **gauges.gauges({"project": record_project(), "sessions": False})}
 
 
 class Recorder:
@@ -79,7 +103,10 @@ class Recorder:
                 if now >= next_measure:
                     self._link.flush()  # the requests counted so far reach the file before their measurement
                     self._link.send(measure_message())
-                    self._link.send(gauges_message())
+                    try:
+                        self._link.send(gauges_message())
+                    except Exception as exc:  # the measurements go on without them
+                        diag.report("recorder-gauges", "the gauges could not be read", exc=exc)
                     next_measure = max(next_measure + self._measure_interval, now)
                 if now >= next_snapshot:
                     self._snapshot()

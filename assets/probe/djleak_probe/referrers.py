@@ -731,6 +731,11 @@ def referrers(args: Dict[str, Any], own: Iterable[Any] = ()) -> Dict[str, Any]:
             root["exhausted"] = found.exhausted
         chains.append({"root": root, "steps": steps, "depth": found.depth, "partial": found.partial})
         found.path, found.signal = [], None
+    # This frame can outlive the call in a reference cycle (it was among the objects listed above): it lets go
+    # of the app's objects now, not at the next full collection (never, in an app with gc disabled).
+    picked.clear()
+    hidden.clear()
+    sample = obj = roots = found = None  # type: ignore[assignment]
     result: Dict[str, Any] = {
         "type": target,
         "instances": instances,

@@ -348,6 +348,18 @@ class HeapInUseTest(unittest.TestCase):
         self.assertLess(abs(a - b), 64 * 1024)  # allocations between the two reads
         del kept
 
+    def test_refused_when_malloc_statistics_do_not_see_python_allocate(self) -> None:
+        # jemalloc or tcmalloc preloaded: glibc's mallinfo stays still while Python allocates.
+        import ctypes
+
+        from djleak_probe import garbage
+
+        lib = ctypes.CDLL(None)
+        if not hasattr(lib, "mallinfo2"):
+            self.skipTest("needs glibc 2.33+")
+        self.assertTrue(garbage.counts_allocations(garbage._malloc_reader(lib, legacy=False)))
+        self.assertFalse(garbage.counts_allocations(lambda: 5_000_000))
+
     def test_measure_reports_it_before_and_after(self) -> None:
         from djleak_probe import garbage
 

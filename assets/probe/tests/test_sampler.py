@@ -31,7 +31,8 @@ class SampleTest(unittest.TestCase):
         self.assertEqual(s["threads"], threading.active_count())
         if sys.platform.startswith("linux"):
             self.assertGreater(s["rss"], 1 << 20)
-            self.assertGreater(s["heap"], 1 << 20)
+            if s["heap"] is not None:  # glibc, no malloc replacement
+                self.assertGreater(s["heap"], 1 << 20)
             self.assertIsInstance(s["fds"], int)
             self.assertGreater(s["fds"], 2)
 

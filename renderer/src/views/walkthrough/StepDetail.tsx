@@ -13,13 +13,19 @@ function sum(results: readonly ActionResultDto[], read: (r: ActionResultDto) => 
 /** What the container clear did, in the few figures the tour talks about. */
 function Effect({ results }: { results: readonly ActionResultDto[] }) {
   const t = effectTotals(results);
+  // No heap figures where the probe cannot read them (no glibc): the row is left out, not shown as 0 B.
+  const heapRead = results.some((r) => typeof r.before?.heap === 'number');
   const rows: [string, string][] = [
     ['Entries', `${formatCount(t.entriesBefore ?? 0)} → ${formatCount(t.entriesAfter ?? 0)}`],
     ['Bytes freed', formatBytes(t.bytesFreed)],
-    [
-      'Heap in use',
-      `${formatBytes(sum(results, (r) => r.before?.heap))} → ${formatBytes(sum(results, (r) => r.after?.heap))}`,
-    ],
+    ...(heapRead
+      ? ([
+          [
+            'Heap in use',
+            `${formatBytes(sum(results, (r) => r.before?.heap))} → ${formatBytes(sum(results, (r) => r.after?.heap))}`,
+          ],
+        ] as [string, string][])
+      : []),
     [
       'RSS',
       `${formatBytes(sum(results, (r) => r.before?.rss))} → ${formatBytes(sum(results, (r) => r.after?.rss))}`,
