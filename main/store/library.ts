@@ -62,7 +62,8 @@ export interface SessionPatch {
 
 export class LibraryError extends Error {}
 
-function isAlive(pid: number): boolean {
+/** Whether a process exists (one of another user's counts: signalling it is refused, not unknown). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,6 +1,7 @@
 import type { Library } from '../../main/store/library.ts';
 import { addScanResult } from '../../main/store/scans.ts';
 import { SessionWriter } from '../../main/store/writer.ts';
+import { sampleItem } from './samples.ts';
 
 interface StoppedSessionSpec {
   name: string;
@@ -35,17 +36,14 @@ export function buildStoppedSession(lib: Library, spec: StoppedSessionSpec): num
     const t = spec.startedAt + s;
     writer.addSamples(
       proc,
-      [0, 0.5].map((half) => ({
-        t: t + half,
-        rss: spec.rss + Math.round((s + half) * spec.growth) + (s % 7) * 4096,
-        gc_count: [1, 2, 3] as [number, number, number],
-        gc_collections: [s, 1, 0] as [number, number, number],
-        gc_collected: [0, 0, 0] as [number, number, number],
-        gc_uncollectable: [0, 0, 0] as [number, number, number],
-        gc_enabled: true,
-        threads: 3,
-        fds: 9,
-      })),
+      [0, 0.5].map((half) =>
+        sampleItem(t + half, spec.rss + Math.round((s + half) * spec.growth) + (s % 7) * 4096, {
+          gc_count: [1, 2, 3],
+          gc_collections: [s, 1, 0],
+          threads: 3,
+          fds: 9,
+        }),
+      ),
     );
     writer.addRequests(proc, [
       {

@@ -1,5 +1,6 @@
 import type { Library } from '../../main/store/library.ts';
 import { SessionWriter } from '../../main/store/writer.ts';
+import { sampleItem } from './samples.ts';
 
 /** Writes one hour of a 4-process session (10 Hz samples, 20k requests) as the engine does: one transaction per flush. */
 export function buildOneHourSession(engine: { library: Library }): {
@@ -29,18 +30,16 @@ export function buildOneHourSession(engine: { library: Library }): {
     for (const p of procs) {
       writer.addSamples(
         p,
-        Array.from({ length: batch }, (_, k) => ({
-          t: (i + k) / 10,
-          rss: 50_000_000 + (i + k) * 100 + ((i + k) % 13) * 4096,
-          heap: 30_000_000 + (i + k) * 80,
-          gc_count: [1, 2, 3] as [number, number, number],
-          gc_collections: [i + k, 5, 6] as [number, number, number],
-          gc_collected: [7, 8, 9] as [number, number, number],
-          gc_uncollectable: [0, 0, 0] as [number, number, number],
-          gc_enabled: true,
-          threads: 3,
-          fds: 9,
-        })),
+        Array.from({ length: batch }, (_, k) =>
+          sampleItem((i + k) / 10, 50_000_000 + (i + k) * 100 + ((i + k) % 13) * 4096, {
+            heap: 30_000_000 + (i + k) * 80,
+            gc_count: [1, 2, 3],
+            gc_collections: [i + k, 5, 6],
+            gc_collected: [7, 8, 9],
+            threads: 3,
+            fds: 9,
+          }),
+        ),
       );
     }
     writer.addRequests(

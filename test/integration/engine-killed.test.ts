@@ -2,22 +2,13 @@ import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Library } from '../../main/store/library.ts';
+import { isAlive, Library } from '../../main/store/library.ts';
 import { runCli } from '../helpers/demo.ts';
 import { cleanupList, until } from '../helpers/engine.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const { cleanups, runAll } = cleanupList();
 afterAll(runAll);
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('the engine killed mid-session', () => {
   it(
@@ -58,12 +49,12 @@ describe('the engine killed mid-session', () => {
         60_000,
       );
       const pids = targets();
-      expect(pids.every(alive)).toBe(true);
+      expect(pids.every(isAlive)).toBe(true);
       process.kill(cli, 'SIGKILL');
       const result = await finished;
       expect(result.code).toBeNull(); // killed by the signal
       // The target notices its engine is gone and stops its whole process group.
-      await until(() => !pids.some(alive), 'the master and its workers to stop', 15_000);
+      await until(() => !pids.some(isAlive), 'the master and its workers to stop', 15_000);
 
       expect(reader.pragma('integrity_check', { simple: true })).toBe('ok');
       const kept = samples();

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../main/engine.ts';
+import { isAlive } from '../../main/store/library.ts';
 import { processSummaries, sessionEvents } from '../../main/store/queries.ts';
 import { demoPython } from '../helpers/demo.ts';
 import { cleanupList, testEngine, until } from '../helpers/engine.ts';
@@ -98,15 +99,7 @@ describe('faults on a live demo session', () => {
     const workers = investigation.connections.filter((c) => c.hello?.role === 'worker').map((c) => c.pid);
     process.kill(investigation.targetPid!, 'SIGKILL');
     expect(await investigation.ended).toBe('crashed');
-    const alive = (pid: number): boolean => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    await until(() => workers.every((pid) => !alive(pid)), 'the orphaned workers to be gone', 5000);
+    await until(() => workers.every((pid) => !isAlive(pid)), 'the orphaned workers to be gone', 5000);
   });
 
   it('refuses a wrong token, drops malformed and oversized probe lines, and the session goes on', async () => {

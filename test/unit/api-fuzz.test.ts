@@ -13,6 +13,7 @@ import { SessionWriter } from '../../main/store/writer.ts';
 import { startWebServer } from '../../main/web/server.ts';
 import { cleanupList, testEngine } from '../helpers/engine.ts';
 import { mutateValue, nested, Rng } from '../helpers/fuzz.ts';
+import { sampleItem } from '../helpers/samples.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { runChild } from '../helpers/child.ts';
 
@@ -53,20 +54,9 @@ function fixture(): Fixture {
   });
   const proc = lib.addProcess(session, { pid: 101, ppid: 1, role: 'main', argv: [], t: 0 });
   const writer = new SessionWriter(lib.db, session);
-  const zero = [0, 0, 0] as [number, number, number];
   writer.addSamples(
     proc,
-    Array.from({ length: 500 }, (_, i) => ({
-      t: i / 10,
-      rss: 1_000_000 + i,
-      gc_count: zero,
-      gc_collections: zero,
-      gc_collected: zero,
-      gc_uncollectable: zero,
-      gc_enabled: true,
-      threads: 1,
-      fds: 3,
-    })),
+    Array.from({ length: 500 }, (_, i) => sampleItem(i / 10, 1_000_000 + i, { fds: 3 })),
   );
   writer.addRequests(
     proc,

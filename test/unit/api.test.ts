@@ -6,6 +6,7 @@ import { startWebServer } from '../../main/web/server.ts';
 import { SessionWriter } from '../../main/store/writer.ts';
 import { demoDir as demoProject } from '../../main/paths.ts';
 import { cleanupList, testEngine } from '../helpers/engine.ts';
+import { sampleItem } from '../helpers/samples.ts';
 
 const { cleanups, runAll } = cleanupList();
 afterEach(runAll);
@@ -78,21 +79,15 @@ describe('timeline and request log', () => {
       e.library.addProcess(id, { pid: 100 + i, ppid: 100, role: 'worker', argv: [], t: 0 }),
     );
     const writer = new SessionWriter(e.library.db, id);
-    const zero = [0, 0, 0] as [number, number, number];
     for (const p of procs) {
       writer.addSamples(
         p,
-        Array.from({ length: 36_000 }, (_, i) => ({
-          t: i / 10,
-          rss: 1_000_000 + i * (p === procs[0] ? 10 : 1),
-          gc_count: zero,
-          gc_collections: [i, 0, 0] as [number, number, number],
-          gc_collected: zero,
-          gc_uncollectable: zero,
-          gc_enabled: true,
-          threads: 1,
-          fds: 1,
-        })),
+        Array.from({ length: 36_000 }, (_, i) =>
+          sampleItem(i / 10, 1_000_000 + i * (p === procs[0] ? 10 : 1), {
+            gc_collections: [i, 0, 0],
+            fds: 1,
+          }),
+        ),
       );
     }
     writer.addRequests(

@@ -22,6 +22,7 @@ import {
   timelineRows,
 } from '../../main/store/queries.ts';
 import { MAX_PENDING, SessionWriter } from '../../main/store/writer.ts';
+import { sampleItem } from '../helpers/samples.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const cleanups: (() => void)[] = [];
@@ -36,17 +37,14 @@ function freshLibrary(): { lib: Library; file: string } {
   return { lib, file };
 }
 
-const sample = (t: number, rss: number) => ({
-  t,
-  rss,
-  gc_count: [1, 2, 3] as [number, number, number],
-  gc_collections: [4, 5, 6] as [number, number, number],
-  gc_collected: [7, 8, 9] as [number, number, number],
-  gc_uncollectable: [0, 1, 0] as [number, number, number],
-  gc_enabled: true,
-  threads: 2,
-  fds: null,
-});
+const sample = (t: number, rss: number) =>
+  sampleItem(t, rss, {
+    gc_count: [1, 2, 3],
+    gc_collections: [4, 5, 6],
+    gc_collected: [7, 8, 9],
+    gc_uncollectable: [0, 1, 0],
+    threads: 2,
+  });
 
 function newSession(lib: Library): number {
   return lib.createSession({
@@ -184,20 +182,9 @@ describe('Library', () => {
     const id = newSession(lib);
     const proc = lib.addProcess(id, { pid: 1, ppid: 0, role: 'main', argv: [], t: 0 });
     const writer = new SessionWriter(lib.db, id);
-    const sample = (t: number) => ({
-      t,
-      rss: 1,
-      gc_count: [0, 0, 0] as [number, number, number],
-      gc_collections: [0, 0, 0] as [number, number, number],
-      gc_collected: [0, 0, 0] as [number, number, number],
-      gc_uncollectable: [0, 0, 0] as [number, number, number],
-      gc_enabled: true,
-      threads: 1,
-      fds: null,
-    });
     writer.addSamples(
       proc,
-      Array.from({ length: MAX_PENDING + 5 }, (_, i) => sample(i)),
+      Array.from({ length: MAX_PENDING + 5 }, (_, i) => sampleItem(i, 1)),
     );
     writer.addEvent('engine', 'info', 'one more');
     expect(writer.pending).toBe(MAX_PENDING);
@@ -236,18 +223,8 @@ describe('Library', () => {
     expect(level10).toEqual(raw);
     // New samples through the writer: min and max at their own times, the last collection count, counts.
     const writer = new SessionWriter(lib.db, 1);
-    const s = (t: number, rss: number, gc: number, heap: number | null = null) => ({
-      t,
-      rss,
-      heap,
-      gc_count: [0, 0, 0] as [number, number, number],
-      gc_collections: [gc, 1, 1] as [number, number, number],
-      gc_collected: [0, 0, 0] as [number, number, number],
-      gc_uncollectable: [0, 0, 0] as [number, number, number],
-      gc_enabled: true,
-      threads: 1,
-      fds: null,
-    });
+    const s = (t: number, rss: number, gc: number, heap: number | null = null) =>
+      sampleItem(t, rss, { heap, gc_collections: [gc, 1, 1] });
     writer.addSamples(1, [s(121.5, 50, 7, 40), s(122.5, 10, 8)]);
     writer.flush(true);
     writer.addSamples(1, [s(125, 90, 9, 30), s(126, 80, 9, 45)]);

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 import time
 import tracemalloc
 from typing import Any, Dict, Optional
@@ -22,6 +21,7 @@ from . import diag, gauges, tracing
 from .commands import COMMANDS
 from .gauges import ROUTE_COUNTS
 from .link import Link
+from .sampler import ProbeThread
 
 SNAPSHOT_FRAMES = 10
 
@@ -59,15 +59,16 @@ def gauges_message() -> Dict[str, Any]:
     return {"type": "gauges", **gauges.gauges({"project": record_project(), "sessions": False})}
 
 
-class Recorder:
-    """Daemon thread writing ``measure`` (and ``snapshot``) lines on a schedule."""
+class Recorder(ProbeThread):
+    """Daemon thread writing ``measure`` (and ``gauges``, ``snapshot``) lines on a schedule."""
+
+    name = "djleak-recorder"
 
     def __init__(self, link: Link, measure_interval: float, snapshot_interval: float) -> None:
+        super().__init__()
         self._link = link
         self._measure_interval = measure_interval
         self._snapshot_interval = snapshot_interval
-        self._stop = threading.Event()
-        self._thread: Optional[threading.Thread] = None
         self._snapshots = 0
 
     @property
@@ -77,14 +78,7 @@ class Recorder:
     def start(self) -> None:
         if self._snapshot_interval > 0 and not tracemalloc.is_tracing():
             tracemalloc.start(SNAPSHOT_FRAMES)
-        self._thread = threading.Thread(target=self._run, name="djleak-recorder", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 1.0) -> None:
-        self._stop.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
+        super().start()
 
     def _snapshot(self) -> None:
         self._snapshots += 1

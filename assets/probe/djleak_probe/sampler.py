@@ -167,8 +167,33 @@ def measure_cost(n: int = 200) -> float:
     return times[len(times) // 2]
 
 
-class Sampler:
+class ProbeThread:
+    """A named daemon thread running ``_run`` until ``stop()``; ``_run`` waits on ``self._stop``."""
+
+    name = "djleak"
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 1.0) -> None:
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
+class Sampler(ProbeThread):
     """Daemon thread: a sample every ``interval`` into the ``samples`` batch; ``flush()`` every ``batch_interval``."""
+
+    name = "djleak-sampler"
 
     def __init__(
         self,
@@ -178,23 +203,12 @@ class Sampler:
         interval: float,
         batch_interval: float,
     ) -> None:
+        super().__init__()
         self._add = add
         self._flush = flush
         self._alive = alive
         self._interval = interval
         self._batch_interval = batch_interval
-        self._stop = threading.Event()
-        self._thread: Optional[threading.Thread] = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="djleak-sampler", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 1.0) -> None:
-        self._stop.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
 
     def _run(self) -> None:
         try:

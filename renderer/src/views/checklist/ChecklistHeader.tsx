@@ -1,7 +1,7 @@
 import type { SessionSummaryDto } from '../../../../preload/contract.ts';
 import { ErrorPanel } from '../../components/ErrorPanel.tsx';
 import { Icon } from '../../components/Icon.tsx';
-import { StatusBadge } from '../../components/StatusBadge.tsx';
+import { SessionTitle } from '../../components/SessionTitle.tsx';
 import { useChecklist } from '../../store/checklist.ts';
 import { useNav } from '../../store/nav.ts';
 import { useWalkthrough } from '../../store/walkthrough.ts';
@@ -32,16 +32,14 @@ export function ChecklistHeader({ sessionId, session, running, scanning, scanned
   return (
     <header className="view-head">
       <div className="live-title">
-        <h1>Checklist</h1>
-        <span className="muted" data-testid="checklist-session">
-          {session?.name ?? `Session ${sessionId}`}
-        </span>
-        {session && <StatusBadge status={session.status} />}
-        {!running && (
-          <span className="pill" title="Actions run in the live app: this session has ended">
-            Read-only
-          </span>
-        )}
+        <SessionTitle
+          title="Checklist"
+          sessionId={sessionId}
+          session={session}
+          running={running}
+          readOnlyWhy="Actions run in the live app: this session has ended"
+          nameTestId="checklist-session"
+        />
         <span className="spacer" />
         {running && (
           <button

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { CompareDto, ScanFigures } from '../../../../preload/contract.ts';
 import { VerdictBadge } from '../../components/VerdictBadge.tsx';
 import { formatKB } from '../../format.ts';
@@ -30,65 +31,70 @@ export function ChangeBadge({ change }: { change: keyof typeof CHANGES }) {
   return <span className={`badge change-${change}`}>{CHANGES[change]}</span>;
 }
 
-/** Each endpoint's verdict and retained memory per request in both sessions, and what changed. */
-export function EndpointChangesTable({ endpoints }: { endpoints: CompareDto['endpoints'] }) {
+/** A row per compared thing: `subject`, then both sessions' figures and what changed. */
+function BeforeAfterTable({
+  label,
+  subject,
+  children,
+}: {
+  label: string;
+  subject: string;
+  children: ReactNode;
+}) {
   return (
-    <table className="table table-dense" aria-label="Endpoints before and after">
+    <table className="table table-dense" aria-label={label}>
       <thead>
         <tr>
-          <th scope="col">Endpoint</th>
+          <th scope="col">{subject}</th>
           <th scope="col">Before</th>
           <th scope="col">After</th>
           <th scope="col">Change</th>
         </tr>
       </thead>
-      <tbody>
-        {endpoints.map((e) => (
-          <tr key={`${e.method} ${e.path}`} data-path={e.path} data-change={e.change}>
-            <td className="mono nowrap">
-              {e.method === 'GET' ? '' : `${e.method} `}
-              {e.path}
-            </td>
-            <td>
-              <Figures f={e.before} />
-            </td>
-            <td>
-              <Figures f={e.after} />
-            </td>
-            <td>
-              <ChangeBadge change={e.change} />
-            </td>
-          </tr>
-        ))}
-      </tbody>
+      <tbody>{children}</tbody>
     </table>
+  );
+}
+
+/** Each endpoint's verdict and retained memory per request in both sessions, and what changed. */
+export function EndpointChangesTable({ endpoints }: { endpoints: CompareDto['endpoints'] }) {
+  return (
+    <BeforeAfterTable label="Endpoints before and after" subject="Endpoint">
+      {endpoints.map((e) => (
+        <tr key={`${e.method} ${e.path}`} data-path={e.path} data-change={e.change}>
+          <td className="mono nowrap">
+            {e.method === 'GET' ? '' : `${e.method} `}
+            {e.path}
+          </td>
+          <td>
+            <Figures f={e.before} />
+          </td>
+          <td>
+            <Figures f={e.after} />
+          </td>
+          <td>
+            <ChangeBadge change={e.change} />
+          </td>
+        </tr>
+      ))}
+    </BeforeAfterTable>
   );
 }
 
 /** Each checklist item's finding in both sessions, and what changed. */
 export function ChecklistChangesTable({ checklist }: { checklist: CompareDto['checklist'] }) {
   return (
-    <table className="table table-dense" aria-label="Fixes before and after">
-      <thead>
-        <tr>
-          <th scope="col">Fix</th>
-          <th scope="col">Before</th>
-          <th scope="col">After</th>
-          <th scope="col">Change</th>
+    <BeforeAfterTable label="Fixes before and after" subject="Fix">
+      {checklist.map((c) => (
+        <tr key={c.item} data-item={c.item} data-change={c.change}>
+          <td>{FIX_GUIDES[c.item].title}</td>
+          <td>{c.before}</td>
+          <td>{c.after}</td>
+          <td>
+            <ChangeBadge change={c.change} />
+          </td>
         </tr>
-      </thead>
-      <tbody>
-        {checklist.map((c) => (
-          <tr key={c.item} data-item={c.item} data-change={c.change}>
-            <td>{FIX_GUIDES[c.item].title}</td>
-            <td>{c.before}</td>
-            <td>{c.after}</td>
-            <td>
-              <ChangeBadge change={c.change} />
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </BeforeAfterTable>
   );
 }

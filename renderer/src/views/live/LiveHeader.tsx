@@ -1,4 +1,5 @@
 import type { RunningDto, SessionSummaryDto } from '../../../../preload/contract.ts';
+import { ReadOnlyPill } from '../../components/SessionTitle.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { formatDateTime, formatDuration, formatMB } from '../../format.ts';
 import { MOD } from '../../shortcuts.ts';
@@ -33,17 +34,14 @@ export function LiveHeader({ session, running }: LiveHeaderProps) {
         <h1 data-testid="session-name">{session.name}</h1>
         <StatusBadge status={session.status} />
         {!running && (
-          <span
-            className="pill"
-            data-testid="read-only"
-            title={
+          <ReadOnlyPill
+            testId="read-only"
+            why={
               session.origin
                 ? 'This session was imported: it can be read here, not run'
                 : 'This session has ended: nothing can change it'
             }
-          >
-            Read-only
-          </span>
+          />
         )}
         <span className="spacer" />
         <button

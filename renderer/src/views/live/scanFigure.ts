@@ -1,6 +1,7 @@
 import type { Data, Layout } from 'plotly.js-dist-min';
 import type { ScanResultDto } from '../../../../preload/contract.ts';
 import type { ChartColors } from '../../theme.ts';
+import { chartAxis, chartLayout } from '../chartLayout.ts';
 import { endpointKey } from '../../verdicts.ts';
 
 const MB = 1024 * 1024;
@@ -66,23 +67,10 @@ export function scanFigure(r: ScanResultDto, c: ChartColors): ScanFigure {
     });
   }
 
-  const axis = {
-    gridcolor: c.grid,
-    linecolor: c.grid,
-    zerolinecolor: c.grid,
-    tickfont: { color: c.muted, size: 11 },
-    title: { font: { color: c.muted, size: 11 } },
-  };
+  const axis = chartAxis(c);
   const layout: Partial<Layout> = {
     uirevision: endpointKey(r),
-    paper_bgcolor: 'rgba(0,0,0,0)',
-    plot_bgcolor: 'rgba(0,0,0,0)',
-    font: { color: c.text, family: 'inherit', size: 12 },
-    margin: { l: 64, r: 16, t: 8, b: 40 },
-    hovermode: 'x unified',
-    hoverlabel: { bgcolor: c.surface, bordercolor: c.grid, font: { color: c.text } },
-    showlegend: true,
-    legend: { orientation: 'h', x: 0, y: 1.0, yanchor: 'bottom', font: { size: 11, color: c.text } },
+    ...chartLayout(c, 40),
     bargap: 0.55,
     xaxis: {
       ...axis,

@@ -1,6 +1,7 @@
 import type { Data, Layout } from 'plotly.js-dist-min';
 import type { SeriesDto, TimelineDto } from '../../../../preload/contract.ts';
 import type { ChartColors } from '../../theme.ts';
+import { chartAxis, chartLayout } from '../chartLayout.ts';
 
 const MB = 1024 * 1024;
 
@@ -119,24 +120,11 @@ export function timelineFigure(tl: TimelineDto, uirevision: string, c: ChartColo
     hovertemplate: '%{y:.1f} req/s<extra></extra>',
   });
 
-  const axis = {
-    gridcolor: c.grid,
-    linecolor: c.grid,
-    zerolinecolor: c.grid,
-    tickfont: { color: c.muted, size: 11 },
-    title: { font: { color: c.muted, size: 11 } },
-  };
+  const axis = chartAxis(c);
   const empty = tl.processes.length === 0;
   const layout: Partial<Layout> = {
     uirevision,
-    paper_bgcolor: 'rgba(0,0,0,0)',
-    plot_bgcolor: 'rgba(0,0,0,0)',
-    font: { color: c.text, family: 'inherit', size: 12 },
-    margin: { l: 64, r: 16, t: 8, b: 32 },
-    hovermode: 'x unified',
-    hoverlabel: { bgcolor: c.surface, bordercolor: c.grid, font: { color: c.text } },
-    showlegend: true,
-    legend: { orientation: 'h', x: 0, y: 1.0, yanchor: 'bottom', font: { size: 11, color: c.text } },
+    ...chartLayout(c, 32),
     xaxis: { ...axis, type: 'date', anchor: 'y3', domain: [0, 1], showspikes: true, spikecolor: c.muted },
     yaxis: {
       ...axis,

@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { NoSessionState } from '../../components/NoSessionState.tsx';
 import { ErrorPanel } from '../../components/ErrorPanel.tsx';
-import { StatusBadge } from '../../components/StatusBadge.tsx';
+import { SessionTitle } from '../../components/SessionTitle.tsx';
 import { runningInfo, useLibrary } from '../../store/library.ts';
 import { useNav } from '../../store/nav.ts';
 import { useReferrers } from '../../store/referrers.ts';
@@ -42,14 +42,13 @@ export function SnapshotsView() {
     <div className="view" data-testid="snapshots-view" data-session={sessionId} data-running={running}>
       <header className="view-head">
         <div className="live-title">
-          <h1>Snapshots</h1>
-          <span className="muted">{session?.name ?? `Session ${sessionId}`}</span>
-          {session && <StatusBadge status={session.status} />}
-          {!running && (
-            <span className="pill" title="Snapshots can only be taken while the session runs">
-              Read-only
-            </span>
-          )}
+          <SessionTitle
+            title="Snapshots"
+            sessionId={sessionId}
+            session={session}
+            running={running}
+            readOnlyWhy="Snapshots can only be taken while the session runs"
+          />
           <span className="spacer" />
           <button type="button" className="btn" onClick={() => openSession(sessionId)}>
             {running ? 'Back to Live' : 'Session overview'}
