@@ -7,6 +7,7 @@ import { buildOneHourSession } from '../test/helpers/synthetic.ts';
 import { tempDir } from '../test/helpers/tmp.ts';
 import { demoVenv, repoRoot } from '../test/helpers/demo.ts';
 import type { Report } from '../main/analysis/report.ts';
+import { heapWalks } from './heap-walks.ts';
 import { liveViewLoad } from './live-view.ts';
 import { longSession } from './long-session.ts';
 import { probeOverhead } from './probe-overhead.ts';
@@ -113,6 +114,7 @@ if (!only || only === 'store') results.one_hour_session = await oneHourSession()
 if (!only || only === 'live') results.live_view_one_hour = await liveViewLoad(buildOneHourSession);
 if (!only || only === 'diff') results.snapshot_diff_100k = snapshotDiffBench();
 if (!only || only === 'probe') results.probe_overhead = await probeOverhead();
+if (!only || only === 'walks') results.heap_walks = heapWalks();
 if (!only || only === 'scan') results.demo_scan = await demoScan();
 if (!only || only === 'long') results.long_session_8h = await longSession();
 process.stdout.write(JSON.stringify(results, null, 2) + '\n');

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,14 +30,18 @@ function freePort(): Promise<number> {
 const TRAFFIC = `
 import sys, time, urllib.request
 base = sys.argv[1]
-for attempt in range(200):
+started = time.monotonic()
+while True:
     try:
         urllib.request.urlopen(base + "/", timeout=2).read(); break
-    except Exception:
+    except Exception as error:
+        if time.monotonic() - started > 90:
+            sys.exit(f"the server did not answer within 90 s: {error}")
         time.sleep(0.1)
+print(f"server answered after {time.monotonic() - started:.1f} s", file=sys.stderr)
 mixes = [{"/": 4, "/cache/leak/": 1}, {"/cache/leak/": 3, "/products/": 1}, {"/products/": 3, "/": 2},
          {"/cache/leak/": 2, "/": 1}]
-end = time.monotonic() + 14
+end = time.monotonic() + 20
 phase = 0
 while time.monotonic() < end:
     until = time.monotonic() + 1.7
@@ -57,6 +61,9 @@ describe('a recording made with only Python, imported', () => {
       cleanups.push(t.cleanup);
       const record = path.join(t.dir, 'staging.ndjson');
       const port = await freePort();
+      // The server's output goes to a file, to say why if the traffic fails.
+      const log = path.join(t.dir, 'server.log');
+      const logFd = openSync(log, 'w');
       // The README's recipe: the probe on PYTHONPATH, gunicorn under it, nothing of djleak's Node side.
       const server = spawn(
         demoPython,
@@ -83,17 +90,22 @@ describe('a recording made with only Python, imported', () => {
             DJLEAK_RECORD_SNAPSHOTS: '6',
             LEAKY_SHOP_DB: path.join(t.dir, 'shop.sqlite3'),
           },
-          stdio: 'ignore',
+          stdio: ['ignore', logFd, logFd],
         },
       );
+      closeSync(logFd);
       const exited = new Promise((r) => server.once('exit', r));
       cleanups.push(() => void server.kill('SIGKILL'));
       const traffic = spawnSync(demoPython, ['-c', TRAFFIC, `http://127.0.0.1:${port}`], {
         encoding: 'utf8',
       });
-      expect(traffic.status, traffic.stderr).toBe(0);
+      const said = readFileSync(log, 'utf8').slice(-4000);
+      expect(traffic.status, `${traffic.stderr}\nthe server's output:\n${said}`).toBe(0);
       server.kill('SIGTERM');
       await exited;
+      // Nothing the probe did broke the app: no error in any request, the workers' boot included (a heap walk
+      // holding a tuple the app was building made Django raise SystemError, and gunicorn give up).
+      expect(readFileSync(log, 'utf8')).not.toMatch(/Traceback|SystemError/);
       const lines = readFileSync(record, 'utf8').trim().split('\n');
       expect(lines.filter((l) => l.includes('"type":"measure"')).length).toBeGreaterThanOrEqual(10);
       const gaugeLines = lines.filter((l) => l.includes('"type":"gauges"')).length;
@@ -122,7 +134,9 @@ describe('a recording made with only Python, imported', () => {
       const verdict = Object.fromEntries(scans.map((s) => [s.path, s]));
       expect(verdict['/cache/leak/']).toMatchObject({ verdict: 'leak', cause: 'growth' });
       expect(verdict['/cache/leak/']!.reason).toMatch(/^from the recording's measurements: traced memory/);
-      expect(verdict['/cache/leak/']!.retained_bytes_per_request).toBeGreaterThan(30_000);
+      // The planted leak keeps ~45.5 KB a request. Estimated from 1 s intervals of mixed traffic (the index's
+      // bounded cache filling up early on muddles the first ones): 27-51 KB over 35 recordings of 14-20 s.
+      expect(verdict['/cache/leak/']!.retained_bytes_per_request).toBeGreaterThan(20_000);
       expect(verdict['/cache/leak/']!.retained_bytes_per_request).toBeLessThan(70_000);
       expect(verdict['/']!.verdict).not.toBe('leak');
       expect(verdict['/products/']!.verdict).not.toBe('leak');

@@ -14,11 +14,10 @@ eval), each measured before and after (RSS, allocated blocks, tracked objects) w
 
 from __future__ import annotations
 
-import gc
 import sys
 from typing import Any, Callable, Dict, Tuple
 
-from . import garbage, gauges, sampler
+from . import garbage, gauges, sampler, world
 
 
 class ActionError(Exception):
@@ -30,7 +29,7 @@ def _figures() -> Dict[str, Any]:
         "rss": sampler.current_rss(),
         "heap": garbage.heap_in_use(),
         "blocks": sys.getallocatedblocks(),
-        "gc_objects": len(gc.get_objects()),
+        "gc_objects": world.tracked_objects(),
     }
 
 

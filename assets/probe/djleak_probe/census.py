@@ -6,7 +6,11 @@ from __future__ import annotations
 import gc
 import sys
 import time
-from typing import Any, Dict, Iterable, List
+from itertools import compress, repeat
+from operator import is_, not_
+from typing import Any, Dict, Iterable, List, Tuple
+
+from . import world
 
 DEFAULT_TOP = 50
 MAX_TOP = 10_000
@@ -64,33 +68,7 @@ def census(args: Dict[str, Any], own: Iterable[Any] = ()) -> Dict[str, Any]:
     if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= MAX_TOP:
         raise CensusError(f"top must be an integer from 1 to {MAX_TOP}")
     t = time.time()
-    objects = gc.get_objects()
-    # Everything below is made after get_objects(): not in the list. No arithmetic per object (each new int
-    # would be an allocation, which costs ~2 us more while tracemalloc traces): objects are put in one list
-    # per type, then counted with len() and sized with sum(map(getsizeof, ...)), both in C.
-    buckets: Dict[type, List[Any]] = {}
-    for obj in objects:
-        bucket = buckets.get(type(obj))
-        if bucket is None:
-            bucket = buckets[type(obj)] = []
-        bucket.append(obj)
-    del objects, obj
-    for mine in own:  # the probe's own objects (a handful): out of their bucket
-        bucket = buckets.get(type(mine))
-        if bucket is not None:
-            bucket[:] = [obj for obj in bucket if obj is not mine]
-    per_type: Dict[type, List[int]] = {}
-    total = 0
-    for cls, bucket in buckets.items():
-        try:
-            size = sum(map(sys.getsizeof, bucket))
-        except Exception:  # a broken __sizeof__: size the rest one by one
-            size = sum(map(_sizeof, bucket))
-        if bucket:
-            per_type[cls] = [len(bucket), size]
-            total += len(bucket)
-        bucket.clear()
-    buckets.clear()
+    per_type, total = _per_type(own)
     by_name: Dict[str, List[int]] = {}  # distinct types may share a name (classes made in a function)
     names = TypeNames()
     for cls, (count, size) in per_type.items():
@@ -109,3 +87,49 @@ def census(args: Dict[str, Any], own: Iterable[Any] = ()) -> Dict[str, Any]:
         "types_total": len(by_name),
         "types": [{"type": name, "count": count, "size": size} for name, (count, size) in ranked],
     }
+
+
+def _per_type(own: Iterable[Any]) -> Tuple[Dict[type, List[int]], int]:
+    """[count, bytes] per type of the tracked objects, and their total count. The other threads wait while
+    every object is listed and the exact tuples (the ones that may be being built, see world) are counted and
+    let go of, all with C-level pipelines; the rest is sorted out while they run."""
+    with world.others_paused():
+        objects = gc.get_objects()
+        is_tuple = list(map(is_, map(type, objects), repeat(tuple)))
+        tuples = list(compress(objects, is_tuple))
+        objects = list(compress(objects, map(not_, is_tuple)))
+        is_tuple.clear()
+        # sys.getsizeof of an exact tuple, summed without a call per tuple (each would allocate a bound method:
+        # ~2 us while tracemalloc traces): the empty tuple's size plus one pointer per item.
+        tuples_count = len(tuples)
+        tuples_size = tuples_count * sys.getsizeof(()) + tuple.__itemsize__ * sum(map(len, tuples))
+        tuples.clear()
+    # Everything below is made after get_objects(): not in the list. No arithmetic per object (each new int
+    # would be an allocation, which costs ~2 us more while tracemalloc traces): objects are put in one list
+    # per type, then counted with len() and sized with sum(map(getsizeof, ...)), both in C.
+    buckets: Dict[type, List[Any]] = {}
+    for obj in objects:
+        bucket = buckets.get(type(obj))
+        if bucket is None:
+            bucket = buckets[type(obj)] = []
+        bucket.append(obj)
+    del objects, obj
+    for mine in own:  # the probe's own objects (a handful): out of their bucket
+        bucket = buckets.get(type(mine))
+        if bucket is not None:
+            bucket[:] = [obj for obj in bucket if obj is not mine]
+    per_type: Dict[type, List[int]] = {}
+    total = tuples_count
+    if tuples_count:
+        per_type[tuple] = [tuples_count, tuples_size]
+    for cls, bucket in buckets.items():
+        try:
+            size = sum(map(sys.getsizeof, bucket))
+        except Exception:  # a broken __sizeof__: size the rest one by one
+            size = sum(map(_sizeof, bucket))
+        if bucket:
+            per_type[cls] = [len(bucket), size]
+            total += len(bucket)
+        bucket.clear()
+    buckets.clear()
+    return per_type, total

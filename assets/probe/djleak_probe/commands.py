@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any, Callable, Dict, Optional, Tuple, Union
 
-from . import actions, census, garbage, gauges, referrers, sampler, tracing, urlwalk
+from . import actions, census, garbage, gauges, referrers, sampler, tracing, urlwalk, world
 
 try:  # built in (no file to import); imported here, never lazily in the reader thread
     import _tracemalloc
@@ -66,7 +66,7 @@ def _measurement() -> Dict[str, Any]:
     rss = sampler.current_rss()
     heap = garbage.heap_in_use()
     blocks = sys.getallocatedblocks()  # before get_objects() allocates its list
-    gc_objects = len(gc.get_objects())
+    gc_objects = world.tracked_objects()
     return {"rss": rss, "heap": heap, "blocks": blocks, "gc_objects": gc_objects, "traced": _traced()}
 
 

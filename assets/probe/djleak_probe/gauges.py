@@ -28,6 +28,8 @@ import weakref
 from itertools import compress, repeat
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
+from . import world
+
 MAX_ROWS = 50
 _SIZED_VALUES = 2000  # container values sized (sys.getsizeof) at the most: beyond that, extrapolated
 _CONTAINERS = (dict, list, set, frozenset, collections.deque)
@@ -130,11 +132,12 @@ def db_wrappers() -> List[Any]:
     base = getattr(base_module, "BaseDatabaseWrapper", None) if base_module is not None else None
     if base is None:
         return []
-    objects = gc.get_objects()
-    try:
-        return list(compress(objects, map(issubclass, map(type, objects), repeat(base))))
-    finally:
-        objects.clear()
+    with world.others_paused():  # the list of every object must not outlive the pause
+        objects = gc.get_objects()
+        try:
+            return list(compress(objects, map(issubclass, map(type, objects), repeat(base))))
+        finally:
+            objects.clear()
 
 
 def served_threads(alive: Iterable[int]) -> Set[int]:

@@ -26,6 +26,7 @@ from itertools import compress, filterfalse, repeat
 from operator import is_
 from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
+from . import world
 from .census import TypeNames, _type_module as census_type_module, _type_qualname
 
 DEFAULT_SAMPLES = 3
@@ -413,70 +414,81 @@ def _search(sample: Any, roots: _Roots, max_depth: int, deadline: float) -> _Fou
         if time.perf_counter() >= deadline:
             cut = True
             break
-        best: Optional[Tuple[int, Tuple[str, str, Optional[str]], Any, int]] = None
-        for node in frontier:
-            root = roots.node_root(node)
-            if root is not None:
-                rank = KINDS.index(root[0])
-                if best is None or rank < best[0]:
-                    best = (rank, root, node, depth)
-        if best is None and depth >= max_depth:
-            cut = True
-            break
-        if best is None or best[1][0] == "frame local":
-            # Climb one level. With a node that is only some thread's local, look for a better root as near
-            # (a module global holding the same object names it better); the other node roots (signal
-            # receivers, lru_cache, thread, gc.garbage) are more telling than whatever holds them.
-            level: Dict[int, Any] = book.hold({id(n): n for n in frontier})
-            referrers = book.hold(gc.get_referrers(*frontier))
-            if roots.hidden:
-                for node in frontier:
-                    holder = roots.hidden.get(id(node))
-                    if holder is not None:
-                        referrers.append(holder)
-            following: List[Any] = book.hold([])
-            found_node_root = best is not None
-            for i, holder in enumerate(referrers):
-                if i % 64 == 63 and time.perf_counter() >= deadline:
-                    cut = True
-                    break
-                hid = id(holder)
-                if hid in nodes or roots.ignored(holder):
-                    continue
-                child = _child_in(holder, level, frontier)
-                if child is None:
-                    continue
-                root = roots.holder_root(holder, child)
+        # One level at a time while the other threads wait (see world): the app and the sampler run between
+        # levels, and what is carried from one level to the next holds no tuple being built.
+        with world.others_paused():
+            best: Optional[Tuple[int, Tuple[str, str, Optional[str]], Any, int]] = None
+            for node in frontier:
+                root = roots.node_root(node)
                 if root is not None:
                     rank = KINDS.index(root[0])
-                    if best is None or rank < best[0] or (
-                        rank == best[0] == 0 and _home_score(root[1], child) < _home_score(best[1][1], best[2])
-                    ):
-                        best = (rank, root, child, depth)
-                    continue
-                if found_node_root:
-                    continue
-                if len(following) >= MAX_WIDTH:
-                    cut = True
-                    continue
-                nodes[hid] = holder
-                below[hid] = id(child)
-                following.append(holder)
-            if best is None and cut:
+                    if best is None or rank < best[0]:
+                        best = (rank, root, node, depth)
+            if best is None and depth >= max_depth:
+                cut = True
                 break
-            if best is None:
-                frontier = following
-                depth += 1
-                if frontier:
-                    top = id(frontier[0])
-                continue
-        assert best is not None
-        _, (found.kind, found.name, found.thread), start, found.depth = best
-        found.path = path_from(start)
-        found.depth = len(found.path) - 1
-        if found.kind == "signal receivers":
-            found.signal = roots.signal_lists.get(id(start))
-        return found
+            if best is None or best[1][0] == "frame local":
+                # Climb one level. With a node that is only some thread's local, look for a better root as
+                # near (a module global holding the same object names it better); the other node roots
+                # (signal receivers, lru_cache, thread, gc.garbage) are more telling than whatever holds them.
+                level: Dict[int, Any] = book.hold({id(n): n for n in frontier})
+                referrers = book.hold(gc.get_referrers(*frontier))
+                if roots.hidden:
+                    for node in frontier:
+                        holder = roots.hidden.get(id(node))
+                        if holder is not None:
+                            referrers.append(holder)
+                following: List[Any] = book.hold([])
+                child_of: Dict[int, int] = {}  # id(holder) -> id of the node it holds
+                found_node_root = best is not None
+                for i, holder in enumerate(referrers):
+                    if i % 64 == 63 and time.perf_counter() >= deadline:
+                        cut = True
+                        break
+                    hid = id(holder)
+                    if hid in nodes or hid in child_of or roots.ignored(holder):
+                        continue
+                    child = _child_in(holder, level, frontier)
+                    if child is None:
+                        continue
+                    root = roots.holder_root(holder, child)
+                    if root is not None:
+                        rank = KINDS.index(root[0])
+                        if best is None or rank < best[0] or (
+                            rank == best[0] == 0 and _home_score(root[1], child) < _home_score(best[1][1], best[2])
+                        ):
+                            best = (rank, root, child, depth)
+                        continue
+                    if found_node_root:
+                        continue
+                    if len(following) >= MAX_WIDTH:
+                        cut = True
+                        continue
+                    child_of[hid] = id(child)
+                    following.append(holder)
+                referrers.clear()
+                level.clear()
+                holder = child = None
+                world.settle(following, book.ids)
+                for holder in following:
+                    nodes[id(holder)] = holder
+                    below[id(holder)] = child_of[id(holder)]
+                holder = None
+                if best is None and cut:
+                    break
+                if best is None:
+                    frontier = following
+                    depth += 1
+                    if frontier:
+                        top = id(frontier[0])
+                    continue
+            assert best is not None
+            _, (found.kind, found.name, found.thread), start, found.depth = best
+            found.path = path_from(start)
+            found.depth = len(found.path) - 1
+            if found.kind == "signal receivers":
+                found.signal = roots.signal_lists.get(id(start))
+            return found
     found.partial = cut
     found.exhausted = not cut
     found.path = path_from(nodes[top])
@@ -657,25 +669,30 @@ def referrers(args: Dict[str, Any], own: Iterable[Any] = ()) -> Dict[str, Any]:
     types_seen: List[type] = book.hold([])
     signals: List[Any] = book.hold([])
     targets: List[type] = book.hold([])
-    for generation in range(3):
-        objects = book.hold(gc.get_objects(generation))
-        objects.reverse()
-        for cls in set(map(type, objects)):
-            if names(cls) == target and cls not in targets:
-                targets.append(cls)
-        for cls in targets:
-            candidates.extend(compress(objects, map(is_, map(type, objects), repeat(cls))))
-        types_seen.extend(compress(objects, map(issubclass, map(type, objects), repeat(type))))
-        if signal_cls is not None:
-            signals.extend(compress(objects, map(issubclass, map(type, objects), repeat(signal_cls))))
-        objects.clear()
-    for mine in book.own:
-        candidates[:] = [obj for obj in candidates if obj is not mine]
-    tracked = bool(candidates)
     hidden: List[Any] = []
+    # The lookup holds every object: the other threads wait meanwhile (see world). What it keeps (instances of
+    # the target, types, signals, untracked containers; no tuple being built) is safe to hold after.
+    with world.others_paused():
+        for generation in range(3):
+            objects = book.hold(gc.get_objects(generation))
+            objects.reverse()
+            for cls in set(map(type, objects)):
+                if names(cls) == target and cls not in targets:
+                    targets.append(cls)
+            for cls in targets:
+                candidates.extend(compress(objects, map(is_, map(type, objects), repeat(cls))))
+            types_seen.extend(compress(objects, map(issubclass, map(type, objects), repeat(type))))
+            if signal_cls is not None:
+                signals.extend(compress(objects, map(issubclass, map(type, objects), repeat(signal_cls))))
+            objects.clear()
+        for mine in book.own:
+            candidates[:] = filterfalse(functools.partial(is_, mine), candidates)
+        tracked = bool(candidates)
+        world.settle(candidates, book.ids)
+        untracked = [] if tracked else _untracked_referents(book)
     if not tracked:
         # With a site, equal strings are not interchangeable: only the ones allocated there will do.
-        hidden = _untracked_instances(target, names, candidates, book, by_value=matches is None)
+        hidden = _untracked_instances(target, names, candidates, untracked, book, by_value=matches is None)
     instances = len(candidates)
     if pick == "largest" or not tracked:
         # No age order for untracked objects: the largest first (a leaked payload is big).
@@ -716,14 +733,15 @@ def referrers(args: Dict[str, Any], own: Iterable[Any] = ()) -> Dict[str, Any]:
 
     # The budget bounds the search; the instance lookup above (a few passes over the heap) comes on top.
     deadline = time.perf_counter() + budget
-    roots = _Roots(book, types_seen, signals, names)
-    if hidden:
+    roots = _Roots(book, types_seen, signals, names)  # modules, classes, signals, frames: no tuple being built
+    if hidden:  # untracked containers only: safe to look into while the app runs
         roots.hidden = _hidden_holders(picked, hidden, deadline, book)
     types_seen.clear()
     chains: List[Dict[str, Any]] = []
     for sample in picked:
         found = _search(sample, roots, max_depth, deadline)
-        steps = _steps(found, names)
+        with world.others_paused():  # labels read the containers on the chain: not while they change
+            steps = _steps(found, names)
         root: Dict[str, Any] = {"kind": found.kind, "name": found.name or (steps[0]["label"] if steps else "?")}
         if found.thread is not None:
             root["thread"] = found.thread
@@ -756,18 +774,27 @@ def referrers(args: Dict[str, Any], own: Iterable[Any] = ()) -> Dict[str, Any]:
 _BY_VALUE = (str, bytes, int, float, complex)
 
 
+def _untracked_referents(book: _Book) -> List[Any]:
+    """The referents of the tracked objects that the collector does not track, by C-level pipelines, while the
+    other threads wait: no tracked object (no tuple being built) is in what is kept."""
+    objects = book.hold(gc.get_objects())
+    refs = gc.get_referents(*objects)  # an object comes once per holder
+    objects.clear()
+    untracked: List[Any] = book.hold(list(filterfalse(gc.is_tracked, refs)))
+    refs.clear()
+    return untracked
+
+
 def _untracked_instances(
-    target: str, names: TypeNames, out: List[Any], book: _Book, by_value: bool = True
+    target: str, names: TypeNames, out: List[Any], refs: List[Any], book: _Book, by_value: bool = True
 ) -> List[Any]:
-    """Instances the collector does not track (str, bytes, int, dicts and tuples of atomic values...): the
-    referents of tracked objects, and of the untracked dicts and tuples those hold (a dict of str -> str is
-    untracked too), of the target type; str, bytes and numbers de-duplicated by value when ``by_value`` (the
-    first equal one found stands for all), others by identity.
+    """Instances the collector does not track (str, bytes, int, dicts and tuples of atomic values...): in
+    ``refs`` (``_untracked_referents``), and in the untracked dicts and tuples those are (a dict of str -> str
+    is untracked too), of the target type; str, bytes and numbers de-duplicated by value when ``by_value``
+    (the first equal one found stands for all), others by identity. Safe while the app runs: untracked
+    objects only.
     All filtering is done by C-level pipelines. Returns the untracked containers looked into: the holders
     ``gc.get_referrers`` cannot see (``_hidden_holders``)."""
-    objects = book.hold(gc.get_objects())
-    refs: List[Any] = book.hold(gc.get_referents(*objects))  # an object comes once per holder
-    objects.clear()
     classes: List[type] = []
     found: List[Any] = book.hold([])
     containers: List[Any] = book.hold([])

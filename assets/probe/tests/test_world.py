@@ -1,0 +1,167 @@
+"""Heap walks from a probe thread beside an app thread that builds tuples from generators: CPython grows such
+a tuple in place and refuses (SystemError) when anyone else holds it, which a list of every object does."""
+
+from __future__ import annotations
+
+import gc
+import sys
+import importlib.util
+import threading
+import time
+import unittest
+from unittest import mock
+from typing import Any, Callable, Dict, Iterator, List
+
+from djleak_probe import commands, gauges, world
+
+HAS_DJANGO = importlib.util.find_spec("django") is not None
+
+
+def _items(n: int) -> Iterator[List[int]]:
+    for i in range(n):
+        yield [i, i, i]  # Python work between items: the thread can be switched out mid-tuple
+
+
+def _command(name: str, args: Dict[str, Any]) -> Callable[[], Any]:
+    def run() -> Any:
+        reply = commands.handle({"type": "command", "id": 1, "name": name, "args": args})
+        if not reply.get("ok"):
+            raise AssertionError(reply)
+        return reply
+
+    return run
+
+
+def _beside_tuples(walk: Callable[[], Any], seconds: float, stop_at_first: bool = False) -> Dict[str, Any]:
+    """Runs ``walk`` over and over in a thread for ``seconds`` while this thread builds tuples from
+    generators; says how many tuples failed, how many walks ran, and the walk's own errors."""
+    stop = threading.Event()
+    walks: List[int] = [0]
+    walk_errors: List[BaseException] = []
+    heap = [{"n": i} for i in range(50_000)]  # a heap worth walking
+
+    def walker() -> None:
+        while not stop.is_set():
+            try:
+                walk()
+            except BaseException as error:  # noqa: BLE001 - reported to the test
+                walk_errors.append(error)
+                return
+            walks[0] += 1
+
+    thread = threading.Thread(target=walker, name="djleak-test-walker", daemon=True)
+    thread.start()
+    failed: List[str] = []
+    built = 0
+    end = time.monotonic() + seconds
+    try:
+        while time.monotonic() < end:
+            try:
+                tuple(_items(200))
+                built += 1
+            except SystemError as error:
+                failed.append(str(error))
+                if stop_at_first:
+                    break
+    finally:
+        stop.set()
+        thread.join(30)
+    del heap
+    return {"failed": failed, "built": built, "walks": walks[0], "walk_errors": walk_errors}
+
+
+class WalksBesideAppThreadsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls) -> None:
+        # The hazard itself, on this Python: a plain len(gc.get_objects()) in a thread breaks the app's tuples
+        # (344 failures in 5 s here). A Python that builds its tuples untracked has nothing to guard against.
+        raw = _beside_tuples(lambda: len(gc.get_objects()), 10.0, stop_at_first=True)
+        if not raw["failed"]:
+            raise unittest.SkipTest(f"this Python builds tuples safely ({raw['walks']} raw walks, no failure)")
+        cls.raw_failure = raw["failed"][0]
+
+    def check(self, walk: Callable[[], Any], min_walks: int) -> None:
+        # This app thread never lets go of the GIL: a pause waits for it as long as it lasts. Short here, so
+        # that the walks come often; each catches the app thread wherever it was (mostly mid-tuple).
+        with mock.patch.object(world, "DEFAULT_PAUSE_S", 0.2):
+            result = _beside_tuples(walk, 3.0)
+        self.assertEqual(result["walk_errors"], [])
+        self.assertEqual(result["failed"], [], f"the app's tuples failed beside the walk ({self.raw_failure})")
+        self.assertGreaterEqual(result["walks"], min_walks)
+        self.assertGreater(result["built"], 1000)  # the app thread did run meanwhile
+
+    def test_counting_tracked_objects(self) -> None:
+        self.check(world.tracked_objects, 100)
+
+    def test_measure(self) -> None:
+        self.check(_command("measure", {"collect": False}), 50)
+
+    def test_census(self) -> None:
+        self.check(_command("census", {"top": 5}), 10)
+
+    def test_referrers(self) -> None:
+        self.check(_command("referrers", {"type": "dict", "samples": 2, "budget_ms": 50}), 2)  # ~8 pauses each
+
+    @unittest.skipUnless(HAS_DJANGO, "Django not installed")
+    def test_database_wrappers(self) -> None:
+        import django.db.backends.base.base  # noqa: F401 - db_wrappers walks the heap once Django's is loaded
+
+        self.check(gauges.db_wrappers, 10)
+
+
+class OthersPausedTest(unittest.TestCase):
+    def test_other_threads_run_no_python_inside_and_go_on_after(self) -> None:
+        stop = threading.Event()
+        count = [0]
+
+        def counter() -> None:
+            while not stop.is_set():
+                count[0] += 1
+
+        thread = threading.Thread(target=counter, daemon=True)
+        thread.start()
+        try:
+            time.sleep(0.05)
+            old = sys.getswitchinterval()
+            with world.others_paused(2.0):
+                inside = count[0]
+                with world.others_paused(2.0):  # nested: no second wait, which would let the others in
+                    pass
+                end = time.perf_counter() + 0.3
+                while time.perf_counter() < end:  # Python work, no blocking
+                    pass
+                self.assertEqual(count[0], inside)
+                self.assertFalse(gc.isenabled())
+            self.assertEqual(sys.getswitchinterval(), old)
+            after = count[0]
+            time.sleep(0.05)
+            self.assertGreater(count[0], after)
+        finally:
+            stop.set()
+            thread.join(5)
+        self.assertTrue(gc.isenabled())
+
+
+class SettleTest(unittest.TestCase):
+    def test_drops_a_tuple_being_built_and_keeps_held_ones(self) -> None:
+        marker = object()
+        held = [(marker, 1)]  # a tuple a container holds
+        kept: List[Any] = []
+
+        def items() -> Iterator[Any]:
+            yield marker
+            # Mid-build: tuple(items()) has a tuple with the marker in it, held by C code only.
+            building = [t for t in gc.get_referrers(marker) if type(t) is tuple and t is not held[0]]
+            self.assertEqual(len(building), 1)
+            found = [building[0], held[0], [marker]]
+            building.clear()
+            world.settle(found, set())
+            kept.extend(found)
+            found.clear()
+            yield 2
+
+        built = tuple(items())  # would raise SystemError if a reference to it survived the generator
+        self.assertEqual(built, (marker, 2))
+        self.assertEqual(len(kept), 2)
+        self.assertIs(kept[0], held[0])
+        self.assertEqual(kept[1], [marker])
