@@ -14,6 +14,7 @@ import statistics
 import sys
 import threading
 import time
+import tracemalloc
 from typing import Any, Callable, Dict, Iterator, List
 
 demo_dir, probe_dir, db_file = sys.argv[1:4]
@@ -103,6 +104,12 @@ results["census"] = run(lambda: census.census({}), 10)
 results["db_wrappers"] = run(gauges.db_wrappers, 10)
 results["referrers_3_samples"] = run(lambda: referrers.referrers({"type": "dict", "samples": 3, "budget_ms": 2000}), 5)
 results["count_tracked"] = run(world.tracked_objects, 20)
+tracemalloc.start(30)  # as while a diagnosis traces: every allocation costs more, walks get longer
+results["census_tracing"] = run(lambda: census.census({}), 5)
+results["referrers_3_samples_tracing"] = run(
+    lambda: referrers.referrers({"type": "dict", "samples": 3, "budget_ms": 2000}), 3
+)
+tracemalloc.stop()
 results["app_tuples_broken_by_walks"] = len(broken)
 
 # The hazard the pause prevents: the same walks unpaused beside an app thread that never lets go of the GIL.
