@@ -34,6 +34,7 @@ MAX_SAMPLES = 20
 DEFAULT_MAX_DEPTH = 10
 MAX_DEPTH = 50
 DEFAULT_BUDGET_MS = 2000
+LOOKUP_PAUSE_S = 5.0
 MAX_BUDGET_MS = 60_000
 MAX_WIDTH = 200  # objects per BFS level (the rest of a level is left out, and the chain may be partial)
 MAX_KEY_CHARS = 40  # dict keys shown in labels up to this long
@@ -469,7 +470,7 @@ def _search(sample: Any, roots: _Roots, max_depth: int, deadline: float) -> _Fou
                 referrers.clear()
                 level.clear()
                 holder = child = None
-                world.settle(following, book.ids)
+                world.settle(following, book.keep)
                 for holder in following:
                     nodes[id(holder)] = holder
                     below[id(holder)] = child_of[id(holder)]
@@ -671,24 +672,27 @@ def referrers(args: Dict[str, Any], own: Iterable[Any] = ()) -> Dict[str, Any]:
     targets: List[type] = book.hold([])
     hidden: List[Any] = []
     # The lookup holds every object: the other threads wait meanwhile (see world). What it keeps (instances of
-    # the target, types, signals, untracked containers; no tuple being built) is safe to hold after.
-    with world.others_paused():
+    # the target, types, signals, untracked containers; no tuple being built) is safe to hold after. Up to ~1 s
+    # (tuples as the target, tracemalloc tracing): a longer pause than the default.
+    with world.others_paused(LOOKUP_PAUSE_S):
         for generation in range(3):
             objects = book.hold(gc.get_objects(generation))
-            objects.reverse()
-            for cls in set(map(type, objects)):
-                if names(cls) == target and cls not in targets:
-                    targets.append(cls)
-            for cls in targets:
-                candidates.extend(compress(objects, map(is_, map(type, objects), repeat(cls))))
-            types_seen.extend(compress(objects, map(issubclass, map(type, objects), repeat(type))))
-            if signal_cls is not None:
-                signals.extend(compress(objects, map(issubclass, map(type, objects), repeat(signal_cls))))
-            objects.clear()
+            try:
+                objects.reverse()
+                for cls in set(map(type, objects)):
+                    if names(cls) == target and cls not in targets:
+                        targets.append(cls)
+                for cls in targets:
+                    candidates.extend(compress(objects, map(is_, map(type, objects), repeat(cls))))
+                types_seen.extend(compress(objects, map(issubclass, map(type, objects), repeat(type))))
+                if signal_cls is not None:
+                    signals.extend(compress(objects, map(issubclass, map(type, objects), repeat(signal_cls))))
+            finally:  # also when a metaclass's __hash__ raises: its traceback must not hold the list after
+                objects.clear()
         for mine in book.own:
             candidates[:] = filterfalse(functools.partial(is_, mine), candidates)
         tracked = bool(candidates)
-        world.settle(candidates, book.ids)
+        world.settle(candidates, book.keep)
         untracked = [] if tracked else _untracked_referents(book)
     if not tracked:
         # With a site, equal strings are not interchangeable: only the ones allocated there will do.

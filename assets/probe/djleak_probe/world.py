@@ -19,6 +19,7 @@ gh-107137; measured here: 323-344 such errors in 5 s of ``len(gc.get_objects())`
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import threading
 import time
@@ -26,15 +27,24 @@ from contextlib import contextmanager
 from itertools import compress, repeat
 from operator import is_, methodcaller
 from types import FrameType
-from typing import Any, Iterator, List, Optional, Set
+from typing import Any, Dict, Iterator, List, Optional, Set
 
 _call = methodcaller("__call__")
+
+try:  # Counter's C counting loop
+    from _collections import _count_elements
+except ImportError:  # pragma: no cover - CPython has it
+
+    def _count_elements(mapping: Dict[Any, int], iterable: Iterator[Any]) -> None:  # type: ignore[misc]
+        for elem in iterable:
+            mapping[elem] = mapping.get(elem, 0) + 1
+
 _pausing = threading.Lock()
 _inside = threading.local()
 
-# How long the other threads wait at most (a longer walk lets them ask for the GIL again), and how long a pause
-# waits for a thread that holds the GIL without blocking.
-DEFAULT_PAUSE_S = 5.0
+# How long the other threads wait at most (a longer walk lets them ask for the GIL again; the walks pause for
+# 10-70 ms), and how long a pause waits for a thread busy with Python code before it asks for the GIL.
+DEFAULT_PAUSE_S = 0.5
 
 
 def tracked_objects() -> int:
@@ -46,9 +56,8 @@ def tracked_objects() -> int:
 @contextmanager
 def others_paused(seconds: Optional[float] = None) -> Iterator[None]:
     """The other threads run no Python code inside this block (for up to ``seconds``, DEFAULT_PAUSE_S by
-    default; after that they may ask for the GIL again). They finish what they are doing first: a thread
-    that does not let go of the GIL (blocking on I/O, sleeping) delays the block, up to ``seconds``. One
-    pause at a time."""
+    default; after that they may ask for the GIL again). A thread busy with Python code (not blocked on I/O, a
+    lock or a sleep) delays the block, up to ``seconds``. One pause at a time; a nested one does nothing."""
     if seconds is None:
         seconds = DEFAULT_PAUSE_S
     if getattr(_inside, "paused", False):  # already paused by this thread: sleeping now would let the others in
@@ -61,8 +70,9 @@ def others_paused(seconds: Optional[float] = None) -> Iterator[None]:
         sys.setswitchinterval(max(old, seconds))
         try:
             # Threads already waiting for the GIL under the old interval (5 ms) would ask for it during the
-            # walk: they take their turn now, then wait under the long one.
-            time.sleep(min(2 * old, 0.1) + 0.001)
+            # walk: each takes its turn now (its wait ends within the old interval), then waits under the long
+            # one.
+            time.sleep(old + min(old, 0.005) + 0.001)
             gc.disable()
             try:
                 yield
@@ -75,25 +85,70 @@ def others_paused(seconds: Optional[float] = None) -> Iterator[None]:
     time.sleep(0)  # hand the GIL over: the threads waiting under the long interval go on now
 
 
-def settle(objects: List[Any], ours: Set[int]) -> None:
+def _before_fork() -> None:
+    # A fork from an app thread during a pause would leave the child with the lock held by nobody and the long
+    # interval: the fork waits for the pause to end instead.
+    if not getattr(_inside, "paused", False):
+        _pausing.acquire()
+
+
+def _after_fork() -> None:
+    if _pausing.locked() and not getattr(_inside, "paused", False):
+        _pausing.release()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork, after_in_child=_after_fork)
+
+
+def settle(objects: List[Any], ours: List[Any]) -> None:
     """Drops from ``objects``, in place, the tuples that may still be being built: the exact tuples no
-    tracked container other than ``ours`` (ids) refers to (the C code building one is its only holder).
-    Frames do not count: the probe's own (sys._current_frames makes them objects) hold what it walks; an
-    app's tuple only a frame's local holds is dropped too. What remains is safe to hold once the other threads
-    run again. Inside ``others_paused()`` only: one pass over the heap when there are tuples."""
+    tracked container other than the containers in ``ours`` refers to (the C code building one is its only
+    holder). Frames do not count: the probe's own (sys._current_frames makes them objects) hold what it
+    walks; an app's tuple only a frame's local holds is dropped too. What remains is safe to hold once the
+    other threads run again. Inside ``others_paused()`` only."""
     tuples = list(compress(objects, map(is_, map(type, objects), repeat(tuple))))  # C-level: no work per object
     if not tuples:
         return
+    mine = [objects, tuples, ours, *ours]
+    held = _held_few(tuples, mine) if len(tuples) <= _FEW else _held_many(tuples, mine)
+    tuples.clear()
+    objects[:] = [obj for obj in objects if type(obj) is not tuple or id(obj) in held]
+
+
+# Up to this many tuples, one gc.get_referrers pass finds their holders; it compares each reference on the heap
+# with each of them, so beyond, the referents of the whole heap are counted instead.
+_FEW = 64
+
+
+def _held_few(tuples: List[Any], mine: List[Any]) -> Set[int]:
     wanted = {id(obj) for obj in tuples}
     holders = gc.get_referrers(*tuples)
-    mine = {id(objects), id(tuples), id(holders)}
+    skip = {id(holders), *map(id, mine)}
     held: Set[int] = set()
     for holder in holders:
-        if id(holder) in mine or id(holder) in ours or type(holder) is FrameType:
+        if id(holder) in skip or type(holder) is FrameType:
             continue
         for ref in gc.get_referents(holder):
             if id(ref) in wanted:
                 held.add(id(ref))
     holders.clear()
-    tuples.clear()
-    objects[:] = [obj for obj in objects if type(obj) is not tuple or id(obj) in held]
+    return held
+
+
+def _held_many(tuples: List[Any], mine: List[Any]) -> Set[int]:
+    """The tuples some holder refers to: references to tuples counted over the whole heap, minus those from the
+    probe's containers and frames. Linear in the heap (C pipelines, one id per reference to a tuple)."""
+    everything = gc.get_objects()
+    refs = gc.get_referents(*everything)
+    frames = list(compress(everything, map(is_, map(type, everything), repeat(FrameType))))
+    everything.clear()
+    counts: Dict[int, int] = {}
+    _count_elements(counts, map(id, compress(refs, map(is_, map(type, refs), repeat(tuple)))))
+    refs.clear()
+    skipped = gc.get_referents(*{id(obj): obj for obj in mine}.values(), *frames)  # each container once
+    frames.clear()
+    mine_counts: Dict[int, int] = {}
+    _count_elements(mine_counts, map(id, compress(skipped, map(is_, map(type, skipped), repeat(tuple)))))
+    skipped.clear()
+    return {oid for oid in map(id, tuples) if counts.get(oid, 0) > mine_counts.get(oid, 0)}

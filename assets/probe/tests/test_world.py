@@ -4,6 +4,7 @@ a tuple in place and refuses (SystemError) when anyone else holds it, which a li
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import importlib.util
 import threading
@@ -12,7 +13,7 @@ import unittest
 from unittest import mock
 from typing import Any, Callable, Dict, Iterator, List
 
-from djleak_probe import commands, gauges, world
+from djleak_probe import commands, gauges, referrers, world
 
 HAS_DJANGO = importlib.util.find_spec("django") is not None
 
@@ -83,7 +84,7 @@ class WalksBesideAppThreadsTest(unittest.TestCase):
     def check(self, walk: Callable[[], Any], min_walks: int) -> None:
         # This app thread never lets go of the GIL: a pause waits for it as long as it lasts. Short here, so
         # that the walks come often; each catches the app thread wherever it was (mostly mid-tuple).
-        with mock.patch.object(world, "DEFAULT_PAUSE_S", 0.2):
+        with mock.patch.object(world, "DEFAULT_PAUSE_S", 0.2), mock.patch.object(referrers, "LOOKUP_PAUSE_S", 0.2):
             result = _beside_tuples(walk, 3.0)
         self.assertEqual(result["walk_errors"], [])
         self.assertEqual(result["failed"], [], f"the app's tuples failed beside the walk ({self.raw_failure})")
@@ -143,25 +144,70 @@ class OthersPausedTest(unittest.TestCase):
 
 
 class SettleTest(unittest.TestCase):
-    def test_drops_a_tuple_being_built_and_keeps_held_ones(self) -> None:
+    def check(self, n_held: int) -> None:
         marker = object()
-        held = [(marker, 1)]  # a tuple a container holds
+        held = [(marker, i) for i in range(n_held)]  # tuples a container holds
         kept: List[Any] = []
+        ours: List[Any] = []
 
         def items() -> Iterator[Any]:
             yield marker
             # Mid-build: tuple(items()) has a tuple with the marker in it, held by C code only.
-            building = [t for t in gc.get_referrers(marker) if type(t) is tuple and t is not held[0]]
+            building = [t for t in gc.get_referrers(marker) if type(t) is tuple and len(t) == 10]
             self.assertEqual(len(building), 1)
-            found = [building[0], held[0], [marker]]
+            found = [building[0], *held, [marker]]
+            ours.append(found)
             building.clear()
-            world.settle(found, set())
+            world.settle(found, ours)
             kept.extend(found)
             found.clear()
             yield 2
 
         built = tuple(items())  # would raise SystemError if a reference to it survived the generator
         self.assertEqual(built, (marker, 2))
-        self.assertEqual(len(kept), 2)
-        self.assertIs(kept[0], held[0])
-        self.assertEqual(kept[1], [marker])
+        self.assertEqual(len(kept), n_held + 1)
+        self.assertTrue(all(a is b for a, b in zip(kept, held)))
+        self.assertEqual(kept[-1], [marker])
+
+    def test_drops_a_tuple_being_built_and_keeps_held_ones(self) -> None:
+        self.check(1)
+
+    def test_the_same_among_many_tuples(self) -> None:
+        self.check(world._FEW * 3)  # counted over the whole heap instead of one get_referrers pass
+
+
+class ForkTest(unittest.TestCase):
+    @unittest.skipUnless(hasattr(os, "fork"), "no fork here")
+    def test_forks_beside_pauses_leave_children_able_to_pause(self) -> None:
+        # A pause lets go of the GIL while it waits for the other threads (with the long interval set and its
+        # lock held): an app thread may fork then. The child must not inherit the lock held or the interval.
+        old = sys.getswitchinterval()
+        stop = threading.Event()
+
+        def pausing() -> None:
+            while not stop.is_set():
+                with world.others_paused(2.0):
+                    pass
+
+        thread = threading.Thread(target=pausing, daemon=True)
+        thread.start()
+        failed = 0
+        try:
+            for _ in range(20):
+                time.sleep(0.003)
+                pid = os.fork()
+                if pid == 0:
+                    code = 1
+                    try:
+                        if sys.getswitchinterval() == old and world._pausing.acquire(timeout=2):
+                            world._pausing.release()
+                            code = 0
+                    finally:
+                        os._exit(code)
+                _, status = os.waitpid(pid, 0)
+                failed += os.waitstatus_to_exitcode(status) != 0
+        finally:
+            stop.set()
+            thread.join(5)
+        self.assertEqual(failed, 0)
+        self.assertEqual(sys.getswitchinterval(), old)
