@@ -27,7 +27,7 @@ from operator import is_
 from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
 from . import world
-from .census import TypeNames, _type_module as census_type_module, _type_qualname
+from .census import TypeNames, _sizeof, _type_module as census_type_module, _type_qualname
 
 DEFAULT_SAMPLES = 3
 MAX_SAMPLES = 20
@@ -683,7 +683,7 @@ def referrers(args: Dict[str, Any], own: Iterable[Any] = ()) -> Dict[str, Any]:
                     if names(cls) == target and cls not in targets:
                         targets.append(cls)
                 for cls in targets:
-                    candidates.extend(compress(objects, map(is_, map(type, objects), repeat(cls))))
+                    candidates.extend(world.exactly(objects, cls))
                 types_seen.extend(compress(objects, map(issubclass, map(type, objects), repeat(type))))
                 if signal_cls is not None:
                     signals.extend(compress(objects, map(issubclass, map(type, objects), repeat(signal_cls))))
@@ -808,12 +808,10 @@ def _untracked_instances(
             if cls not in classes and names(cls) == target:
                 classes.append(cls)
         for cls in classes:
-            found.extend(filterfalse(gc.is_tracked, compress(refs, map(is_, map(type, refs), repeat(cls)))))
+            found.extend(filterfalse(gc.is_tracked, world.exactly(refs, cls)))
         inner: List[Any] = book.hold([])
         for container_type in (dict, tuple):
-            for container in filterfalse(
-                gc.is_tracked, compress(refs, map(is_, map(type, refs), repeat(container_type)))
-            ):
+            for container in filterfalse(gc.is_tracked, world.exactly(refs, container_type)):
                 if id(container) not in visited:
                     visited.add(id(container))
                     inner.append(container)
@@ -847,10 +845,3 @@ def _hidden_holders(samples: List[Any], containers: List[Any], deadline: float, 
                         found.append(container)
         wanted = [obj for obj in found if id(obj) not in holders]
     return holders
-
-
-def _sizeof(obj: Any) -> int:
-    try:
-        return sys.getsizeof(obj)
-    except Exception:
-        return 0

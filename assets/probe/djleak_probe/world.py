@@ -47,6 +47,12 @@ _inside = threading.local()
 DEFAULT_PAUSE_S = 0.5
 
 
+def exactly(objects: List[Any], cls: type) -> Iterator[Any]:
+    """The objects whose type is ``cls`` itself (subclasses left out), in order: a C-level pipeline, no
+    Python work per object and no code of the objects' own (``type`` is not ``__class__``)."""
+    return compress(objects, map(is_, map(type, objects), repeat(cls)))
+
+
 def tracked_objects() -> int:
     """``len(gc.get_objects())``, with the list made, counted and freed inside C code (``sum`` over ``map``):
     no bytecode runs, so no other thread does, while the list exists."""
@@ -107,7 +113,7 @@ def settle(objects: List[Any], ours: List[Any]) -> None:
     holder). Frames do not count: the probe's own (sys._current_frames makes them objects) hold what it
     walks; an app's tuple only a frame's local holds is dropped too. What remains is safe to hold once the
     other threads run again. Inside ``others_paused()`` only."""
-    tuples = list(compress(objects, map(is_, map(type, objects), repeat(tuple))))  # C-level: no work per object
+    tuples = list(exactly(objects, tuple))
     if not tuples:
         return
     mine = [objects, tuples, ours, *ours]
@@ -141,14 +147,14 @@ def _held_many(tuples: List[Any], mine: List[Any]) -> Set[int]:
     probe's containers and frames. Linear in the heap (C pipelines, one id per reference to a tuple)."""
     everything = gc.get_objects()
     refs = gc.get_referents(*everything)
-    frames = list(compress(everything, map(is_, map(type, everything), repeat(FrameType))))
+    frames = list(exactly(everything, FrameType))
     everything.clear()
     counts: Dict[int, int] = {}
-    _count_elements(counts, map(id, compress(refs, map(is_, map(type, refs), repeat(tuple)))))
+    _count_elements(counts, map(id, exactly(refs, tuple)))
     refs.clear()
     skipped = gc.get_referents(*{id(obj): obj for obj in mine}.values(), *frames)  # each container once
     frames.clear()
     mine_counts: Dict[int, int] = {}
-    _count_elements(mine_counts, map(id, compress(skipped, map(is_, map(type, skipped), repeat(tuple)))))
+    _count_elements(mine_counts, map(id, exactly(skipped, tuple)))
     skipped.clear()
     return {oid for oid in map(id, tuples) if counts.get(oid, 0) > mine_counts.get(oid, 0)}
