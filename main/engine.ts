@@ -99,6 +99,8 @@ export class Engine {
           endpoints: p.endpoints,
           round: p.round,
           rounds: p.rounds,
+          stage: p.stage,
+          extending: p.extending,
         }),
       onResult: (result) => this.emit({ kind: 'scan-result', sessionId, result }),
     })

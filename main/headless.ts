@@ -4,7 +4,7 @@ import { latestGauges } from './store/checklist.ts';
 import type { Engine } from './engine.ts';
 import type { InvestigationOptions, Listener } from './investigation.ts';
 import type { ScanProgress } from './scenario/scan.ts';
-import { scanSession } from './scanning.ts';
+import { scanSession, type ScanBudget } from './scanning.ts';
 import type { Scenario, ScenarioEndpoint } from './scenario/scenario.ts';
 import type { SessionStatus } from './store/library.ts';
 import { processSummaries, routeSummaries, sampleTimes } from './store/queries.ts';
@@ -15,6 +15,10 @@ export interface HeadlessRun {
   /** Endpoints to scan from a scenario file; with `discover`, found from the target's URL patterns. */
   scenario: Scenario | null;
   discover: boolean;
+  /** Overrides of the scenario's (or discovery's) smallest leak of interest and requests per endpoint. */
+  budget?: ScanBudget;
+  /** The memory budget per worker the stop-gaps keep to (MB). */
+  workerBudgetMb?: number;
   /** A traced window on each leaking endpoint after the verdicts (top sites, types, who holds them). */
   diagnose?: boolean;
   durationS: number | null;
@@ -49,6 +53,7 @@ export function sessionReport(
   engine: Engine,
   sessionId: number,
   skipped: readonly SkippedRoute[] = [],
+  workerBudgetMb?: number,
 ): Report {
   const db = engine.library.db;
   const session = engine.library.session(sessionId);
@@ -57,7 +62,16 @@ export function sessionReport(
   const times = new Map(processes.map((p) => [p.id, sampleTimes(db, p.id)] as const));
   const scans = scanResults(db, sessionId);
   const { findings } = detect({ scans, gauges: latestGauges(db, sessionId) });
-  return buildReport(session, processes, times, routeSummaries(db, sessionId), scans, skipped, findings);
+  return buildReport(
+    session,
+    processes,
+    times,
+    routeSummaries(db, sessionId),
+    scans,
+    skipped,
+    findings,
+    workerBudgetMb,
+  );
 }
 
 /** What `djleak run` does: launch, scan (scenario or discovery) or wait, stop, store, report. */
@@ -71,6 +85,7 @@ export async function runHeadless(engine: Engine, run: HeadlessRun): Promise<Hea
     if (run.scenario || run.discover) {
       ({ skipped } = await scanSession(engine, investigation, run.scenario, {
         signal: run.signal,
+        budget: run.budget,
         onProgress: run.onProgress,
         diagnose: run.diagnose ?? true,
         onDiagnosing: run.onDiagnosing,
@@ -83,5 +98,5 @@ export async function runHeadless(engine: Engine, run: HeadlessRun): Promise<Hea
   }
   const status = await investigation.stop();
   if (failure) throw failure;
-  return { sessionId, status, report: sessionReport(engine, sessionId, skipped) };
+  return { sessionId, status, report: sessionReport(engine, sessionId, skipped, run.workerBudgetMb) };
 }

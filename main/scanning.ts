@@ -25,6 +25,12 @@ export const DISCOVERY_WARMUP = 50;
 /** The probe sends request records every 0.5 s and the engine flushes every 0.25 s. */
 const RECORDS_SETTLE_MS = 1000;
 
+/** What the user set for a scan beyond its endpoints (unset: the scenario's, or the defaults). */
+export interface ScanBudget {
+  min_leak?: number;
+  max_requests?: number;
+}
+
 export interface ScanOutcome {
   results: ScanResultRow[];
   skipped: SkippedRoute[];
@@ -67,6 +73,7 @@ export async function scanSession(
   given: Scenario | null,
   opts: {
     signal?: AbortSignal;
+    budget?: ScanBudget;
     onProgress?: (p: ScanProgress) => void;
     onResult?: (r: ScanResultRow) => void;
     /** After the verdicts, a traced window on each leaking endpoint (default on). */
@@ -74,9 +81,12 @@ export async function scanSession(
     onDiagnosing?: (endpoint: ScenarioEndpoint) => void;
   } = {},
 ): Promise<ScanOutcome> {
-  const { scenario, skipped } = given
-    ? { scenario: given, skipped: [] }
-    : await discoverScenario(investigation);
+  const found = given ? { scenario: given, skipped: [] } : await discoverScenario(investigation);
+  const { skipped } = found;
+  const overrides = Object.fromEntries(
+    Object.entries(opts.budget ?? {}).filter(([, v]) => v !== undefined),
+  ) as ScanBudget;
+  const scenario: Scenario = { ...found.scenario, ...overrides };
   engine.library.updateSession(investigation.sessionId, { scenario: JSON.stringify(scenario) });
   let results: ScanResultRow[];
   let interrupted = false;

@@ -140,6 +140,10 @@ export interface ScanPointDto {
   garbageBytes: number;
   gcEnabled: boolean;
   appFullCollections: number;
+  /** The baseline only: the same measurement repeated without traffic (the process's noise). */
+  idle?: ScanFiguresDto[];
+  /** 0 for the first rounds, one more for each extension of an undecided endpoint. */
+  stage?: number;
 }
 
 /** A leaking endpoint's allocation site, attributed to its innermost frame inside the project. */
@@ -174,6 +178,20 @@ export interface DiagnosisDto {
   referrers?: ReferrersDto | null;
 }
 
+/** What a leak costs in production, and the restart that bounds it per worker until it is fixed. */
+export interface ProductionCostDto {
+  /** Memory kept per 100,000 requests, at the estimated bytes per request. */
+  mb_per_100k_requests: number;
+  /** The memory budget per worker the stop-gap keeps to. */
+  worker_budget_mb: number;
+  /** gunicorn --max-requests / --max-requests-jitter that keep a worker within the budget (null: the worker is
+   * over it already). */
+  max_requests: number | null;
+  max_requests_jitter: number | null;
+  /** The stop-gap in words, with the gunicorn and uWSGI settings. */
+  stopgap: string;
+}
+
 export interface ScanResultDto {
   method: string;
   path: string;
@@ -184,6 +202,14 @@ export interface ScanResultDto {
   verdict: VerdictDto;
   confidence: number;
   retained_bytes_per_request: number;
+  /** The 95 % interval of the bytes retained per request (null: too few points, or a scan made before it). */
+  retained_range: [number, number] | null;
+  /** pymalloc blocks retained per request after a full collection (the integer figure beside the bytes). */
+  blocks_per_request: number;
+  /** Inconclusive: about how many more requests would decide it. */
+  requests_needed: number | null;
+  /** Leaks: what it costs in production and the stop-gap (absent where not computed). */
+  cost?: ProductionCostDto | null;
   garbage_bytes_per_request: number;
   objects_per_request: number;
   reason: string;
@@ -567,6 +593,10 @@ export type EngineEvent =
       endpoints: number;
       round: number;
       rounds: number;
+      /** 0 for the endpoint's first rounds, one more for each extension of an undecided endpoint. */
+      stage: number;
+      /** An extension: how far it goes and what is not decided yet. */
+      extending: string | null;
     }
   | { kind: 'scan-result'; sessionId: number; result: ScanResultDto }
   /** The OS asked the app to open a file (double-click, file association): imported as this session. */

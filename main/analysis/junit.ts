@@ -13,13 +13,16 @@ export function junitXml(report: Report): string {
   const seconds = report.session.duration_s ?? 0;
   const cases = scanned.map((e) => {
     const name = escapeXml(`${e.method} ${e.path}`);
-    const figures = `${e.retained_bytes_per_request} bytes retained per request, confidence ${e.confidence}: ${e.reason}`;
+    const range = e.retained_range ? `${e.retained_range[0]}–${e.retained_range[1]}` : null;
+    const figures = `${e.retained_bytes_per_request} bytes retained per request${range ? ` (95 %: ${range})` : ''}, confidence ${e.confidence}: ${e.reason}`;
+    const cost = e.cost ? `\n${e.cost.mb_per_100k_requests} MB per 100,000 requests; ${e.cost.stopgap}` : '';
+    const rerun = e.rerun ? `\nto decide it: ${e.rerun}` : '';
     const body =
       e.verdict === 'leak'
-        ? `\n      <failure type="memory-leak" message="${escapeXml(`leaks ${e.retained_bytes_per_request} bytes/request`)}">${escapeXml(figures)}</failure>\n    `
+        ? `\n      <failure type="memory-leak" message="${escapeXml(`leaks ${range ?? e.retained_bytes_per_request} bytes/request`)}">${escapeXml(figures + cost)}</failure>\n    `
         : e.verdict === 'inconclusive'
-          ? `\n      <system-out>${escapeXml(`inconclusive: ${figures}`)}</system-out>\n    `
-          : '';
+          ? `\n      <system-out>${escapeXml(`inconclusive: ${figures}${rerun}`)}</system-out>\n    `
+          : `\n      <system-out>${escapeXml(`ok: ${figures}`)}</system-out>\n    `;
     return `    <testcase classname="djleak.${escapeXml(e.route ?? e.path)}" name="${name}">${body}</testcase>`;
   });
   return [

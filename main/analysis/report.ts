@@ -1,9 +1,10 @@
 import type { SessionRow } from '../store/library.ts';
 import type { ProcessSummary, RouteSummary } from '../store/queries.ts';
 import type { Diagnosis } from '../diagnosis.ts';
-import type { FindingDto } from '../../preload/contract.ts';
+import type { FindingDto, ProductionCostDto } from '../../preload/contract.ts';
 import type { ScanResultRow } from '../store/scans.ts';
-import { overallVerdict, type MemoryMetric, type Verdict } from './verdict.ts';
+import { DEFAULT_WORKER_BUDGET_MB, withCost, workerBaseRss } from './cost.ts';
+import { overallVerdict, perRequestBytes, type MemoryMetric, type Verdict } from './verdict.ts';
 
 export const REPORT_SCHEMA = 'djleak-report/1';
 
@@ -31,6 +32,15 @@ export interface ReportEndpoint {
   rss_delta_total: number;
   /** The leak scan's figures, when the endpoint was scanned. */
   retained_bytes_per_request?: number;
+  /** The 95 % interval of the bytes retained per request (null: too few points to bound it). */
+  retained_range?: [number, number] | null;
+  /** pymalloc blocks retained per request, beside the bytes. */
+  blocks_per_request?: number;
+  /** Inconclusive: about how many more requests would decide it, and the command that runs them. */
+  requests_needed?: number | null;
+  rerun?: string | null;
+  /** Leaks: MB per 100,000 requests and the stop-gap until it is fixed. */
+  cost?: ProductionCostDto | null;
   /** The figure the verdict compared: traced, heap or rss. */
   metric?: MemoryMetric;
   verdict?: Verdict;
@@ -103,13 +113,20 @@ export function buildReport(
   scans: readonly ScanResultRow[],
   skipped: readonly SkippedRoute[] = [],
   findings: readonly FindingDto[] = [],
+  workerBudgetMb = DEFAULT_WORKER_BUDGET_MB,
 ): Report {
-  const unmatched = new Set(scans);
-  const scanFields = (scan: ScanResultRow | undefined): Partial<ReportEndpoint> =>
+  const costed = withCost(scans, workerBaseRss(processes), workerBudgetMb);
+  const unmatched = new Set(costed);
+  const scanFields = (scan: (typeof costed)[number] | undefined): Partial<ReportEndpoint> =>
     scan
       ? {
           sent: scan.sent,
           retained_bytes_per_request: scan.retained_bytes_per_request,
+          retained_range: scan.retained_range,
+          blocks_per_request: scan.blocks_per_request,
+          requests_needed: scan.requests_needed,
+          rerun: scan.requests_needed ? rerunCommand(session, scan.sent + scan.requests_needed) : null,
+          cost: scan.cost,
           metric: scan.metric,
           verdict: scan.verdict,
           confidence: scan.confidence,
@@ -126,7 +143,7 @@ export function buildReport(
       : {};
   const endpoints: ReportEndpoint[] = routes.map((r) => {
     const paths = JSON.parse(r.paths) as string[];
-    const scan = scans.find((x) => x.method === r.method && paths.includes(x.path));
+    const scan = costed.find((x) => x.method === r.method && paths.includes(x.path));
     if (scan) unmatched.delete(scan);
     return {
       method: r.method,
@@ -211,6 +228,21 @@ export function buildReport(
   };
 }
 
+/** The command that scans the project again with a budget of `maxRequests` per endpoint. */
+export function rerunCommand(session: SessionRow, maxRequests: number): string {
+  const quote = (v: string): string => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
+  let options: { demo?: boolean; python?: string; settings?: string } = {};
+  try {
+    options = session.options ? (JSON.parse(session.options) as typeof options) : {};
+  } catch {
+    // An options column another version wrote: the project alone still runs.
+  }
+  const target = options.demo ? '--demo' : `--project ${quote(session.project)}`;
+  const python = options.python ? ` --python ${quote(options.python)}` : '';
+  const settings = options.settings ? ` --settings ${quote(options.settings)}` : '';
+  return `djleak run ${target}${python}${settings} --scan --max-requests ${Math.ceil(maxRequests / 100) * 100}`;
+}
+
 /** Django routes have no leading slash, and the root route is empty: show it as `/`. */
 const routeLabel = (e: ReportEndpoint): string =>
   e.route === null ? `${e.path} (no route)` : e.route || '/';
@@ -243,10 +275,21 @@ export function formatReport(report: Report): string {
           (e.errors ? `  ${e.errors} errors` : ''),
       );
       if (e.verdict) {
-        const retained = `${((e.retained_bytes_per_request ?? 0) / 1024).toFixed(1)} KB/request`;
+        const range = e.retained_range;
+        const retained =
+          e.verdict === 'ok' && range
+            ? `retains < ${perRequestBytes(range[1])}/request`
+            : range
+              ? `retains ${perRequestBytes(range[0])}–${perRequestBytes(range[1])}/request`
+              : `${perRequestBytes(e.retained_bytes_per_request ?? 0)}/request retained`;
         lines.push(
-          `         ${e.verdict.toUpperCase().padEnd(12)} ${retained} retained, confidence ${e.confidence}: ${e.reason}`,
+          `         ${e.verdict.toUpperCase().padEnd(12)} ${retained}, confidence ${e.confidence}: ${e.reason}`,
         );
+        if (e.cost)
+          lines.push(
+            `         costs ${e.cost.mb_per_100k_requests} MB per 100,000 requests; ${e.cost.stopgap}`,
+          );
+        if (e.rerun) lines.push(`         to decide it: ${e.rerun}`);
       }
       const site = e.top_sites?.[0];
       if (site) lines.push(`         allocated at ${site.file}:${site.line}  ${site.code ?? ''}`);

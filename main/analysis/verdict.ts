@@ -1,8 +1,12 @@
 /**
  * Growth verdicts: is an endpoint leaking? Pure functions over the figures a scan measured between rounds of
- * requests. Memory is compared after a full collection (so garbage the app would free does not count), with a
- * robust slope (Theil–Sen), a trend test (Mann–Kendall) and a noise floor; garbage that only a forced
- * collection frees counts as a leak when the app's own collector would not run.
+ * requests. Memory is compared after a full collection (so garbage the app would free does not count). The
+ * decision comes from a 95 % interval of the growth per request, whose width is set by the noise measured in
+ * this process (the spread of measurements repeated without traffic, and the residuals of the round series),
+ * not by a fixed floor: with enough requests a 64-byte leak is as clear as a 64-kilobyte one. Two figures are
+ * read: bytes (the heap in use, traced bytes or RSS) and pymalloc's allocated blocks, an integer that a leak of
+ * one small object a request moves by one a request while bytes jitter. Garbage that only a forced collection
+ * frees counts as a leak when the app's own collector would not run.
  */
 
 export interface Measure {
@@ -50,6 +54,11 @@ export interface ScanPoint {
   gcEnabled: boolean;
   /** Full (generation 2) collections the app ran itself since the previous point. */
   appFullCollections: number;
+  /** The baseline only: the same measurement repeated without traffic in between (the process's own noise). */
+  idle?: Measure[];
+  /** Which stage of the scan measured it: 0 for the first rounds, one more for each extension (older scans:
+   * absent). */
+  stage?: number;
 }
 
 export type Verdict = 'leak' | 'ok' | 'inconclusive';
@@ -60,17 +69,45 @@ export interface GrowthVerdict {
   cause: 'growth' | 'garbage' | null;
   confidence: number;
   retained_bytes_per_request: number;
+  /** The 95 % interval of the bytes retained per request (null: too few points to bound it). */
+  retained_range: [number, number] | null;
+  /** pymalloc blocks retained per request (the integer figure beside the bytes). */
+  blocks_per_request: number;
   garbage_bytes_per_request: number;
   objects_per_request: number;
   reason: string;
   /** The figure compared: traced bytes, the heap in use, or RSS. */
   metric: MemoryMetric;
+  /** Inconclusive: about how many more requests would decide it (null: not known, or decided). */
+  requests_needed: number | null;
 }
 
-/** Total growth below this over the measured rounds is allocator noise, whatever its slope. */
-export const NOISE_FLOOR_BYTES = 1024 * 1024;
-/** Garbage that only a forced collection frees, per request, below which it is not worth a verdict. */
+/** What a verdict needs beyond the points. */
+export interface VerdictOptions {
+  /** The smallest leak of interest, in bytes per request: an endpoint shown to retain less is ok. */
+  minLeak: number;
+}
+
+/** What a scan does when a verdict is not decided yet: the verdict as it stands, and why more requests help. */
+export interface Assessment extends GrowthVerdict {
+  /** Null: decided. Otherwise what more requests would settle (the scan extends the endpoint while it may). */
+  pending: string | null;
+}
+
+export const DEFAULT_MIN_LEAK = 64;
+/** A bounded cache grows like a leak until it is full. Growth is called a leak once it has kept its rate over
+ * this many requests, or kept this many bytes, whichever comes first (the scan extends to see that far). */
+export const CONFIRM_REQUESTS = 1000;
+export const CONFIRM_BYTES = 8 * 1024 * 1024;
+/** Blocks per request at or above which a steady rise in allocated blocks is a leak on its own: one object
+ * kept every fourth request. Warm-up (interned strings, URL resolver and template caches) levels off. */
+const BLOCKS_FLOOR = 0.25;
+/** Garbage that only a forced collection frees, per request, below which it is not worth a verdict: objects,
+ * and bytes. Under runserver (a thread per request) with the collector off, a finished thread's database
+ * connection wrapper (a 16-object cycle, ~1.3 KB) is left behind every few requests that query: real, but a
+ * development server's, and left below these floors. */
 const GARBAGE_OBJECTS_FLOOR = 5;
+const GARBAGE_BYTES_FLOOR = 2048;
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return 0;
@@ -111,54 +148,197 @@ export function mannKendallUp(y: readonly number[]): number {
   return upperTail((s - 1) / Math.sqrt(variance));
 }
 
+/** Student's t, two-sided 95 %, by degrees of freedom. */
+const T975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
+  2.12, 2.11, 2.101, 2.093, 2.086,
+];
+export function t975(dof: number): number {
+  return dof <= T975.length ? T975[Math.max(1, dof) - 1]! : 1.96 + 2.4 / dof;
+}
+
+/** A slope with its 95 % interval. */
+export interface SlopeFit {
+  slope: number;
+  low: number;
+  high: number;
+  /** Standard error of the slope. */
+  se: number;
+}
+
+/**
+ * The Theil–Sen slope of y against x with a 95 % interval from the residuals around that line, never narrower
+ * than the measured noise of one figure (`noise`, a standard deviation) allows. From five points on, the one
+ * largest residual is left out of the spread: a transient allocation caught by one measurement. Fewer than 3
+ * points bound nothing.
+ */
+export function slopeFit(x: readonly number[], y: readonly number[], noise: number): SlopeFit {
+  const slope = theilSen(x, y);
+  const n = x.length;
+  if (n < 3) return { slope, low: -Infinity, high: Infinity, se: Infinity };
+  const meanX = x.reduce((s, v) => s + v, 0) / n;
+  const sxx = x.reduce((s, v) => s + (v - meanX) ** 2, 0);
+  if (sxx === 0) return { slope, low: -Infinity, high: Infinity, se: Infinity };
+  const intercept = median(y.map((v, i) => v - slope * x[i]!));
+  const squares = y.map((v, i) => (v - intercept - slope * x[i]!) ** 2).sort((a, b) => a - b);
+  const kept = n >= 5 ? squares.slice(0, -1) : squares;
+  const dof = kept.length - 2;
+  const variance = Math.max(kept.reduce((s, v) => s + v, 0) / Math.max(1, dof), noise ** 2);
+  const se = Math.sqrt(variance / sxx);
+  const half = t975(Math.max(1, dof)) * se;
+  return { slope, low: slope - half, high: slope + half, se };
+}
+
+/** Inverse of a symmetric 3×3 matrix (null when singular). */
+function inverse3(m: readonly (readonly number[])[]): number[][] | null {
+  const [a, b, c] = m as [number[], number[], number[]];
+  const cof = [
+    [b[1]! * c[2]! - b[2]! * c[1]!, a[2]! * c[1]! - a[1]! * c[2]!, a[1]! * b[2]! - a[2]! * b[1]!],
+    [b[2]! * c[0]! - b[0]! * c[2]!, a[0]! * c[2]! - a[2]! * c[0]!, a[2]! * b[0]! - a[0]! * b[2]!],
+    [b[0]! * c[1]! - b[1]! * c[0]!, a[1]! * c[0]! - a[0]! * c[1]!, a[0]! * b[1]! - a[1]! * b[0]!],
+  ];
+  const det = a[0]! * cof[0]![0]! + a[1]! * cof[1]![0]! + a[2]! * cof[2]![0]!;
+  const scale = Math.abs(a[0]! * b[1]! * c[2]!) || 1;
+  if (!Number.isFinite(det) || Math.abs(det) < 1e-9 * scale) return null;
+  return cof.map((row) => row.map((v) => v / det));
+}
+
+/**
+ * Growth per request when every round also costs a fixed amount, whatever its size: y = a + b·requests +
+ * c·round. What a measurement leaves behind (measured here: ~15 KB and ~150 blocks a round on a gunicorn
+ * worker, the same for 20 requests as for 200) would otherwise read as a leak of c/round-size bytes a request.
+ * The two can only be told apart when rounds differ in size (an extended scan): otherwise null. Least squares,
+ * the interval from the residuals, never narrower than the measured noise.
+ */
+export function perRoundFit(
+  x: readonly number[],
+  y: readonly number[],
+  noise: number,
+): { fit: SlopeFit; perRound: number } | null {
+  const n = x.length;
+  const sizes = new Set(x.slice(1).map((v, i) => v - x[i]!));
+  if (n < 6 || sizes.size < 2) return null;
+  const rows = x.map((v, i) => [1, v, i]);
+  const ata = [0, 1, 2].map((p) => [0, 1, 2].map((q) => rows.reduce((s, r) => s + r[p]! * r[q]!, 0)));
+  const inv = inverse3(ata);
+  if (!inv) return null;
+  const aty = [0, 1, 2].map((p) => rows.reduce((s, r, i) => s + r[p]! * y[i]!, 0));
+  const coef = inv.map((row) => row.reduce((s, v, j) => s + v * aty[j]!, 0));
+  const dof = n - 3;
+  const residual = rows.reduce((s, r, i) => s + (y[i]! - r.reduce((t, v, j) => t + v * coef[j]!, 0)) ** 2, 0);
+  const variance = Math.max(residual / dof, noise ** 2);
+  const se = Math.sqrt(Math.max(0, variance * inv[1]![1]!));
+  const half = t975(dof) * se;
+  const slope = coef[1]!;
+  return { fit: { slope, low: slope - half, high: slope + half, se }, perRound: coef[2]! };
+}
+
+/** Standard deviation of a figure measured repeatedly without traffic (0 when there is one measurement). */
+export function idleNoise(values: readonly number[]): number {
+  if (values.length < 2) return 0;
+  const mean = values.reduce((s, v) => s + v, 0) / values.length;
+  return Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1));
+}
+
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
+/** Bytes per request as people read them: 37 B, 1.2 KB. */
+export function perRequestBytes(bytes: number): string {
+  const b = Math.max(0, bytes);
+  return b < 1024 ? `${Math.round(b)} B` : b < 1048576 ? kb(b) : `${(b / 1048576).toFixed(2)} MB`;
+}
 const mb = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MB`;
 const clamp01 = (v: number): number => Math.max(0, Math.min(1, v));
 const round = (v: number, digits = 3): number => Math.round(v * 10 ** digits) / 10 ** digits;
+const range = (f: SlopeFit): [number, number] | null =>
+  Number.isFinite(f.low) && Number.isFinite(f.high)
+    ? [Math.max(0, Math.round(f.low)), Math.max(0, Math.round(f.high))]
+    : null;
+/** How sure we are that the true slope lies beyond `than` (above it, or below with `below`). */
+const sure = (f: SlopeFit, than: number, below = false): number =>
+  Number.isFinite(f.se)
+    ? round(clamp01(1 - upperTail(((below ? -1 : 1) * (f.slope - than)) / (f.se || 1e-9))))
+    : 0;
+
+/** More requests that would bring the interval's half-width down to `target` (it narrows about as 1/span). */
+function moreRequests(f: SlopeFit, span: number, target: number): number | null {
+  if (!Number.isFinite(f.high) || target <= 0) return null;
+  const half = (f.high - f.low) / 2;
+  const more = span * (half / target) - span;
+  return Math.max(10, Math.ceil(more / 10) * 10);
+}
 
 /**
- * The verdict for one endpoint from its scan points (baseline first). Needs at least 3 points.
- * - leak: post-collection memory grows with requests (significant trend, above the noise floor, still
- *   growing in the second half, so a warm-up that plateaus is not a leak), or garbage piles up that only a
- *   forced collection frees while the app's collector is disabled or never runs a full collection;
- * - ok: flat after collection, or growth below the noise floor, or a plateau;
- * - inconclusive: growth above the floor without a consistent trend (noise, too few rounds).
+ * The verdict for one endpoint from its scan points (baseline first), and what would decide it when it is not
+ * decided yet.
+ * - leak: bytes (or allocated blocks) after a full collection grow per request with a 95 % interval above
+ *   zero, in the whole steady state and in its latest part, and the interval reaches the smallest leak of
+ *   interest; or garbage piles up that only a forced collection frees while the app's collector is off or
+ *   never runs a full collection;
+ * - ok: the interval's upper end is below the smallest leak of interest, over the whole steady state or over
+ *   its latest part (a cache that warmed up, then levelled off);
+ * - inconclusive: neither yet (`pending` says why, `requests_needed` about how many more requests would do).
  */
-export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
+export function assessGrowth(
+  points: readonly ScanPoint[],
+  opts: VerdictOptions = { minLeak: DEFAULT_MIN_LEAK },
+): Assessment {
+  const minLeak = opts.minLeak;
   const x = points.map((p) => p.requests);
   const metric = memoryMetric(points.map((p) => p.post));
   const values = points.map((p) => memoryValue(p.post, metric));
   const memory = METRIC_LABEL[metric];
-  const objects = points.map((p) => p.post.gcObjects);
   const total = x[x.length - 1]! - x[0]!;
-  const base = {
+  const undecided = {
     retained_bytes_per_request: 0,
+    retained_range: null,
+    blocks_per_request: 0,
     garbage_bytes_per_request: 0,
     objects_per_request: 0,
     metric,
+    verdict: 'inconclusive' as const,
+    cause: null,
+    confidence: 0,
+    requests_needed: null,
   };
   if (points.length < 3 || total <= 0) {
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      cause: null,
-      confidence: 0,
-      reason: `too few rounds measured (${points.length} points)`,
-    };
+    const reason = `too few rounds measured (${points.length} points)`;
+    return { ...undecided, reason, pending: reason };
   }
 
   // The steady state: from the end of the first round on, when enough rounds remain, so that warm-up the
   // first round still paid for (first sessions, connections, pages) neither hides nor fakes a trend.
   const from = points.length >= 5 ? 1 : 0;
+  const steady = points.slice(from);
   const xs = x.slice(from);
-  const ys = values.slice(from);
   const span = xs[xs.length - 1]! - xs[0]!;
-  const slope = Math.max(0, theilSen(xs, ys));
-  const objectSlope = theilSen(x, objects);
+  // The latest part: the last extension with the point it started from, else the second half.
+  const lastStage = steady[steady.length - 1]!.stage ?? 0;
+  const stageStart = steady.findIndex((p) => (p.stage ?? 0) === lastStage);
+  const lateFrom =
+    lastStage > 0 && stageStart > 0 && steady.length - stageStart >= 3
+      ? stageStart - 1
+      : Math.floor(steady.length / 2);
+  const late = (v: readonly number[]): number[] => v.slice(lateFrom);
+  const lateSpan = xs[xs.length - 1]! - xs[lateFrom]!;
+
+  const baseline = points[0]!;
+  const idle = [baseline.post, ...(baseline.idle ?? [])];
+  const bytesNoise = idleNoise(idle.map((m) => memoryValue(m, metric)));
+  const blocksNoise = idleNoise(idle.map((m) => m.blocks));
+  // Each figure's growth per request, with what every round costs taken out where that can be measured; the
+  // latest part is judged on the figures less that per-round cost.
+  const fits = (series: readonly number[], noise: number): [SlopeFit, SlopeFit] => {
+    const rounds = perRoundFit(xs, series, noise);
+    const net = rounds ? series.map((v, i) => v - rounds.perRound * i) : series;
+    return [rounds?.fit ?? slopeFit(xs, net, noise), slopeFit(late(xs), late(net), noise)];
+  };
+  const [bytesFit, bytesLate] = fits(values.slice(from), bytesNoise);
+  const [blocksFit, blocksLate] = fits(
+    steady.map((p) => p.post.blocks),
+    blocksNoise,
+  );
+  const slope = Math.max(0, bytesFit.slope);
   const growth = slope * span;
-  const p = mannKendallUp(ys);
-  const half = Math.floor(xs.length / 2);
-  const lateSlope = Math.max(0, theilSen(xs.slice(half), ys.slice(half)));
 
   // Garbage only a forced collection frees: objects collected per request, and the memory it held.
   const rounds = points.slice(1);
@@ -172,27 +352,48 @@ export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
   const figures = {
     metric,
     retained_bytes_per_request: Math.round(slope),
+    retained_range: range(bytesFit),
+    blocks_per_request: round(blocksFit.slope, 2),
     garbage_bytes_per_request: Math.round(garbageBytes),
-    objects_per_request: round(objectSlope, 2),
+    objects_per_request: round(
+      theilSen(
+        x,
+        points.map((p) => p.post.gcObjects),
+      ),
+      2,
+    ),
+    requests_needed: null,
   };
+  const between = figures.retained_range
+    ? `${perRequestBytes(figures.retained_range[0])}–${perRequestBytes(figures.retained_range[1])}/request (95 %)`
+    : `${perRequestBytes(slope)}/request`;
 
-  // Still growing in the last rounds at half the rate or more: a warm-up that levels off is not a leak.
-  if (growth >= NOISE_FLOOR_BYTES && p < 0.05 && lateSlope >= 0.5 * slope) {
-    const confidence = round(
-      clamp01((1 - p) * clamp01(growth / (3 * NOISE_FLOOR_BYTES)) * clamp01(lateSlope / slope)),
-    );
+  const clearlyUp = (f: SlopeFit, lateFit: SlopeFit, floor: number): boolean =>
+    f.low > floor && lateFit.low > floor;
+  // Growth slowing down: the latest rate is clearly below the whole steady state's (a cache filling up).
+  const slowing = bytesLate.high < 0.5 * slope;
+  const bytesUp = clearlyUp(bytesFit, bytesLate, 0);
+  const blocksUp = clearlyUp(blocksFit, blocksLate, BLOCKS_FLOOR) && blocksLate.high >= 0.5 * blocksFit.slope;
+  if ((bytesUp || blocksUp) && bytesFit.high >= minLeak && !slowing) {
+    const confirmed = span >= CONFIRM_REQUESTS || growth >= CONFIRM_BYTES;
+    const by = bytesUp
+      ? `trend ${sure(bytesFit, 0) >= 0.999 ? 'certain' : `confidence ${sure(bytesFit, 0)}`}`
+      : `+${round(blocksFit.slope, 2)} allocated blocks/request (95 % from ${round(blocksFit.low, 2)})`;
     return {
       ...figures,
       verdict: 'leak',
       cause: 'growth',
-      confidence,
-      reason: `${memory} after a full collection grows ${kb(slope)}/request (${mb(growth)} over ${span} requests, trend p=${p.toFixed(3)}), still growing in the last rounds`,
+      confidence: bytesUp ? sure(bytesFit, 0) : sure(blocksFit, BLOCKS_FLOOR),
+      reason: `${memory} after a full collection grows ${between}, ${mb(growth)} over ${span} requests (${by}), still growing in the last ${lateSpan} requests`,
+      pending: confirmed
+        ? null
+        : `growing ${perRequestBytes(slope)}/request over ${span} requests: a bounded cache grows like this until it is full, so it is followed to ${CONFIRM_REQUESTS} requests`,
     };
   }
   if (
     garbageObjects >= GARBAGE_OBJECTS_FLOOR &&
     appCollectorOff &&
-    garbageBytes * total >= NOISE_FLOOR_BYTES
+    garbageBytes >= Math.max(minLeak, GARBAGE_BYTES_FLOOR)
   ) {
     const why = rounds.some((r) => !r.gcEnabled)
       ? 'the app has gc disabled'
@@ -207,41 +408,54 @@ export function growthVerdict(points: readonly ScanPoint[]): GrowthVerdict {
       cause: 'garbage',
       confidence: round(clamp01(garbageObjects / (4 * GARBAGE_OBJECTS_FLOOR))),
       reason: `${Math.round(garbageObjects)} objects/request (~${kb(garbageBytes)}) of cyclic garbage that only a forced gc.collect() frees, and ${why}`,
+      pending: null,
     };
   }
-  // Flat means flat: a small slope through points that swing by megabytes says nothing. One outlier at each
-  // end is left out (a transient allocation caught by one measurement).
-  const sorted = [...ys].sort((a, b) => a - b);
-  const trim = sorted.length >= 4 ? 1 : 0;
-  const spread = sorted[sorted.length - 1 - trim]! - sorted[trim]!;
-  if (growth < NOISE_FLOOR_BYTES && spread < 2 * NOISE_FLOOR_BYTES) {
+  const what = metric === 'rss' ? '' : `${memory} `;
+  if (bytesFit.high < minLeak)
     return {
       ...figures,
       verdict: 'ok',
       cause: null,
-      confidence: round(clamp01(1 - growth / NOISE_FLOOR_BYTES)),
-      reason: `${metric === 'rss' ? '' : `${memory} `}flat after a full collection: ${mb(growth)} over ${span} requests, under the ${mb(NOISE_FLOOR_BYTES)} noise floor`,
+      confidence: sure(bytesFit, minLeak, true),
+      reason: `${what}flat after a full collection: retains less than ${perRequestBytes(bytesFit.high)}/request (95 % upper bound, over ${span} requests; smallest leak of interest ${perRequestBytes(minLeak)})`,
+      pending: null,
     };
-  }
-  // A plateau: the last rounds sit still (their spread is under the floor), after an early rise.
-  const late = ys.slice(half);
-  const lateSpread = Math.max(...late) - Math.min(...late);
-  if (lateSlope < 0.5 * slope && lateSpread < NOISE_FLOOR_BYTES) {
+  if (bytesLate.high < minLeak && lateFrom > 0)
     return {
       ...figures,
       verdict: 'ok',
       cause: null,
-      confidence: round(clamp01(1 - lateSlope / slope)),
-      reason: `grew early (${mb(growth)}) then levelled off: ${kb(lateSlope)}/request in the last rounds, a bounded cache warming up`,
+      confidence: sure(bytesLate, minLeak, true),
+      reason: `grew early (${mb(growth)}) then levelled off: retains less than ${perRequestBytes(bytesLate.high)}/request over the last ${lateSpan} requests (95 % upper bound), a bounded cache warming up`,
+      pending: null,
     };
-  }
+  // Undecided: how much narrower the interval must get to call it either way.
+  const fit = slowing ? bytesLate : bytesFit;
+  const fitSpan = slowing ? lateSpan : span;
+  const target = Math.max(fit.slope, minLeak - fit.slope, minLeak / 2);
+  const needed = moreRequests(fit, fitSpan, target);
+  const why = slowing
+    ? `growth slowing down (${perRequestBytes(slope)}/request overall, ${perRequestBytes(Math.max(0, bytesLate.slope))}/request in the last ${lateSpan} requests): a cache still filling up`
+    : `${memory} after a full collection moves ${between} over ${span} requests: neither clearly above zero nor below ${perRequestBytes(minLeak)}/request`;
   return {
     ...figures,
     verdict: 'inconclusive',
     cause: null,
-    confidence: round(clamp01(p)),
-    reason: `${memory} moved by ${mb(growth)} without a consistent trend (p=${p.toFixed(2)}): run more rounds or requests`,
+    confidence: 0,
+    requests_needed: needed,
+    reason: `${why}${needed ? `; about ${needed} more requests would decide it` : ''}`,
+    pending: why,
   };
+}
+
+/** The verdict once no more requests will come: a decided assessment, or what it stands at. */
+export function growthVerdict(
+  points: readonly ScanPoint[],
+  opts: VerdictOptions = { minLeak: DEFAULT_MIN_LEAK },
+): GrowthVerdict {
+  const { pending: _pending, ...verdict } = assessGrowth(points, opts);
+  return verdict;
 }
 
 /** The whole scan's verdict: any leak wins, then any inconclusive. */

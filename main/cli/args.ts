@@ -8,6 +8,7 @@ usage:
   djleak run (--demo | --project DIR) [--python PATH] [--settings MODULE]
              [--server runserver|gunicorn] [--workers N] [--port N]
              [--scan | --scenario FILE] [--fail-on-leak] [--junit FILE] [--skip-diagnosis]
+             [--min-leak BYTES] [--max-requests N] [--worker-budget MB]
              [--duration SECONDS] [--name NAME] [--db FILE] [--json FILE]
   djleak sessions [--db FILE] [--json]
   djleak report SESSION [--db FILE] [--json FILE]
@@ -17,7 +18,11 @@ usage:
 
 The library defaults to the app's data folder (DJLEAK_HOME overrides it); --db names another file.
 --scan discovers the parameter-free GET routes and scans each for leaks; --scenario scans the listed ones.
+An endpoint is measured until its leak verdict is decided: retaining less than --min-leak bytes per request
+(default 64) is ok; an undecided one gets more requests, up to --max-requests per endpoint (default 2000).
 Each leaking endpoint then gets a tracemalloc window: where it allocates and what holds it (--skip-diagnosis).
+Leaks show their cost per 100,000 requests and the worker restarts that keep a worker under --worker-budget MB
+(default 512) until they are fixed.
 export writes one session to a .djleak file (paths outside the project, query strings and NAME=value values
 redacted unless --no-redact); import reads a .djleak file or a probe recording (DJLEAK_RECORD) as a new session.
 Exit codes: 0 done, 1 the target could not start or crashed, 2 bad usage, 3 a leak was found (--fail-on-leak).`;

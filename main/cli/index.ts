@@ -44,6 +44,9 @@ async function run(argv: string[]): Promise<number> {
     'fail-on-leak': { type: 'boolean' },
     junit: { type: 'string' },
     'skip-diagnosis': { type: 'boolean' },
+    'min-leak': { type: 'string' },
+    'max-requests': { type: 'string' },
+    'worker-budget': { type: 'string' },
   });
   if (values.help) return (out(USAGE), 0);
   if (values.scan && values.scenario)
@@ -63,6 +66,17 @@ async function run(argv: string[]): Promise<number> {
     name: values.name,
   };
   const durationS = seconds(values.duration, 'duration');
+  const budget = {
+    min_leak: integer(values['min-leak'], 'min-leak', 1, 1_000_000_000),
+    max_requests: integer(values['max-requests'], 'max-requests', 1, 10_000_000),
+  };
+  const workerBudgetMb = integer(values['worker-budget'], 'worker-budget', 1, 1_000_000);
+  if (
+    (budget.min_leak !== undefined || budget.max_requests !== undefined) &&
+    !values.scan &&
+    !values.scenario
+  )
+    throw new UsageError('--min-leak and --max-requests set a scan: give --scan or --scenario FILE too');
   // Everything the user typed is checked before anything is launched or written.
   const scenario = values.scenario ? loadScenario(values.scenario) : null;
 
@@ -79,6 +93,8 @@ async function run(argv: string[]): Promise<number> {
       options,
       scenario,
       discover: values.scan ?? false,
+      budget,
+      workerBudgetMb,
       diagnose: !values['skip-diagnosis'],
       onDiagnosing: (ep) => err(`djleak: diagnosing ${ep.method} ${ep.path} (tracemalloc window)`),
       durationS,
@@ -93,8 +109,11 @@ async function run(argv: string[]): Promise<number> {
         if (!scenario && !values.scan && durationS === null) err('djleak: press Ctrl-C to stop');
       },
       onProgress: (p) => {
-        const line = `scanning ${p.index + 1}/${p.endpoints} ${p.endpoint.method} ${p.endpoint.path}, round ${p.round}/${p.rounds}`;
-        if (process.stderr.isTTY) process.stderr.write(`\r  ${line}\x1b[K`);
+        const where = `${p.index + 1}/${p.endpoints} ${p.endpoint.method} ${p.endpoint.path}`;
+        const line = p.extending
+          ? `extending ${where} ${p.extending}`
+          : `scanning ${where}, round ${p.round}/${p.rounds}`;
+        if (process.stderr.isTTY) process.stderr.write(`\r  ${line.slice(0, 200)}\x1b[K`);
         else if (p.round === 1) err(`djleak: ${line}`);
       },
     });

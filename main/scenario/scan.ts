@@ -1,8 +1,8 @@
-import { growthVerdict, type Measure, type ScanPoint } from '../analysis/verdict.ts';
+import { assessGrowth, type Measure, type ScanPoint } from '../analysis/verdict.ts';
 import type { GaugesDto } from '../../preload/contract.ts';
 import type { ProbeConnection } from '../probe/link.ts';
 import type { ScanResultRow } from '../store/scans.ts';
-import { emptyResult, LoadDriver } from './driver.ts';
+import { emptyResult, LoadDriver, type EndpointResult } from './driver.ts';
 import type { Scenario, ScenarioEndpoint } from './scenario.ts';
 
 interface ProbeFigures {
@@ -46,6 +46,23 @@ export interface ScanProgress {
   endpoints: number;
   round: number;
   rounds: number;
+  /** 0 for the endpoint's first rounds, then one more for each extension. */
+  stage: number;
+  /** An extension: how far, and what is not decided yet. */
+  extending: string | null;
+}
+
+/** Measurements repeated without traffic after the baseline: the process's own noise. */
+const IDLE_MEASUREMENTS = 2;
+/** Rounds in each extension of an undecided endpoint (each extension twice the size of the one before). */
+const EXTENSION_ROUNDS = 4;
+
+/** Server errors (5xx) and requests that got no answer. */
+function failures(sent: EndpointResult): number {
+  return (
+    Object.entries(sent.statuses).reduce((n, [code, c]) => n + (Number(code) >= 500 ? c : 0), 0) +
+    sent.failures
+  );
 }
 
 export class ScanInterrupted extends Error {}
@@ -117,21 +134,26 @@ export async function runScan(
       const startedAt = Date.now() / 1000;
       const sent = emptyResult(ep);
       const points: ScanPoint[] = [];
+      // Why extending stopped before the verdict was decided, when it did.
+      let stopped: string | null = null;
+      const progress = (p: Pick<ScanProgress, 'round' | 'rounds' | 'stage' | 'extending'>): void =>
+        opts.onProgress?.({ endpoint: ep, index, endpoints: scenario.endpoints.length, ...p });
       const finish = (partial: boolean, gauges: ScanResultRow['gauges'] = null): ScanResultRow => {
-        const verdict = growthVerdict(points);
-        const errors = Object.entries(sent.statuses).reduce(
-          (n, [code, c]) => n + (Number(code) >= 500 ? c : 0),
-          0,
-        );
+        const { pending, ...verdict } = assessGrowth(points, { minLeak: scenario.min_leak });
+        const note = partial
+          ? ' (partial: the scan was cut short)'
+          : pending !== null && stopped
+            ? ` (${stopped})`
+            : '';
         const row: ScanResultRow = {
           method: ep.method,
           path: ep.path,
           route: null,
           sent: sent.sent,
-          errors: errors + sent.failures,
+          errors: failures(sent),
           statuses: sent.statuses,
           ...verdict,
-          reason: partial ? `${verdict.reason} (partial: the scan was cut short)` : verdict.reason,
+          reason: `${verdict.reason}${note}`,
           points,
           partial,
           started_at: startedAt,
@@ -158,16 +180,11 @@ export async function runScan(
           gcEnabled: last.gcEnabled,
           appFullCollections: 0,
         });
-        const perRound = Math.max(1, Math.floor(ep.requests / scenario.rounds));
-        for (let round = 1; round <= scenario.rounds && !opts.signal?.aborted; round++) {
-          opts.onProgress?.({
-            endpoint: ep,
-            index,
-            endpoints: scenario.endpoints.length,
-            round,
-            rounds: scenario.rounds,
-          });
-          const count = round === scenario.rounds ? ep.requests - perRound * (scenario.rounds - 1) : perRound;
+        // The process's own noise: the same measurement again, with no traffic in between.
+        const idle: Measure[] = [];
+        for (let i = 0; i < IDLE_MEASUREMENTS; i++) idle.push((last = await measureAll(target)).post);
+        points[0]!.idle = idle;
+        const round = async (count: number, stage: number): Promise<void> => {
           await driver.drive(ep, count, sent, opts.signal);
           const now = await measureAll(target);
           points.push({
@@ -179,8 +196,48 @@ export async function runScan(
             gcEnabled: now.gcEnabled,
             // Our own forced collection of the previous point counts once per process.
             appFullCollections: Math.max(0, now.fullCollections - last.fullCollections - now.processes),
+            stage,
           });
           last = now;
+        };
+        // The first stage: the endpoint's requests in `rounds` rounds.
+        const perRound = Math.max(1, Math.floor(ep.requests / scenario.rounds));
+        for (let r = 1; r <= scenario.rounds && !opts.signal?.aborted; r++) {
+          progress({ round: r, rounds: scenario.rounds, stage: 0, extending: null });
+          await round(r === scenario.rounds ? ep.requests - perRound * (scenario.rounds - 1) : perRound, 0);
+        }
+        // Then, while the verdict is not decided and the budget allows, stages of larger rounds.
+        let stageSize = ep.requests;
+        let [sentBefore, failedBefore] = [0, 0];
+        for (let stage = 1; !opts.signal?.aborted; stage++) {
+          const assessment = assessGrowth(points, { minLeak: scenario.min_leak });
+          if (assessment.pending === null) break;
+          const elapsedS = Date.now() / 1000 - startedAt;
+          const perRequestS = sent.elapsed_ms / 1000 / Math.max(1, sent.sent);
+          stageSize = Math.min(
+            stageSize * 2,
+            scenario.max_requests - sent.sent,
+            Math.floor((scenario.max_seconds - elapsedS) / Math.max(perRequestS, 1e-4)),
+          );
+          if (stageSize < EXTENSION_ROUNDS) {
+            stopped = `the budget (${scenario.max_requests} requests or ${scenario.max_seconds} s per endpoint) is spent`;
+            break;
+          }
+          if (failures(sent) - failedBefore > 0.5 * (sent.sent - sentBefore)) {
+            stopped = 'stopped extending: most of its latest requests failed';
+            break;
+          }
+          [sentBefore, failedBefore] = [sent.sent, failures(sent)];
+          const perExtension = Math.floor(stageSize / EXTENSION_ROUNDS);
+          for (let r = 1; r <= EXTENSION_ROUNDS && !opts.signal?.aborted; r++) {
+            progress({
+              round: r,
+              rounds: EXTENSION_ROUNDS,
+              stage,
+              extending: `to ${sent.sent + stageSize - perExtension * (r - 1)} requests: ${assessment.pending}`,
+            });
+            await round(r === EXTENSION_ROUNDS ? stageSize - perExtension * (r - 1) : perExtension, stage);
+          }
         }
         await traced?.(`scan ${ep.method} ${ep.path} (end)`, sent.sent);
         const gaugesAfter = await readGauges(opts.gauges, `scan ${ep.method} ${ep.path} (end)`);

@@ -22,6 +22,17 @@ export const scenarioSchema = z
     warmup: z.number().int().min(0).max(100_000).default(10),
     /** Each endpoint's requests are split into this many rounds, with a measurement after each. */
     rounds: z.number().int().min(2).max(1000).default(5),
+    /** The smallest leak of interest, bytes per request: an endpoint shown to retain less is ok. */
+    min_leak: z.number().int('must be a whole number of bytes').positive().max(1_000_000_000).default(64),
+    /** Requests per endpoint at the most, the first rounds included: an endpoint not decided by then is
+     * extended with larger rounds up to this many. */
+    max_requests: z.number().int().positive().max(10_000_000).default(2000),
+    /** Seconds per endpoint at the most (a slow view): no extension starts that would run past it. */
+    max_seconds: z
+      .number()
+      .positive()
+      .max(24 * 3600)
+      .default(120),
   })
   .strict();
 

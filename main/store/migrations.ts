@@ -233,6 +233,14 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE sample_rollup ADD COLUMN heap_max INTEGER;
   ALTER TABLE sample_rollup ADD COLUMN t_heap_max REAL;
   `,
+  // 7: verdicts decided from the measured noise: the 95 % interval of the bytes retained per request, the
+  // allocated blocks per request beside them, and how many more requests would decide an inconclusive one.
+  `
+  ALTER TABLE scan_results ADD COLUMN retained_low REAL;
+  ALTER TABLE scan_results ADD COLUMN retained_high REAL;
+  ALTER TABLE scan_results ADD COLUMN blocks_per_request REAL;
+  ALTER TABLE scan_results ADD COLUMN requests_needed INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -30,8 +30,8 @@ export function addScanResult(
   db.prepare(
     `INSERT INTO scan_results (session_id, method, path, route, sent, errors, statuses, verdict, confidence,
        retained_bytes_per_request, garbage_bytes_per_request, objects_per_request, reason, points, partial, started_at, ended_at,
-       diagnosis, cause, gauges)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       diagnosis, cause, gauges, retained_low, retained_high, blocks_per_request, requests_needed)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     sessionId,
     r.method,
@@ -53,6 +53,10 @@ export function addScanResult(
     r.diagnosis ? JSON.stringify(r.diagnosis) : null,
     r.cause,
     r.gauges ? JSON.stringify(r.gauges) : null,
+    r.retained_range?.[0] ?? null,
+    r.retained_range?.[1] ?? null,
+    r.blocks_per_request ?? null,
+    r.requests_needed ?? null,
   );
 }
 
@@ -61,8 +65,18 @@ export function scanResults(db: Database.Database, sessionId: number): ScanResul
     .prepare(`SELECT * FROM scan_results WHERE session_id = ? ORDER BY id`)
     .all(sessionId) as (Omit<
     ScanResultRow,
-    'statuses' | 'points' | 'partial' | 'diagnosis' | 'gauges' | 'metric'
+    | 'statuses'
+    | 'points'
+    | 'partial'
+    | 'diagnosis'
+    | 'gauges'
+    | 'metric'
+    | 'retained_range'
+    | 'blocks_per_request'
   > & {
+    retained_low: number | null;
+    retained_high: number | null;
+    blocks_per_request: number | null;
     statuses: string;
     points: string;
     partial: number;
@@ -82,6 +96,11 @@ export function scanResults(db: Database.Database, sessionId: number): ScanResul
       cause: r.cause ?? null,
       confidence: r.confidence,
       retained_bytes_per_request: r.retained_bytes_per_request,
+      // Scans before migration 7 have no interval.
+      retained_range:
+        r.retained_low === null || r.retained_high === null ? null : [r.retained_low, r.retained_high],
+      blocks_per_request: r.blocks_per_request ?? 0,
+      requests_needed: r.requests_needed ?? null,
       garbage_bytes_per_request: r.garbage_bytes_per_request,
       objects_per_request: r.objects_per_request,
       reason: r.reason,

@@ -22,6 +22,7 @@ const QUERIES: Record<string, string> = {
   events: `SELECT pid, t, source, level, message FROM events WHERE session_id = ? ORDER BY id`,
   scan_results: `SELECT method, path, route, sent, errors, statuses, verdict, confidence, retained_bytes_per_request,
       garbage_bytes_per_request, objects_per_request, reason, points, partial, started_at, ended_at, cause, gauges,
+      retained_low, retained_high, blocks_per_request, requests_needed,
       json_remove(diagnosis, '$.snapshots') AS diagnosis,
       (SELECT group_concat(x.pid || '/' || x.label || '/' || x.t, '|') FROM json_each(scan_results.diagnosis, '$.snapshots') j
          JOIN snapshots x ON x.id = j.value) AS diagnosis_snapshots

@@ -89,6 +89,8 @@ describe('djleak run refuses bad input with a clear message and writes nothing',
       /scenario .*s\.json: endpoints\.0\.path: must start with \//,
       2,
     );
+    writeFileSync(file, '{"endpoints":[{"path":"/"}],"min_leak":-1}');
+    await expectRefused(['run', '--demo', '--scenario', file], /scenario .*s\.json: min_leak: /, 2);
     writeFileSync(file, '{"endpoints": [');
     await expectRefused(['run', '--demo', '--scenario', file], /is not valid JSON/, 2);
     await expectRefused(
@@ -102,6 +104,22 @@ describe('djleak run refuses bad input with a clear message and writes nothing',
     await expectRefused(['run'], /give exactly one of --demo or --project/, 2);
     await expectRefused(['run', '--demo', '--workers', 'many'], /--workers must be a whole number/, 2);
     await expectRefused(['run', '--demo', '--server', 'uwsgi'], /--server must be runserver or gunicorn/, 2);
+    await expectRefused(
+      ['run', '--demo', '--scan', '--min-leak', '0'],
+      /--min-leak must be a whole number from 1 to/,
+      2,
+    );
+    await expectRefused(
+      ['run', '--demo', '--scan', '--max-requests', '-5'],
+      /--max-requests must be a whole number from 1 to/,
+      2,
+    );
+    await expectRefused(['run', '--demo', '--min-leak', '64'], /set a scan: give --scan or --scenario/, 2);
+    await expectRefused(
+      ['run', '--demo', '--scan', '--worker-budget', 'lots'],
+      /--worker-budget must be a whole number/,
+      2,
+    );
   });
 
   it('a target that exits during start-up: the session is stored as failed with its last stderr lines', async () => {

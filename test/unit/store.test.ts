@@ -104,6 +104,9 @@ describe('Library', () => {
       cause: 'growth',
       confidence: 0.9,
       retained_bytes_per_request: 100,
+      retained_range: null,
+      blocks_per_request: 0,
+      requests_needed: null,
       garbage_bytes_per_request: 0,
       objects_per_request: 1,
       reason: 'r',
@@ -116,6 +119,62 @@ describe('Library', () => {
       { path: '/a/', verdict: 'leak', statuses: { 200: 10 }, partial: false },
     ]);
     expect(() => lib.db.prepare(`UPDATE scan_results SET verdict = 'maybe'`).run()).toThrow(/CHECK/);
+  });
+
+  it('migration 7 opens a version-6 library: old scans have no range; new ones keep range, blocks and what is needed', () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const file = path.join(t.dir, 'v6.sqlite');
+    const old = new Database(file);
+    for (const m of MIGRATIONS.slice(0, 6)) old.exec(m);
+    old.pragma('user_version = 6');
+    old.pragma(`application_id = ${APPLICATION_ID}`);
+    old
+      .prepare(
+        `INSERT INTO sessions (name, project, server, command, status, started_at) VALUES ('old', '/p', 'runserver', '[]', 'stopped', 5)`,
+      )
+      .run();
+    old
+      .prepare(
+        `INSERT INTO scan_results (session_id, method, path, sent, errors, statuses, verdict, confidence,
+           retained_bytes_per_request, garbage_bytes_per_request, objects_per_request, reason, points, partial,
+           started_at, ended_at) VALUES (1, 'GET', '/old/', 100, 0, '{}', 'ok', 0.9, 10, 0, 0, 'flat', '[]', 0, 1, 2)`,
+      )
+      .run();
+    old.close();
+    const lib = new Library(file);
+    cleanups.unshift(() => lib.close());
+    expect(scanResults(lib.db, 1)).toMatchObject([
+      { path: '/old/', retained_range: null, blocks_per_request: 0, requests_needed: null },
+    ]);
+    const row = {
+      method: 'GET',
+      path: '/new/',
+      route: 'new/',
+      sent: 700,
+      errors: 0,
+      statuses: { 200: 700 },
+      verdict: 'inconclusive' as const,
+      cause: null,
+      confidence: 0,
+      retained_bytes_per_request: 40,
+      retained_range: [12, 95] as [number, number],
+      blocks_per_request: 0.4,
+      requests_needed: 900,
+      garbage_bytes_per_request: 0,
+      objects_per_request: 0,
+      reason: 'r',
+      points: [],
+      partial: false,
+      started_at: 1,
+      ended_at: 2,
+    };
+    addScanResult(lib.db, 1, row);
+    expect(scanResults(lib.db, 1)[1]).toMatchObject({
+      retained_range: [12, 95],
+      blocks_per_request: 0.4,
+      requests_needed: 900,
+    });
   });
 
   it('migration 4 opens a version-3 library: old scans keep no gauges; gauges, actions and ticks are stored', () => {
