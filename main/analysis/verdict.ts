@@ -327,8 +327,11 @@ export function assessGrowth(
   const blocksNoise = idleNoise(idle.map((m) => m.blocks));
   // Each figure's growth per request, with what every round costs taken out where that can be measured; the
   // latest part is judged on the figures less that per-round cost.
+  // Only a scan's rounds end in a measurement of their own (they carry a stage); a recording's intervals are
+  // the probe's schedule, where a fixed cost per interval is drift over time, fitted by the recording itself.
+  const scanRounds = steady.every((p) => p.stage !== undefined);
   const fits = (series: readonly number[], noise: number): [SlopeFit, SlopeFit] => {
-    const rounds = perRoundFit(xs, series, noise);
+    const rounds = scanRounds ? perRoundFit(xs, series, noise) : null;
     const net = rounds ? series.map((v, i) => v - rounds.perRound * i) : series;
     return [rounds?.fit ?? slopeFit(xs, net, noise), slopeFit(late(xs), late(net), noise)];
   };
