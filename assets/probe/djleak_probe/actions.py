@@ -3,8 +3,9 @@ eval), each measured before and after (RSS, allocated blocks, tracked objects) w
 
 - ``gc_collect``: a full collection, with the bytes the freed garbage held.
 - ``cache_clear`` {alias}: ``caches[alias].clear()``.
-- ``lru_clear`` {target}: ``cache_clear()`` on a project function wrapped in ``functools.lru_cache``.
-- ``container_clear`` {target}: ``.clear()`` on one of the project's module-level dicts, lists, sets, deques.
+- ``lru_clear`` {target}: ``cache_clear()`` on a project function or method wrapped in ``functools.lru_cache``.
+- ``container_clear`` {target}: ``.clear()`` on one of the dicts, lists, sets, deques the gauges name (``holders``:
+  module globals, class attributes, middleware, app config and module-level instance attributes).
 - ``close_connections``: Django's ``close_old_connections()`` here, and the connections other threads hold
   (a connection can only be closed by its own thread: they are reported, not touched).
 - ``clear_expired_sessions``: the session engine's ``clear_expired()``.
@@ -17,7 +18,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable, Dict, Tuple
 
-from . import garbage, gauges, sampler, world
+from . import garbage, gauges, holders, sampler, sizing, world
 
 
 class ActionError(Exception):
@@ -75,15 +76,20 @@ def _lru_clear(args: Dict[str, Any]) -> Tuple[Dict[str, Any], str]:
 
 def _container_clear(args: Dict[str, Any]) -> Tuple[Dict[str, Any], str]:
     name = _name_arg(args, "target")
-    module, _, key = name.rpartition(".")
-    attrs = dict(gauges.project_modules(args.get("project"))).get(module)
-    value = attrs.get(key) if attrs is not None else None
-    if value is None or not isinstance(value, gauges._CONTAINERS) or isinstance(value, (type, frozenset)):
-        raise ActionError(f"{name} is not a module-level dict, list, set or deque of the project")
-    entries, size = len(value), gauges._approx_bytes(value)
-    value.clear()
-    effect = {"entries_before": entries, "entries_after": len(value), "bytes_before": size,
-              "bytes_after": gauges._approx_bytes(value)}
+    # The gauges' names (holders): module globals, class attributes, middleware, app config and module-level
+    # instance attributes; several middleware instances may share a name, each is cleared.
+    found = [v for v in holders.find(args.get("project"), name) if not sizing.is_a(v, frozenset)]
+    if not found:
+        raise ActionError(
+            f"{name} is not a dict, list, set or deque the project keeps (module global, class attribute, "
+            "middleware or app config attribute)"
+        )
+    entries = sum(map(len, found))
+    size = sum(sizing.container_bytes(v) for v in found)
+    for value in found:
+        value.clear()
+    effect = {"entries_before": entries, "entries_after": sum(map(len, found)), "bytes_before": size,
+              "bytes_after": sum(sizing.container_bytes(v) for v in found)}
     return effect, f"cleared {name} ({entries} entries, ~{size} bytes)"
 
 

@@ -1,13 +1,21 @@
-"""The ``gauges`` command: what the checklist's detectors read, on demand and cheap (a few ms).
+"""The ``gauges`` command: what the checklist's detectors read, on demand and cheap (a few ms). Each part that
+holds memory says roughly how many bytes (``sizing``), so the detectors can say how many bytes a request each
+piece of evidence accounts for.
 
 - ``gc``: collector state, thresholds, per-generation collections, ``gc.garbage``, frozen objects.
-- ``caches``: every configured Django cache (backend, entries and bytes for local-memory caches, limits).
+- ``caches``: every configured Django cache (backend; entries, bytes and what the newest entry costs for
+  local-memory caches; limits).
 - ``db``: Django connections in every thread (found on the heap), which threads hold them, whether those
-  threads serve requests (or do background work), how long each has been seen open, ``queries_log`` lengths.
-- ``sessions``: the session engine and the stored sessions (count, bytes, expired) where that is cheap.
-- ``containers`` / ``lru_caches``: the project's module-level dicts, lists, sets and deques by size, and the
-  ``functools.lru_cache`` functions among the project's module globals.
-- ``signals``: Django signals with receivers, and how many of them are held strongly (``weak=False``).
+  threads serve requests (or do background work), how long each has been seen open, ``queries_log`` lengths,
+  and what the threads holding connections outside requests keep on their stacks.
+- ``sessions``: the session engine, the sessions held in this process's memory (a local-memory cache), and
+  the stored sessions (count, bytes, expired, the table) where that is cheap.
+- ``containers`` / ``lru_caches``: the project's long-lived dicts, lists, sets and deques (``holders``: module
+  globals, class attributes, middleware, app configs, module-level instances) with their size, what one more
+  entry costs, the callbacks of registries and whether they are keyed by session keys; and the
+  ``functools.lru_cache`` functions of the project's modules and classes.
+- ``signals``: Django signals with receivers, how many of them are held strongly (``weak=False``), and what
+  those keep.
 - ``threads``: live threads by name.
 
 Django is never imported here: only modules the app already imported are used (an import from a probe
@@ -28,12 +36,14 @@ import weakref
 from itertools import compress, repeat
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
-from . import world
+from . import holders, sizing, world
+from .referrers import _instance_dict, _type_dict
+from .sizing import is_a
 
 MAX_ROWS = 50
 _SIZED_VALUES = 2000  # container values sized (sys.getsizeof) at the most: beyond that, extrapolated
-_CONTAINERS = (dict, list, set, frozenset, collections.deque)
-_LIBRARY_MARKERS = ("/site-packages/", "/dist-packages/", "/.venv/", "/venv/", "/env/lib/")
+_MAX_CHANGED = 500  # container rows that changed since the previous call, listed whatever their size
+_SIZED_THREADS = 4  # background threads whose frames are sized at the most: beyond that, extrapolated
 _LRU: Optional[type] = getattr(functools, "_lru_cache_wrapper", None)
 _first_open: Dict[Tuple[int, int], float] = {}  # (id(wrapper), id(raw connection)) -> first seen open
 # Threads that have served a (sync) request, by ident (the middleware adds them): a database connection held
@@ -93,28 +103,48 @@ def cache_objects() -> Iterator[Tuple[str, Any]]:
         yield alias, cache_module.caches[alias]
 
 
-def locmem_figures(cache: Any) -> Optional[Tuple[int, int]]:
-    """(entries, bytes of the pickled values) of a local-memory cache; None for other backends."""
+def locmem_figures(cache: Any, prefix: Optional[str] = None) -> Optional[Tuple[int, int]]:
+    """(entries, bytes) of a local-memory cache (only the keys containing ``prefix``, when given): each entry's
+    pickled value, key and expiry, with its share of the two dicts' tables. None for other backends."""
+    figures = _locmem(cache, prefix)
+    return (figures[0], figures[1]) if figures else None
+
+
+def _locmem(cache: Any, prefix: Optional[str] = None, newest: bool = False) -> Optional[Tuple[int, int, int]]:
+    """(entries, bytes, bytes of one of the newest entries when ``newest``) of a local-memory cache."""
     store = getattr(cache, "_cache", None)
+    expiry = getattr(cache, "_expire_info", None)
     lock = getattr(cache, "_lock", None)
-    if not isinstance(store, dict) or lock is None:
+    if not is_a(store, dict) or lock is None:
         return None
     with lock:
-        values = list(store.values())
-    return len(values), sum(len(v) if isinstance(v, (bytes, bytearray)) else sys.getsizeof(v) for v in values)
+        items = list(store.items())
+        tables = sizing.sizeof(store) + sizing.sizeof(expiry)
+    if prefix is not None:
+        items = [(k, v) for k, v in items if prefix in str(k)]
+    if not items:
+        return 0, 0, 0
+    n = len(items)
+    per_entry = tables // max(1, len(store)) + 24  # the table share, and the expiry (a float)
+    sample = items[:: max(1, n // _SIZED_VALUES)]
+    sized = sum(sizing.sizeof(k) + sizing.sizeof(v) for k, v in sample) * n // len(sample)
+    recent = items[-sizing.NEWEST :] if newest else []
+    each = sum(sizing.sizeof(k) + sizing.sizeof(v) for k, v in recent) // len(recent) + per_entry if recent else 0
+    return n, sized + per_entry * n, each
 
 
 def caches_state() -> List[Dict[str, Any]]:
     rows = []
     for alias, cache in cache_objects():
         cls = type(cache)
-        figures = locmem_figures(cache)
+        figures = _locmem(cache, newest=True)
         rows.append(
             {
                 "alias": alias,
                 "backend": f"{cls.__module__}.{cls.__qualname__}",
                 "entries": figures[0] if figures else None,
                 "bytes": figures[1] if figures else None,
+                "entry_bytes": figures[2] if figures else None,
                 "max_entries": getattr(cache, "_max_entries", None),
                 "cull_frequency": getattr(cache, "_cull_frequency", None),
                 "default_timeout": getattr(cache, "default_timeout", None),
@@ -158,6 +188,7 @@ def db_state() -> Dict[str, Any]:
     names = {t.ident: t.name for t in threading.enumerate() if t.ident is not None}
     serving = served_threads(names)
     rows: List[Dict[str, Any]] = []
+    outside: List[Tuple[Any, Optional[int]]] = []  # (wrapper, thread) of connections held outside requests
     seen = set()
     for wrapper in db_wrappers():
         ident = getattr(wrapper, "_thread_ident", None)
@@ -181,6 +212,8 @@ def db_state() -> Dict[str, Any]:
                 "queries_logged": len(log) if log is not None else 0,
             }
         )
+        if raw is not None and ident not in serving:
+            outside.append((wrapper, ident if ident in names else None))
     for key in [k for k in _first_open if k not in seen]:
         del _first_open[key]
     opened = [r for r in rows if r["open"]]
@@ -197,7 +230,34 @@ def db_state() -> Dict[str, Any]:
         "oldest_open_s": max((max(0.0, r["age_s"]) for r in opened), default=None),
         "queries_logged": sum(r["queries_logged"] for r in rows),
         "debug": bool(getattr(_settings(), "DEBUG", False)),
+        "background_bytes": sum(sizing.held(w, 1) for w, _ in outside) + threads_bytes({t for _, t in outside if t}),
     }
+
+
+def threads_bytes(idents: Set[int]) -> int:
+    """What the threads ``idents`` keep on their stacks: their frames and, two levels down, the locals (each
+    object once per thread); the first threads sized, the rest extrapolated."""
+    frames = sys._current_frames()
+    chosen = [i for i in sorted(idents) if i in frames][:_SIZED_THREADS]
+    total = 0
+    for ident in chosen:
+        seen: Set[int] = set()
+        frame: Any = frames[ident]
+        while frame is not None:
+            total += sizing.sizeof(frame)
+            try:
+                local = frame.f_locals
+                values = list(local.values()) if local is not frame.f_globals else []
+            except Exception:
+                values = []
+            for value in values:
+                if id(value) not in seen:
+                    seen.add(id(value))
+                    total += sizing.held(value)
+            frame = frame.f_back
+        del frame
+    frames.clear()
+    return total * len(idents) // len(chosen) if chosen else 0
 
 
 # ---- sessions --------------------------------------------------------------------------------------------
@@ -213,15 +273,17 @@ def session_store() -> Any:
 
 
 def sessions_state(count: bool = True) -> Dict[str, Any]:
-    """The session engine and, with ``count``, what it stores (a database engine: aggregate queries over the
-    whole session table)."""
+    """The session engine, the sessions this process keeps in its own memory (``in_memory``: the cache and
+    cached_db engines on a local-memory cache; null when they live elsewhere) and, with ``count``, what the
+    engine stores (a database engine: aggregate queries over the whole session table, named in ``table``)."""
     settings = _settings()
     if settings is None:
         return {"engine": None}
     engine = settings.SESSION_ENGINE
+    out: Dict[str, Any] = {"engine": engine, "in_memory": _memory_sessions(settings, engine)}
     if not count:
-        return {"engine": engine}
-    out: Dict[str, Any] = {"engine": engine, "stored": None, "bytes": None, "expired": None}
+        return out
+    out.update({"stored": None, "bytes": None, "expired": None})
     store = session_store()
     if store is None:
         return out
@@ -229,10 +291,19 @@ def sessions_state(count: bool = True) -> Dict[str, Any]:
         out.update(_db_sessions(store))
     elif engine.endswith(".file"):
         out.update(_file_sessions(store, settings))
-    elif engine.endswith(".cache"):
-        prefix = getattr(_module(engine), "KEY_PREFIX", "django.contrib.sessions.cache")
-        out["stored"] = _cache_sessions(settings, prefix)
+    elif engine.endswith(".cache") and out["in_memory"] is not None:
+        out["stored"] = out["in_memory"]["stored"]
     return out
+
+
+def _memory_sessions(settings: Any, engine: str) -> Optional[Dict[str, Any]]:
+    if not engine.endswith((".cache", ".cached_db")):
+        return None
+    default = "django.contrib.sessions." + engine.rpartition(".")[2]
+    prefix = getattr(_module(engine), "KEY_PREFIX", default)
+    alias = getattr(settings, "SESSION_CACHE_ALIAS", "default")
+    figures = locmem_figures(_module("django.core.cache").caches[alias], prefix)
+    return {"alias": alias, "stored": figures[0], "bytes": figures[1]} if figures else None
 
 
 def _db_sessions(store: Any) -> Dict[str, Any]:
@@ -250,7 +321,7 @@ def _db_sessions(store: Any) -> Dict[str, Any]:
         expired = model.objects.using(alias).filter(expire_date__lt=timezone.now()).count()
     finally:
         db.connections[alias].close()
-    return {"stored": figures["n"], "bytes": figures["b"] or 0, "expired": expired}
+    return {"stored": figures["n"], "bytes": figures["b"] or 0, "expired": expired, "table": model._meta.db_table}
 
 
 def _file_sessions(store: Any, settings: Any) -> Dict[str, Any]:
@@ -265,90 +336,90 @@ def _file_sessions(store: Any, settings: Any) -> Dict[str, Any]:
     return {"stored": count, "bytes": size}
 
 
-def _cache_sessions(settings: Any, prefix: str) -> Optional[int]:
-    cache_module = _module("django.core.cache")
-    cache = cache_module.caches[getattr(settings, "SESSION_CACHE_ALIAS", "default")]
-    store = getattr(cache, "_cache", None)
-    if not isinstance(store, dict):
-        return None
-    with cache._lock:
-        return sum(1 for key in list(store) if prefix in str(key))
-
-
 # ---- the project's module state --------------------------------------------------------------------------
 
 
-_in_project: Dict[Tuple[str, str], bool] = {}  # (project, module file) -> inside it: realpath once per file
-
-
-def project_modules(project: Optional[str]) -> Iterator[Tuple[str, Dict[str, Any]]]:
-    """(module name, globals) of the modules whose file is inside the project (outside virtualenvs)."""
-    if not project:
-        return
-    root = os.path.join(os.path.realpath(project), "")
-    for name, module in list(sys.modules.items()):
-        path = getattr(module, "__file__", None) if module is not None else None
-        if not isinstance(path, str) or name.startswith("djleak_probe"):
-            continue
-        inside = _in_project.get((root, path))
-        if inside is None:
-            real = os.path.realpath(path)
-            inside = real.startswith(root) and not any(m in real[len(root) - 1 :] for m in _LIBRARY_MARKERS)
-            _in_project[(root, path)] = inside
-        if inside:
-            attrs = getattr(module, "__dict__", None)
-            if type(attrs) is dict:
-                yield name, attrs
-
-
-def _approx_bytes(container: Any) -> int:
-    """The container and its values (dict values, list/set items), sized one level deep."""
-    size = sys.getsizeof(container)
-    items = container.values() if isinstance(container, dict) else container
-    n = len(container)
-    sized = 0
-    for i, value in enumerate(items):
-        if i >= _SIZED_VALUES:
-            break
-        sized += sys.getsizeof(value)
-    if n > _SIZED_VALUES:
-        sized = sized * n // _SIZED_VALUES
-    return size + sized
+_entry_bytes: Dict[int, Tuple[int, int]] = {}  # id(container) -> (len, entry_bytes): sized again when len changes
+_last_len: Dict[str, int] = {}  # row name -> len at the previous call: rows that changed come first
 
 
 def containers_state(project: Optional[str]) -> List[Dict[str, Any]]:
-    rows = []
-    for module, attrs in project_modules(project):
-        for key, value in list(attrs.items()):
-            if type(key) is not str or not isinstance(value, _CONTAINERS) or isinstance(value, type):
-                continue
-            if key.startswith("__") or not len(value):
-                continue
-            rows.append(
-                {
-                    "name": f"{module}.{key}",
-                    "type": type(value).__name__,
-                    "len": len(value),
-                    "bytes": _approx_bytes(value),
-                }
-            )
-    rows.sort(key=lambda r: r["bytes"], reverse=True)
-    return rows[:MAX_ROWS]
+    """The project's non-empty long-lived containers (``holders``), each once under its shortest name (the one
+    the referrer search gives a module global), rows of one name summed (several middleware instances): those
+    whose length changed since the previous call, then the largest others up to MAX_ROWS."""
+    chosen: Dict[int, Tuple[str, str, Any]] = {}
+    for name, holder, value in holders.named_containers(project):
+        old = chosen.get(id(value))
+        if len(value) and (old is None or (len(name), name) < (len(old[0]), old[0])):
+            chosen[id(value)] = (name, holder, value)
+    sized = {k: v for k, v in _entry_bytes.items() if k in chosen}
+    rows: Dict[str, Dict[str, Any]] = {}
+    for cid, (name, holder, value) in chosen.items():
+        n = len(value)
+        registry = sizing.registry(value)
+        if registry is None and sized.get(cid, (-1, 0))[0] != n:
+            sized[cid] = (n, sizing.entry_bytes(value))
+        row = {
+            "name": name,
+            "type": type(value).__name__,
+            "holder": holder,
+            "len": n,
+            "bytes": sizing.container_bytes(value, _SIZED_VALUES),
+            # A registry: what one of its callbacks keeps; another container: what one more entry costs.
+            "entry_bytes": registry[1] if registry else sized[cid][1],
+        }
+        if registry is not None:
+            row["callbacks"] = registry[0]
+        if sizing.session_keyed(value):
+            row["session_keys"] = True
+        same = rows.get(name)
+        if same is None:
+            rows[name] = row
+        else:
+            for key in ("len", "bytes", "callbacks"):
+                if key in row or key in same:
+                    same[key] = same.get(key, 0) + row.get(key, 0)
+    _entry_bytes.clear()
+    _entry_bytes.update(sized)
+    # Every row that changed (a container growing now must be in both gauges around an endpoint's requests, so
+    # that its growth is measured), then the largest of the others, MAX_ROWS in all when few changed.
+    changed = sorted((r for r in rows.values() if _last_len.get(r["name"]) != r["len"]), key=lambda r: -r["bytes"])
+    others = sorted((r for r in rows.values() if _last_len.get(r["name"]) == r["len"]), key=lambda r: -r["bytes"])
+    ordered = changed[:_MAX_CHANGED] + others[: max(0, MAX_ROWS - len(changed))]
+    _last_len.clear()
+    _last_len.update((r["name"], r["len"]) for r in rows.values())
+    return ordered
 
 
 def lru_functions(project: Optional[str]) -> Iterator[Tuple[str, Any]]:
+    """(name, wrapper) of the project's lru_cache functions: module globals defined there, and methods
+    (static and class methods too) of the classes defined there."""
     if _LRU is None:
         return
-    for module, attrs in project_modules(project):
+    for module, attrs in holders.project_modules(project):
         for key, value in list(attrs.items()):
             if type(key) is str and type(value) is _LRU and getattr(value, "__module__", None) == module:
                 yield f"{module}.{key}", value
+    for cls_name, cls in holders.project_classes(project):
+        for key, value in list(_type_dict(cls).items()):
+            func = getattr(value, "__func__", value) if type(value) in (staticmethod, classmethod) else value
+            if type(key) is str and type(func) is _LRU:
+                yield f"{cls_name}.{key}", func
+
+
+def _lru_cache_dict(func: Any, size: int) -> Optional[Dict[Any, Any]]:
+    """The lru_cache's own dict (arguments -> result; for a bounded one, -> a link of its list): the C wrapper
+    keeps it out of reach but hands it to the collector, after a bounded cache's keys and results."""
+    own = _instance_dict(func)
+    found = [r for r in gc.get_referents(func) if type(r) is dict and r is not own and len(r) == size]
+    return found[-1] if found else None
 
 
 def lru_state(project: Optional[str]) -> List[Dict[str, Any]]:
     rows = []
     for name, func in lru_functions(project):
         info = func.cache_info()
+        cache = _lru_cache_dict(func, info.currsize)
         rows.append(
             {
                 "name": name,
@@ -356,6 +427,9 @@ def lru_state(project: Optional[str]) -> List[Dict[str, Any]]:
                 "currsize": info.currsize,
                 "hits": info.hits,
                 "misses": info.misses,
+                # A bounded cache's results hang off its links (not sized): its figures are the keys'.
+                "bytes": sizing.container_bytes(cache, _SIZED_VALUES) if cache is not None else None,
+                "entry_bytes": sizing.entry_bytes(cache) if cache is not None else None,
             }
         )
     rows.sort(key=lambda r: r["currsize"], reverse=True)
@@ -377,7 +451,7 @@ def signals_state() -> List[Dict[str, Any]]:
         if type(attrs) is not dict or name.startswith("djleak_probe"):
             continue
         for key, value in list(attrs.items()):
-            if type(key) is str and isinstance(value, signal_cls):
+            if type(key) is str and issubclass(type(value), signal_cls):
                 full = f"{name}.{key}"
                 old = names.get(id(value))
                 # The defining module's name: a *signals module first, then the shortest.
@@ -391,8 +465,13 @@ def signals_state() -> List[Dict[str, Any]]:
         receivers = [e[1] for e in list(getattr(signal, "receivers", [])) if not _dead(e[1])]
         if not receivers:
             continue
-        strong = sum(1 for receiver in receivers if not isinstance(receiver, weakref.ref))
-        rows.append({"name": names[sid], "receivers": len(receivers), "strong": strong})
+        strong = [receiver for receiver in receivers if not is_a(receiver, weakref.ref)]
+        # What each strong receiver keeps (a bound method: its object), from the newest ones.
+        newest = strong[-sizing.NEWEST :]
+        each = sum(map(sizing.held, newest)) // len(newest) if newest else 0
+        rows.append(
+            {"name": names[sid], "receivers": len(receivers), "strong": len(strong), "strong_bytes": each * len(strong)}
+        )
     rows.sort(key=lambda r: r["receivers"], reverse=True)
     return rows[:MAX_ROWS]
 

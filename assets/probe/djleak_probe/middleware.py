@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from typing import Any, Callable, Optional, Tuple
 
 from . import diag, runtime
@@ -18,6 +19,8 @@ from .sampler import current_rss
 MAX_PATH = 2048
 # The engine's own requests (readiness checks, warm-up) carry this header and are not recorded.
 INTERNAL_META_KEY = "HTTP_X_DJLEAK_INTERNAL"
+# The loaded instances, first in their handler's chain: where the gauges find the app's middleware.
+INSTANCES: "weakref.WeakSet[ProbeMiddleware]" = weakref.WeakSet()
 
 
 def _skip(request: Any) -> bool:
@@ -80,6 +83,7 @@ class ProbeMiddleware:
 
     def __init__(self, get_response: Callable[[Any], Any]) -> None:
         self.get_response = get_response
+        INSTANCES.add(self)
         self.async_mode = False
         try:
             is_coroutine, mark = _coroutine_tools()

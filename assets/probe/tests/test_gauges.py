@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,10 @@ import os
 BASE = os.path.dirname(os.path.abspath(__file__))
 DEBUG = False
 SECRET_KEY = "x"
-INSTALLED_APPS = ["django.contrib.sessions"]
+ALLOWED_HOSTS = ["testserver"]
+ROOT_URLCONF = "proj.urls"
+INSTALLED_APPS = ["django.contrib.sessions", "proj.apps.ProjConfig"]
+MIDDLEWARE = ["djleak_probe.middleware.ProbeMiddleware", "proj.middleware.AuditMiddleware", "proj.middleware.timing"]
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.path.join(BASE, "db.sqlite3")}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t",
                       "OPTIONS": {"MAX_ENTRIES": 50}}}
@@ -48,10 +52,30 @@ class Listener:
 
 def background(ready, stop):
     from django.db import connection
+    keep = ["k" * 1000 for _ in range(50)]  # what the thread holds: ~50 KB on its stack
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     ready.set()
     stop.wait(30)
+    return keep
+
+class Audit:
+    entries = []  # a class attribute that grows
+
+class Prices:
+    @staticmethod
+    @functools.lru_cache(maxsize=None)
+    def rate(n):
+        return "r" * 500
+
+class Bus:  # a callback registry that is not a Django signal, on a module-level instance
+    def __init__(self):
+        self.handlers = []
+        self.names = {}
+
+bus = Bus()
+PANELS = {}  # keyed by session keys
+DIGESTS = {}  # keyed by md5 hex digests: not session keys
 
 class Node:
     def __init__(self, parent=None):
@@ -111,6 +135,45 @@ for _ in range(20):
     for _ in range(10):
         app.Node(root)
 del root
+
+# The shapes the checklist explains by bytes: a class attribute, a callback registry on a module-level instance,
+# a blinker-style signal of a library, the loaded middleware (reached through the probe's middleware for the
+# test client's handler, and through proj.wsgi.application), an app config, an lru_cache on a class, dicts keyed
+# by session keys or by digests.
+import hashlib, vendorlib
+from wsgiref.util import setup_testing_defaults
+from django.apps import apps
+from django.test import Client
+from proj.wsgi import application
+app.order_placed = vendorlib.Signal()
+client = Client()
+for i in range(12):
+    app.Audit.entries.append(f"audit line {i}" * 10)
+    app.Prices.rate(i)
+    listener = app.Listener()
+    keep.append(listener)
+    app.bus.handlers.append(listener.on_change)
+    app.order_placed.connect(listener.on_change)
+    app.PANELS[SessionStore()._get_new_session_key()] = "p" * 300
+    app.DIGESTS[hashlib.md5(str(i).encode()).hexdigest()] = "d" * 300
+    apps.get_app_config("proj").registry[i] = "g" * 300
+    assert client.get("/").status_code == 200
+for i in range(3):
+    environ = {"PATH_INFO": "/", "SERVER_NAME": "testserver"}
+    setup_testing_defaults(environ)
+    b"".join(application(environ, lambda status, headers: None))
+settings_module = sys.modules["django.conf"].settings
+settings_module.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+from django.contrib.sessions.backends.cache import SessionStore as CacheStore
+for i in range(4):
+    s = CacheStore()
+    s["n"] = "z" * 2000
+    s.create()
+out["cache_sessions"] = run("gauges", project=project)["result"]["sessions"]
+for key in list(cache._cache):
+    if "sessions.cache" in key:
+        cache.delete(key.split(":", 2)[2])
+settings_module.SESSION_ENGINE = "django.contrib.sessions.backends.db"
 out["full"] = run("gauges", project=project)["result"]
 out["bad"] = run("gauges", project="relative/dir")
 out["actions"] = {
@@ -120,6 +183,17 @@ out["actions"] = {
     "lru": run("action", name="lru_clear", target="proj.app.square", project=project),
     "container": run("action", name="container_clear", target="proj.app.CACHE", project=project),
     "container_bad": run("action", name="container_clear", target="django.conf.settings", project=project),
+    "class_attr": run("action", name="container_clear", target="proj.app.Audit.entries", project=project),
+    "middleware": run(
+        "action", name="container_clear", target="proj.middleware.AuditMiddleware.recent", project=project
+    ),
+    "closure": run(
+        "action", name="container_clear", target="proj.middleware.timing.<locals>.middleware.history",
+        project=project,
+    ),
+    "app_config": run("action", name="container_clear", target="proj.apps.ProjConfig.registry", project=project),
+    "singleton": run("action", name="container_clear", target="proj.app.bus.handlers", project=project),
+    "lru_method": run("action", name="lru_clear", target="proj.app.Prices.rate", project=project),
     "gc": run("action", name="gc_collect"),
     "close": run("action", name="close_connections"),
     "expired": run("action", name="clear_expired_sessions"),
@@ -133,6 +207,61 @@ print(json.dumps(out))
 """
 
 
+MIDDLEWARE_PY = """\
+class AuditMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.recent = []
+
+    def __call__(self, request):
+        self.recent.append(request.path * 20)
+        return self.get_response(request)
+
+
+def timing(get_response):
+    history = []
+
+    def middleware(request):
+        history.append(request.path)
+        return get_response(request)
+
+    return middleware
+"""
+
+APPS_PY = """\
+from django.apps import AppConfig
+
+class ProjConfig(AppConfig):
+    name = "proj"
+
+    def ready(self):
+        self.registry = {}
+"""
+
+URLS_PY = """\
+from django.http import HttpResponse
+from django.urls import path
+
+urlpatterns = [path("", lambda request: HttpResponse("ok"))]
+"""
+
+WSGI_PY = """\
+from django.core.wsgi import get_wsgi_application
+
+application = get_wsgi_application()
+"""
+
+# Outside the project: a blinker-style signal class (a ``receivers`` dict) from a library.
+VENDOR_PY = """\
+class Signal:
+    def __init__(self):
+        self.receivers = {}
+
+    def connect(self, receiver):
+        self.receivers[id(receiver)] = receiver
+"""
+
+
 @unittest.skipUnless(HAS_DJANGO, "needs Django (the demo virtualenv)")
 class GaugesAndActionsTest(unittest.TestCase):
     @classmethod
@@ -142,8 +271,17 @@ class GaugesAndActionsTest(unittest.TestCase):
         write(folder, "proj/__init__.py", "")
         write(folder, "proj/settings.py", SETTINGS)
         write(folder, "proj/app.py", APP)
+        write(folder, "proj/middleware.py", MIDDLEWARE_PY)
+        write(folder, "proj/apps.py", APPS_PY)
+        write(folder, "proj/urls.py", URLS_PY)
+        write(folder, "proj/wsgi.py", WSGI_PY)
+        vendor = tempfile.mkdtemp(prefix="djleak-vendor-")  # outside the project
+        cls.addClassCleanup(shutil.rmtree, vendor, True)
+        write(vendor, "vendorlib.py", VENDOR_PY)
         main = write(folder, "main.py", MAIN)
-        done = subprocess.run([sys.executable, main], env=probe_env(), capture_output=True, text=True, timeout=60)
+        env = probe_env()
+        env["PYTHONPATH"] += os.pathsep + vendor
+        done = subprocess.run([sys.executable, main], env=env, capture_output=True, text=True, timeout=60)
         if done.returncode != 0:
             raise AssertionError(done.stderr)
         cls.out = json.loads(done.stdout.strip().splitlines()[-1])
@@ -159,7 +297,10 @@ class GaugesAndActionsTest(unittest.TestCase):
         (full,) = self.out["full"]["caches"]
         self.assertEqual(empty["backend"], "django.core.cache.backends.locmem.LocMemCache")
         self.assertEqual((empty["entries"], full["entries"], full["max_entries"]), (0, 30, 50))
+        self.assertEqual(empty["bytes"], 0)
         self.assertGreater(full["bytes"], 30 * 1000)
+        self.assertGreater(full["entry_bytes"], 1000)  # the pickled 1000-character value, its key and expiry
+        self.assertLess(full["entry_bytes"], 1500)
 
     def test_db_connections_held_outside_requests(self) -> None:
         db = self.out["full"]["db"]
@@ -167,6 +308,9 @@ class GaugesAndActionsTest(unittest.TestCase):
         self.assertEqual(db["open_by_thread_name"].get("watcher-N"), 1)
         self.assertGreaterEqual(db["oldest_open_s"], 0)
         self.assertFalse(db["debug"])
+        # The watcher thread's stack keeps a list of fifty 1000-character strings.
+        self.assertGreater(db["background_bytes"], 50 * 1000)
+        self.assertLess(db["background_bytes"], 500 * 1000)
 
     def test_sessions(self) -> None:
         self.assertEqual(self.out["empty"]["sessions"]["stored"], 0)
@@ -174,19 +318,70 @@ class GaugesAndActionsTest(unittest.TestCase):
         self.assertEqual(full["engine"], "django.contrib.sessions.backends.db")
         self.assertEqual((full["stored"], full["expired"]), (6, 1))
         self.assertGreater(full["bytes"], 0)
+        self.assertEqual((full["table"], full["in_memory"]), ("django_session", None))  # rows, not memory
+        cached = self.out["cache_sessions"]
+        self.assertEqual(cached["engine"], "django.contrib.sessions.backends.cache")
+        self.assertEqual((cached["in_memory"]["alias"], cached["in_memory"]["stored"], cached["stored"]), ("default", 4, 4))
+        self.assertGreater(cached["in_memory"]["bytes"], 4 * 2000)
 
     def test_project_containers_and_lru(self) -> None:
         containers = {c["name"]: c for c in self.out["full"]["containers"]}
-        self.assertEqual(containers["proj.app.CACHE"]["len"], 200)
-        self.assertGreater(containers["proj.app.CACHE"]["bytes"], 200 * 500)
+        cache = containers["proj.app.CACHE"]
+        self.assertEqual((cache["len"], cache["holder"]), (200, "module global"))
+        self.assertGreater(cache["bytes"], 200 * 500)
+        # One more entry: its key (an int), its 549-byte string and its share of the dict's table.
+        self.assertGreater(cache["entry_bytes"], 549 + 28)
+        self.assertLess(cache["entry_bytes"], 800)
+        self.assertNotIn("callbacks", cache)
         self.assertNotIn("proj.app.EMPTY", containers)  # empty containers are left out
         self.assertFalse(any(name.startswith("django.") for name in containers))  # the project's only
-        (lru,) = self.out["full"]["lru_caches"]
-        self.assertEqual(lru, {"name": "proj.app.square", "maxsize": None, "currsize": 200, "hits": 0, "misses": 200})
+        lrus = {r["name"]: r for r in self.out["full"]["lru_caches"]}
+        self.assertEqual(set(lrus), {"proj.app.square", "proj.app.Prices.rate"})
+        square = lrus["proj.app.square"]
+        self.assertEqual(
+            {k: square[k] for k in ("maxsize", "currsize", "hits", "misses")},
+            {"maxsize": None, "currsize": 200, "hits": 0, "misses": 200},
+        )
+        self.assertGreater(square["bytes"], 200 * 2 * 28)  # keys and results: ints
+        rate = lrus["proj.app.Prices.rate"]  # a static method of a project class
+        self.assertEqual(rate["currsize"], 12)
+        self.assertGreater(rate["entry_bytes"], 500)  # the 549-byte result
 
-    def test_signals_strong_receivers(self) -> None:
+    def test_long_lived_containers_by_holder(self) -> None:
+        containers = {c["name"]: c for c in self.out["full"]["containers"]}
+        expected = {
+            "proj.app.Audit.entries": ("class attribute", 12),
+            "proj.apps.ProjConfig.registry": ("instance attribute", 12),
+            "proj.app.bus.handlers": ("instance attribute", 12),
+            # 12 requests through the test client's handler (found from the probe's middleware) and 3 through
+            # proj.wsgi.application (found among the project's module globals): two instances, one name.
+            "proj.middleware.AuditMiddleware.recent": ("instance attribute", 15),
+            "proj.middleware.timing.<locals>.middleware.history": ("instance attribute", 15),
+        }
+        self.assertEqual({name: (containers[name]["holder"], containers[name]["len"]) for name in expected}, expected)
+        self.assertGreater(containers["proj.app.Audit.entries"]["entry_bytes"], len("audit line 0" * 10))
+        self.assertGreater(containers["proj.middleware.AuditMiddleware.recent"]["entry_bytes"], 20)
+        self.assertNotIn("proj.app.bus.names", containers)  # empty
+        self.assertNotIn("proj.app.Audit.__dict__", containers)  # dunder attributes are the class's own
+
+    def test_callback_registries(self) -> None:
+        containers = {c["name"]: c for c in self.out["full"]["containers"]}
+        for name in ("proj.app.bus.handlers", "proj.app.order_placed.receivers"):  # the latter: a library's class
+            row = containers[name]
+            self.assertEqual(row["callbacks"], 12, name)
+            self.assertGreater(row["entry_bytes"], 1000, name)  # each bound method keeps its listener's payload
         signals = {s["name"]: s for s in self.out["full"]["signals"]}
-        self.assertEqual(signals["proj.app.changed"], {"name": "proj.app.changed", "receivers": 7, "strong": 7})
+        changed = signals["proj.app.changed"]
+        self.assertEqual((changed["receivers"], changed["strong"]), (7, 7))
+        self.assertGreater(changed["strong_bytes"], 7 * 1000)
+        self.assertLess(changed["strong_bytes"], 7 * 2000)
+        self.assertEqual(signals["django.core.signals.request_finished"]["strong_bytes"], 0)
+
+    def test_session_keyed_containers(self) -> None:
+        containers = {c["name"]: c for c in self.out["full"]["containers"]}
+        self.assertIs(containers["proj.app.PANELS"].get("session_keys"), True)
+        self.assertNotIn("session_keys", containers["proj.app.DIGESTS"])  # 32 hex digits: md5, not sessions
+        self.assertNotIn("session_keys", containers["proj.app.CACHE"])
 
     def test_threads(self) -> None:
         self.assertEqual(self.out["full"]["threads"]["by_name"].get("watcher-N"), 1)
@@ -216,11 +411,21 @@ class GaugesAndActionsTest(unittest.TestCase):
         self.assertEqual((expired["stored_before"], expired["stored_after"]), (6, 5))
         self.assertEqual(actions["reset"]["effect"]["queries_after"], 0)
         self.assertEqual(actions["lru"]["effect"], {"entries_before": 200, "entries_after": 0})
+        after = self.out["after"]
         container = actions["container"]["effect"]
         self.assertEqual((container["entries_before"], container["entries_after"]), (200, 0))
         self.assertGreater(container["bytes_before"] - container["bytes_after"], 200 * 500)
         self.assertEqual(self.out["actions"]["lru_missing"]["error"], "proj.app.nothing is not an lru_cache function of the project")
-        self.assertIn("is not a module-level dict", self.out["actions"]["container_bad"]["error"])
+        self.assertIn("is not a dict, list, set or deque the project keeps", self.out["actions"]["container_bad"]["error"])
+        for kind, entries in (("class_attr", 12), ("middleware", 15), ("closure", 15), ("app_config", 12),
+                              ("singleton", 12), ("lru_method", 12)):
+            effect = actions[kind]["effect"]
+            self.assertEqual((effect["entries_before"], effect["entries_after"]), (entries, 0), kind)
+        cleared = {c["name"] for c in after["containers"]}
+        for name in ("proj.app.Audit.entries", "proj.middleware.AuditMiddleware.recent", "proj.app.bus.handlers",
+                     "proj.middleware.timing.<locals>.middleware.history", "proj.apps.ProjConfig.registry"):
+            self.assertNotIn(name, cleared)  # empty now: left out
+        self.assertEqual({r["name"]: r["currsize"] for r in after["lru_caches"]}["proj.app.Prices.rate"], 0)
         after = self.out["after"]
         self.assertEqual(after["caches"][0]["entries"], 0)
         self.assertEqual(after["db"]["open_by_thread_name"].get("watcher-N"), 1)  # only its thread can close it
