@@ -247,6 +247,8 @@ export interface GaugesDto {
         backend: string;
         entries: number | null;
         bytes: number | null;
+        /** What one of the newest entries costs (pickled value, key, expiry, table share). */
+        entry_bytes?: number | null;
         max_entries: number | null;
         cull_frequency: number | null;
         default_timeout: number | null;
@@ -262,18 +264,54 @@ export interface GaugesDto {
         oldest_open_s: number | null;
         queries_logged: number;
         debug: boolean;
+        /** What the connections held outside requests and their threads' stacks keep (approximate). */
+        background_bytes?: number;
       }
     | { error: string };
   sessions:
-    | { engine: string | null; stored?: number | null; bytes?: number | null; expired?: number | null }
+    | {
+        engine: string | null;
+        stored?: number | null;
+        bytes?: number | null;
+        expired?: number | null;
+        /** The session table (database engines). */
+        table?: string | null;
+        /** Sessions this process keeps in its own memory (cache engines on a local-memory cache). */
+        in_memory?: { alias: string; stored: number; bytes: number } | null;
+      }
     | { error: string };
-  containers: { name: string; type: string; len: number; bytes: number }[] | { error: string };
+  containers: ContainerGaugeDto[] | { error: string };
   lru_caches:
-    | { name: string; maxsize: number | null; currsize: number; hits: number; misses: number }[]
+    | {
+        name: string;
+        maxsize: number | null;
+        currsize: number;
+        hits: number;
+        misses: number;
+        bytes?: number | null;
+        entry_bytes?: number | null;
+      }[]
     | { error: string };
-  signals: { name: string; receivers: number; strong: number }[] | { error: string };
+  /** `strong_bytes`: what the strong receivers keep (a bound method: its object), approximate. */
+  signals: { name: string; receivers: number; strong: number; strong_bytes?: number }[] | { error: string };
   threads: { count: number; by_name: Record<string, number> } | { error: string };
   elapsed_ms: number;
+}
+
+/** A long-lived container of the project (gauges): `module.name`, `module.Class.attr`, `module.instance.attr`. */
+export interface ContainerGaugeDto {
+  name: string;
+  type: string;
+  /** Where it lives (older probes: module globals only, no holder). */
+  holder?: 'module global' | 'class attribute' | 'instance attribute';
+  len: number;
+  bytes: number;
+  /** What one more entry costs (a registry: what one of its callbacks keeps), approximate. */
+  entry_bytes?: number;
+  /** A registry of callbacks: how many it holds strongly. */
+  callbacks?: number;
+  /** Keyed by Django session keys: per-session data kept in the process. */
+  session_keys?: boolean;
 }
 
 export type ChecklistItem =
@@ -303,6 +341,11 @@ export interface FindingEndpointDto {
   method: string;
   path: string;
   retained_bytes_per_request: number;
+  /** What this item's evidence accounts for, per request (at most what it retains), and the rest. */
+  explained_bytes_per_request: number;
+  unexplained_bytes_per_request: number;
+  /** The other items' estimates for this endpoint, largest first. */
+  alternatives: { item: ChecklistItem; bytes_per_request: number }[];
   /** The measured growth per request that ties it to this item (e.g. "0.98 connections held by background threads"). */
   why: string;
   top_site: TopSiteDto | null;
@@ -318,6 +361,8 @@ export interface FindingDto {
   /** Figures from the session's latest gauges and the scan that back the summary. */
   evidence: Record<string, unknown>;
   actions: SuggestedActionDto[];
+  /** Growth that is not the process's memory (rows in the session table), said so it is not taken for a leak. */
+  notes?: string[];
 }
 
 /** A fix action run in the target: memory before and after, and what it changed. */

@@ -115,6 +115,7 @@ export const gaugesSchema = z.object({
           backend: name,
           entries: optionalCount,
           bytes: optionalCount,
+          entry_bytes: optionalCount.optional(),
           max_entries: optionalCount,
           cull_frequency: optionalCount,
           default_timeout: z.number().nullable(),
@@ -132,6 +133,7 @@ export const gaugesSchema = z.object({
       oldest_open_s: z.number().nonnegative().nullable(),
       queries_logged: count,
       debug: z.boolean(),
+      background_bytes: count.optional(),
     }),
   ),
   sessions: gaugePart(
@@ -140,15 +142,44 @@ export const gaugesSchema = z.object({
       stored: optionalCount.optional(),
       bytes: optionalCount.optional(),
       expired: optionalCount.optional(),
+      table: name.nullable().optional(),
+      in_memory: z.object({ alias: name, stored: count, bytes: count }).nullable().optional(),
     }),
   ),
-  containers: gaugePart(z.array(z.object({ name, type: name, len: count, bytes: count })).max(1000)),
-  lru_caches: gaugePart(
+  containers: gaugePart(
     z
-      .array(z.object({ name, maxsize: optionalCount, currsize: count, hits: count, misses: count }))
+      .array(
+        z.object({
+          name,
+          type: name,
+          holder: z.enum(['module global', 'class attribute', 'instance attribute']).optional(),
+          len: count,
+          bytes: count,
+          entry_bytes: count.optional(),
+          callbacks: count.optional(),
+          session_keys: z.boolean().optional(),
+        }),
+      )
       .max(1000),
   ),
-  signals: gaugePart(z.array(z.object({ name, receivers: count, strong: count })).max(1000)),
+  lru_caches: gaugePart(
+    z
+      .array(
+        z.object({
+          name,
+          maxsize: optionalCount,
+          currsize: count,
+          hits: count,
+          misses: count,
+          bytes: optionalCount.optional(),
+          entry_bytes: optionalCount.optional(),
+        }),
+      )
+      .max(1000),
+  ),
+  signals: gaugePart(
+    z.array(z.object({ name, receivers: count, strong: count, strong_bytes: count.optional() })).max(1000),
+  ),
   threads: gaugePart(z.object({ count, by_name: counts })),
   elapsed_ms: z.number().nonnegative(),
 });

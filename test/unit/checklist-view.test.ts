@@ -83,6 +83,43 @@ describe('figureRows', () => {
     );
     expect(figureRows('destroy-session-data', {})).toEqual([]);
   });
+
+  it('shows where each container lives, what one more entry or callback costs, and in-memory sessions', () => {
+    const weak = figureRows('weakref', {
+      signals: [{ name: 's', receivers: 3, strong: 2, strong_bytes: 2600 }],
+      containers: [
+        {
+          name: 'news.events.bus._handlers',
+          type: 'list',
+          holder: 'instance attribute',
+          len: 40,
+          bytes: 952,
+          entry_bytes: 1313,
+          callbacks: 40,
+        },
+      ],
+    });
+    expect(weak.map((r) => [r.label, r.value])).toEqual([
+      ['s', '3 receivers, 2 held strongly (keeping ~2.5 KB)'],
+      [
+        'news.events.bus._handlers (list, instance attribute)',
+        '40 callbacks held strongly · 952 B · ~1.3 KB each',
+      ],
+    ]);
+    const sessions = figureRows('destroy-session-data', {
+      sessions: {
+        engine: 'django.contrib.sessions.backends.cache',
+        in_memory: { alias: 'default', stored: 4, bytes: 9168 },
+        stored: 4,
+        bytes: null,
+        expired: null,
+      },
+      containers: [],
+    });
+    expect(sessions.find((r) => r.label === "Kept in this process's memory")?.value).toBe(
+      "4 sessions · 9.0 KB (cache 'default')",
+    );
+  });
 });
 
 describe('action results', () => {

@@ -113,4 +113,36 @@ describe('record mode gauges lines', () => {
     const { threads: _threads, ...missing } = gauges;
     expect(parseProbeLine(JSON.stringify(missing)).ok).toBe(false);
   });
+
+  it('keep the byte figures the detectors divide by the requests (a recording is explained by them)', () => {
+    const sized = {
+      ...gauges,
+      sessions: {
+        engine: 'django.contrib.sessions.backends.cache',
+        in_memory: { alias: 'sessions', stored: 40, bytes: 45_000 },
+        stored: 40,
+        table: null,
+      },
+      containers: [
+        {
+          name: 'newsroom.events.breaking_news._subscribers',
+          type: 'list',
+          holder: 'instance attribute',
+          len: 40,
+          bytes: 952,
+          entry_bytes: 1031,
+          callbacks: 40,
+        },
+        { name: 'shop.history._RECENT_PANELS', type: 'dict', len: 3, bytes: 1e5, session_keys: true },
+      ],
+      lru_caches: [
+        { name: 'a.f', maxsize: null, currsize: 2, hits: 0, misses: 2, bytes: 300, entry_bytes: 124 },
+      ],
+      signals: [{ name: 's', receivers: 3, strong: 3, strong_bytes: 129_000 }],
+    };
+    const parsed = parseProbeLine(JSON.stringify(sized));
+    expect(parsed.ok && parsed.message).toMatchObject(sized);
+    const wrongHolder = { ...sized, containers: [{ ...sized.containers[0], holder: 'closure' }] };
+    expect(parseProbeLine(JSON.stringify(wrongHolder)).ok).toBe(false);
+  });
 });

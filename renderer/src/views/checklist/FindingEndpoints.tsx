@@ -1,7 +1,8 @@
 import type { FindingEndpointDto, ScanResultDto } from '../../../../preload/contract.ts';
-import { formatKB } from '../../format.ts';
+import { formatBytes, formatKB, formatPercent } from '../../format.ts';
 import { endpointKey } from '../../verdicts.ts';
 import { EndpointLinks } from './EndpointLinks.tsx';
+import { FIX_GUIDES } from './fixGuide.ts';
 import { HeldBy, SourceSite } from './SourceSite.tsx';
 
 interface FindingEndpointsProps {
@@ -9,6 +10,30 @@ interface FindingEndpointsProps {
   endpoints: readonly FindingEndpointDto[];
   /** The session's scan results, for the links to each endpoint's diagnosis. */
   scans: readonly ScanResultDto[];
+}
+
+/** How much of what the endpoint keeps this fix's evidence accounts for, and what the other fixes' would. */
+function Explained({ e }: { e: FindingEndpointDto }) {
+  const share =
+    e.retained_bytes_per_request > 0 ? e.explained_bytes_per_request / e.retained_bytes_per_request : 0;
+  return (
+    <p className="small finding-explained" data-testid="finding-explained">
+      Explains {formatBytes(e.explained_bytes_per_request)} of {formatBytes(e.retained_bytes_per_request)} per
+      request ({formatPercent(share)})
+      {e.unexplained_bytes_per_request > 0 && (
+        <> · {formatBytes(e.unexplained_bytes_per_request)} unexplained</>
+      )}
+      {e.alternatives.length > 0 && (
+        <span className="muted">
+          {' '}
+          · also measured:{' '}
+          {e.alternatives
+            .map((a) => `${FIX_GUIDES[a.item].title.toLowerCase()} ${formatBytes(a.bytes_per_request)}`)
+            .join(', ')}
+        </span>
+      )}
+    </p>
+  );
 }
 
 /** The leaking endpoints a fix explains: what each keeps per request, why it is this fix, where and who. */
@@ -26,6 +51,7 @@ export function FindingEndpoints({ sessionId, endpoints, scans }: FindingEndpoin
               <span className="text-grow">{formatKB(e.retained_bytes_per_request)} kept per request</span>
             </div>
             <p className="small">{e.why}</p>
+            <Explained e={e} />
             {e.top_site && <SourceSite site={e.top_site} />}
             {e.held_by && <HeldBy heldBy={e.held_by} />}
             <EndpointLinks sessionId={sessionId} result={scans.find((r) => endpointKey(r) === key)} />

@@ -48,6 +48,13 @@ export function FixCard({ sessionId, finding, done, running, gaugesAt, scans }: 
       </header>
       <p className="fix-line muted">{guide.fix}</p>
       <p className="fix-summary">{finding.summary}</p>
+      {finding.notes && finding.notes.length > 0 && (
+        <ul className="fix-notes small muted" aria-label="Notes" data-testid="fix-notes">
+          {finding.notes.map((note) => (
+            <li key={note}>{note}</li>
+          ))}
+        </ul>
+      )}
       {finding.endpoints.length > 0 && (
         <FindingEndpoints sessionId={sessionId} endpoints={finding.endpoints} scans={scans} />
       )}

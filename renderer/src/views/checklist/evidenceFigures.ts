@@ -27,6 +27,21 @@ const listOf = (record: Record<string, number>): string =>
     .map(([k, v]) => `${k} ${formatCount(v)}`)
     .join(' · ') || 'none';
 
+/** The containers the evidence lists: where each lives, its size, and what one more entry (or callback) costs. */
+function containerRows(evidence: Record<string, unknown>): FigureRow[] {
+  return (read<'containers'>(evidence, 'containers') ?? []).map((c) => {
+    const where = c.holder && c.holder !== 'module global' ? `, ${c.holder}` : '';
+    const each = c.entry_bytes === undefined ? null : `~${formatBytes(c.entry_bytes)} each`;
+    const count =
+      c.callbacks === undefined ? `${n(c.len)} entries` : `${n(c.callbacks)} callbacks held strongly`;
+    return {
+      label: `${c.name} (${c.type}${where})`,
+      value: [count, formatBytes(c.bytes), each].filter(Boolean).join(' · '),
+      code: true,
+    };
+  });
+}
+
 function cacheRows(evidence: Record<string, unknown>): FigureRow[] {
   const rows: FigureRow[] = [];
   for (const c of read<'caches'>(evidence, 'caches') ?? []) {
@@ -34,17 +49,13 @@ function cacheRows(evidence: Record<string, unknown>): FigureRow[] {
     const parts = [
       c.entries === null ? 'entries not countable' : `${n(c.entries)} entries`,
       c.bytes === null ? null : formatBytes(c.bytes),
+      typeof c.entry_bytes === 'number' && c.entries ? `~${formatBytes(c.entry_bytes)} each` : null,
       c.max_entries === null ? null : `max ${n(c.max_entries)}`,
       c.default_timeout === null ? 'no timeout' : `timeout ${c.default_timeout} s`,
     ];
     rows.push({ label: `cache '${c.alias}' (${backend})`, value: parts.filter(Boolean).join(' · ') });
   }
-  for (const c of read<'containers'>(evidence, 'containers') ?? [])
-    rows.push({
-      label: `${c.name} (${c.type})`,
-      value: `${n(c.len)} entries · ${formatBytes(c.bytes)}`,
-      code: true,
-    });
+  rows.push(...containerRows(evidence));
   for (const l of read<'lru_caches'>(evidence, 'lru_caches') ?? [])
     rows.push({
       label: `${l.name} (lru_cache)`,
@@ -79,11 +90,17 @@ function sessionRows(evidence: Record<string, unknown>): FigureRow[] {
   const s = read<'sessions'>(evidence, 'sessions');
   if (!s) return [];
   const rows: FigureRow[] = [{ label: 'Session engine', value: s.engine ?? 'none' }];
-  if (s.stored !== undefined) rows.push({ label: 'Stored sessions', value: n(s.stored) });
+  if (s.in_memory)
+    rows.push({
+      label: "Kept in this process's memory",
+      value: `${n(s.in_memory.stored)} sessions · ${formatBytes(s.in_memory.bytes)} (cache '${s.in_memory.alias}')`,
+    });
+  if (s.stored !== undefined)
+    rows.push({ label: s.table ? `Stored sessions (${s.table})` : 'Stored sessions', value: n(s.stored) });
   if (typeof s.bytes === 'number') rows.push({ label: 'Stored session data', value: formatBytes(s.bytes) });
   if (s.expired !== undefined)
     rows.push({ label: 'Expired, waiting for clearsessions', value: n(s.expired) });
-  return rows;
+  return [...rows, ...containerRows(evidence)];
 }
 
 function gcRows(evidence: Record<string, unknown>): FigureRow[] {
@@ -100,11 +117,14 @@ function gcRows(evidence: Record<string, unknown>): FigureRow[] {
 }
 
 function signalRows(evidence: Record<string, unknown>): FigureRow[] {
-  return (read<'signals'>(evidence, 'signals') ?? []).map((s) => ({
+  const signals = (read<'signals'>(evidence, 'signals') ?? []).map((s) => ({
     label: s.name,
-    value: `${n(s.receivers)} receivers, ${n(s.strong)} held strongly`,
+    value:
+      `${n(s.receivers)} receivers, ${n(s.strong)} held strongly` +
+      (s.strong && s.strong_bytes ? ` (keeping ~${formatBytes(s.strong_bytes)})` : ''),
     code: true,
   }));
+  return [...signals, ...containerRows(evidence)];
 }
 
 /** The item's figures from the session's latest gauges, as label/value rows. */
