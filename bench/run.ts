@@ -11,6 +11,7 @@ import { heapWalks } from './heap-walks.ts';
 import { liveViewLoad } from './live-view.ts';
 import { longSession } from './long-session.ts';
 import { probeOverhead } from './probe-overhead.ts';
+import { sensitivity } from './sensitivity.ts';
 import { snapshotDiffBench } from './snapshot-diff.ts';
 
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -117,4 +118,5 @@ if (!only || only === 'probe') results.probe_overhead = await probeOverhead();
 if (!only || only === 'walks') results.heap_walks = heapWalks();
 if (!only || only === 'scan') results.demo_scan = await demoScan();
 if (!only || only === 'long') results.long_session_8h = await longSession();
+if (!only || only === 'sensitivity') results.sensitivity = sensitivity();
 process.stdout.write(JSON.stringify(results, null, 2) + '\n');

@@ -5,6 +5,8 @@ import { scenarioSchema, type Scenario } from './scenario/scenario.ts';
 import { scanSession } from './scanning.ts';
 import { Library } from './store/library.ts';
 import { libraryPath } from './paths.ts';
+import { withCost, workerBaseRss } from './analysis/cost.ts';
+import { processSummaries } from './store/queries.ts';
 
 const TICK_MS = 500;
 
@@ -102,7 +104,10 @@ export class Engine {
           stage: p.stage,
           extending: p.extending,
         }),
-      onResult: (result) => this.emit({ kind: 'scan-result', sessionId, result }),
+      onResult: (result) => {
+        const [costed] = withCost([result], workerBaseRss(processSummaries(this.library.db, sessionId)));
+        this.emit({ kind: 'scan-result', sessionId, result: costed! });
+      },
     })
       .then(
         (outcome) => ({ results: outcome.results.length, interrupted: outcome.interrupted, error: null }),

@@ -278,7 +278,7 @@ export function formatReport(report: Report): string {
         const range = e.retained_range;
         const retained =
           e.verdict === 'ok' && range
-            ? `retains < ${perRequestBytes(range[1])}/request`
+            ? `retains < ${perRequestBytes(Math.max(1, range[1]))}/request`
             : range
               ? `retains ${perRequestBytes(range[0])}–${perRequestBytes(range[1])}/request`
               : `${perRequestBytes(e.retained_bytes_per_request ?? 0)}/request retained`;

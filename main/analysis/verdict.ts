@@ -371,13 +371,15 @@ export function assessGrowth(
     ? `${perRequestBytes(figures.retained_range[0])}–${perRequestBytes(figures.retained_range[1])}/request (95 %)`
     : `${perRequestBytes(slope)}/request`;
 
-  const clearlyUp = (f: SlopeFit, lateFit: SlopeFit, floor: number): boolean =>
-    f.low > floor && lateFit.low > floor;
-  // Growth slowing down: the latest rate is clearly below the whole steady state's (a cache filling up).
+  // Growth slowing down: the latest rate clearly below the whole steady state's (a cache filling up). A leak
+  // keeps its rate; a noisy latest part does not make it slow down.
   const slowing = bytesLate.high < 0.5 * slope;
-  const bytesUp = clearlyUp(bytesFit, bytesLate, 0);
-  const blocksUp = clearlyUp(blocksFit, blocksLate, BLOCKS_FLOOR) && blocksLate.high >= 0.5 * blocksFit.slope;
-  if ((bytesUp || blocksUp) && bytesFit.high >= minLeak && !slowing) {
+  const bytesUp = bytesFit.low > 0 && !slowing;
+  const blocksUp = blocksFit.low > BLOCKS_FLOOR && blocksLate.high >= 0.5 * blocksFit.slope;
+  // Levelled off: the latest rate is clearly below the whole series' and below the smallest leak of interest
+  // (a cache that filled up). A latest part that is merely noisy decides nothing.
+  const levelledOff = slowing && bytesLate.high < minLeak && lateFrom > 0;
+  if ((bytesUp || blocksUp) && bytesFit.high >= minLeak && !levelledOff) {
     const confirmed = span >= CONFIRM_REQUESTS || growth >= CONFIRM_BYTES;
     const by = bytesUp
       ? `trend ${sure(bytesFit, 0) >= 0.999 ? 'certain' : `confidence ${sure(bytesFit, 0)}`}`
@@ -387,7 +389,7 @@ export function assessGrowth(
       verdict: 'leak',
       cause: 'growth',
       confidence: bytesUp ? sure(bytesFit, 0) : sure(blocksFit, BLOCKS_FLOOR),
-      reason: `${memory} after a full collection grows ${between}, ${mb(growth)} over ${span} requests (${by}), still growing in the last ${lateSpan} requests`,
+      reason: `${memory} after a full collection grows ${between}, ${mb(growth)} over ${span} requests (${by}), not slowing down in the last ${lateSpan} requests`,
       pending: confirmed
         ? null
         : `growing ${perRequestBytes(slope)}/request over ${span} requests: a bounded cache grows like this until it is full, so it is followed to ${CONFIRM_REQUESTS} requests`,
@@ -421,16 +423,16 @@ export function assessGrowth(
       verdict: 'ok',
       cause: null,
       confidence: sure(bytesFit, minLeak, true),
-      reason: `${what}flat after a full collection: retains less than ${perRequestBytes(bytesFit.high)}/request (95 % upper bound, over ${span} requests; smallest leak of interest ${perRequestBytes(minLeak)})`,
+      reason: `${what}flat after a full collection: retains less than ${perRequestBytes(Math.max(1, bytesFit.high))}/request (95 % upper bound, over ${span} requests; smallest leak of interest ${perRequestBytes(minLeak)})`,
       pending: null,
     };
-  if (bytesLate.high < minLeak && lateFrom > 0)
+  if (levelledOff)
     return {
       ...figures,
       verdict: 'ok',
       cause: null,
       confidence: sure(bytesLate, minLeak, true),
-      reason: `grew early (${mb(growth)}) then levelled off: retains less than ${perRequestBytes(bytesLate.high)}/request over the last ${lateSpan} requests (95 % upper bound), a bounded cache warming up`,
+      reason: `grew early (${mb(growth)}) then levelled off: retains less than ${perRequestBytes(Math.max(1, bytesLate.high))}/request over the last ${lateSpan} requests (95 % upper bound), a bounded cache warming up`,
       pending: null,
     };
   // Undecided: how much narrower the interval must get to call it either way.

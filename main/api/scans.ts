@@ -6,7 +6,8 @@ import { compareFindings, compareScans } from '../analysis/compare.ts';
 import { detect } from '../analysis/detectors.ts';
 import { LaunchError } from '../launcher/errors.ts';
 import { latestGauges } from '../store/checklist.ts';
-import { listSessions } from '../store/queries.ts';
+import { listSessions, processSummaries } from '../store/queries.ts';
+import { withCost, workerBaseRss } from '../analysis/cost.ts';
 import { ApiError } from './errors.ts';
 import type { HandlerSpecs } from './handler.ts';
 
@@ -33,7 +34,8 @@ export function scanHandlers(engine: Engine) {
       input: z.object({ id: sessionId }).strict(),
       run: ({ id }) => {
         if (!engine.library.session(id)) throw new ApiError('not-found', `no session ${id} in the library`);
-        return scanResults(engine.library.db, id);
+        const db = engine.library.db;
+        return withCost(scanResults(db, id), workerBaseRss(processSummaries(db, id)));
       },
     },
     'scan.rerun': {

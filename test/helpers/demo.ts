@@ -22,9 +22,10 @@ export interface DemoEndpoint {
  */
 export function findingMismatches(
   findings: readonly { item: string; status: string; endpoints: readonly { path: string }[] }[],
+  manifest: readonly DemoEndpoint[] = demoEndpoints(),
 ): string[] {
   const problems: string[] = [];
-  for (const e of demoEndpoints()) {
+  for (const e of manifest) {
     const items = findings
       .filter((f) => f.status === 'suspect' && f.endpoints.some((x) => x.path === e.path))
       .map((f) => f.item);
@@ -39,6 +40,13 @@ export function demoEndpoints(): DemoEndpoint[] {
   return JSON.parse(
     readFileSync(path.join(repoRoot, 'assets', 'examples', 'leaky_shop', 'leaks.json'), 'utf8'),
   ) as DemoEndpoint[];
+}
+
+/** The slow_leaks example's manifest: the demo's fields plus the bytes each leak retains per request. */
+export function slowLeaksEndpoints(): (DemoEndpoint & { bytes_per_request: number })[] {
+  return JSON.parse(
+    readFileSync(path.join(repoRoot, 'assets', 'examples', 'slow_leaks', 'leaks.json'), 'utf8'),
+  ) as (DemoEndpoint & { bytes_per_request: number })[];
 }
 
 export interface CliResult {

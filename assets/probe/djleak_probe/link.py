@@ -165,6 +165,19 @@ class Link:
             for i in range(0, len(items), MAX_ITEMS_PER_MESSAGE):
                 self.send({"type": kind, "items": items[i : i + MAX_ITEMS_PER_MESSAGE]})
 
+    def drain(self, timeout: float = 0.5) -> bool:
+        """Flush the pending batches and wait (up to ``timeout``) until the sender has taken every queued
+        message: records waiting to be sent are the probe's memory, not the app's. True when the queue emptied.
+        Never call it from an app thread."""
+        self.flush()
+        deadline = time.monotonic() + timeout
+        while not self._queue.empty():
+            if not self._alive or time.monotonic() >= deadline:
+                return False
+            time.sleep(0.002)
+        time.sleep(0.005)  # the sender's last batch: encoded, written, let go
+        return True
+
     def _count_drop(self, n: int) -> None:
         with self._lock:
             self._dropped += n

@@ -138,6 +138,21 @@ class _HeapReads:
 _heap_reads = _HeapReads()
 
 
+# Held while a sample is taken and added to its batch, and by a measurement for its whole length: a sample
+# being read (the heap statistics' text buffer, the sample itself: ~30 KB) would otherwise count in it.
+SAMPLING = threading.Lock()
+
+
+def _sampling_after_fork() -> None:
+    """A fork while the sampler held the lock leaves the child's copy held by a thread it does not have."""
+    global SAMPLING
+    SAMPLING = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_sampling_after_fork)
+
+
 def take_sample() -> Dict[str, Any]:
     """One ``samples`` item (see PROTOCOL.md)."""
     stats = gc.get_stats()
@@ -218,7 +233,8 @@ class Sampler(ProbeThread):
             while not self._stop.wait(max(0.0, next_sample - time.monotonic())):
                 if not self._alive():
                     return
-                self._add("samples", take_sample())
+                with SAMPLING:
+                    self._add("samples", take_sample())
                 now = time.monotonic()
                 if now >= next_flush:
                     self._flush()

@@ -11,7 +11,7 @@ import threading
 import time
 
 # Pings waiting for the uploader, by ping id (unique, roughly time-ordered): {ping_id: story_id}.
-_UNSENT_PINGS: dict[int, int] = {}
+_UNSENT_PINGS: dict[int, str] = {}
 _PING_IDS = itertools.count(int(time.time()) * 1000)
 _lock = threading.Lock()
 
@@ -19,10 +19,10 @@ _lock = threading.Lock()
 def queue_ping(story_id: int) -> int:
     """Queue one page-view ping; returns how many are waiting."""
     with _lock:
-        # PLANTED LEAK (clear-caches): a module-level dict that gains an entry (a new int key) per request and is
-        # only drained by an uploader that never runs in this process: ~62 bytes a request, forever. Fix: bound
+        # PLANTED LEAK (clear-caches): a module-level dict that gains an entry (a new int key, a str) per request and is
+        # only drained by an uploader that never runs in this process: ~131 bytes a request, forever. Fix: bound
         # the queue (collections.deque(maxlen=...)), drain it here (flush every N pings), or clear it.
-        _UNSENT_PINGS[next(_PING_IDS)] = story_id  # PLANTED LEAK (clear-caches)
+        _UNSENT_PINGS[next(_PING_IDS)] = str(story_id)  # PLANTED LEAK (clear-caches)
         return len(_UNSENT_PINGS)
 
 
