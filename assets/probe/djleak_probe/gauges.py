@@ -355,23 +355,9 @@ def containers_state(project: Optional[str]) -> List[Dict[str, Any]]:
     sized = {k: v for k, v in _entry_bytes.items() if k in chosen}
     rows: Dict[str, Dict[str, Any]] = {}
     for cid, (name, holder, value) in chosen.items():
-        n = len(value)
-        registry = sizing.registry(value)
-        if registry is None and sized.get(cid, (-1, 0))[0] != n:
-            sized[cid] = (n, sizing.entry_bytes(value))
-        row = {
-            "name": name,
-            "type": type(value).__name__,
-            "holder": holder,
-            "len": n,
-            "bytes": sizing.container_bytes(value, _SIZED_VALUES),
-            # A registry: what one of its callbacks keeps; another container: what one more entry costs.
-            "entry_bytes": registry[1] if registry else sized[cid][1],
-        }
-        if registry is not None:
-            row["callbacks"] = registry[0]
-        if sizing.session_keyed(value):
-            row["session_keys"] = True
+        row = _container_row(name, holder, value, cid, sized)
+        if row is None:
+            continue
         same = rows.get(name)
         if same is None:
             rows[name] = row
@@ -389,6 +375,36 @@ def containers_state(project: Optional[str]) -> List[Dict[str, Any]]:
     _last_len.clear()
     _last_len.update((r["name"], r["len"]) for r in rows.values())
     return ordered
+
+
+def _container_row(
+    name: str, holder: str, value: Any, cid: int, sized: Dict[int, Tuple[int, int]]
+) -> Optional[Dict[str, Any]]:
+    """One container's figures. The app may change it while they are read (a dict that changes size under an
+    iteration raises): read again, up to three times, else left out this time."""
+    for _ in range(3):
+        try:
+            n = len(value)
+            registry = sizing.registry(value)
+            if registry is None and sized.get(cid, (-1, 0))[0] != n:
+                sized[cid] = (n, sizing.entry_bytes(value))
+            row = {
+                "name": name,
+                "type": type(value).__name__,
+                "holder": holder,
+                "len": n,
+                "bytes": sizing.container_bytes(value, _SIZED_VALUES),
+                # A registry: what one of its callbacks keeps; another container: what one more entry costs.
+                "entry_bytes": registry[1] if registry else sized[cid][1],
+            }
+            if registry is not None:
+                row["callbacks"] = registry[0]
+            if sizing.session_keyed(value):
+                row["session_keys"] = True
+            return row
+        except RuntimeError:
+            continue
+    return None
 
 
 def lru_functions(project: Optional[str]) -> Iterator[Tuple[str, Any]]:

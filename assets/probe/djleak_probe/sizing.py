@@ -88,11 +88,12 @@ def container_bytes(container: Any, limit: int = 2000) -> int:
     and the rest extrapolated: cheap enough for every container of the project at every gauges call."""
     size = sizeof(container)
     n = len(container)
+    # Copied first, in one C call (no thread switch inside it): the app may change the container meanwhile.
     if is_a(container, dict):
-        pairs = islice(dict.items(container), limit)
+        pairs = list(islice(dict.items(container), limit))
         sized = sum(sizeof(k) + sizeof(v) for k, v in pairs)
     else:
-        sized = sum(map(sizeof, islice(iter(container), limit)))
+        sized = sum(map(sizeof, list(islice(iter(container), limit))))
     return size + (sized * n // limit if n > limit else sized)
 
 
@@ -105,8 +106,10 @@ def newest(container: Any, count: int = NEWEST) -> List[Any]:
         except TypeError:
             keys = list(islice(iter(container), count))
         return [(k, dict.get(container, k)) for k in keys]
-    if is_a(container, (list, collections.deque)):
-        return list(container)[-count:] if len(container) <= 4 * count else [container[-i] for i in range(1, count + 1)]
+    if is_a(container, list):
+        return container[-count:]
+    if is_a(container, collections.deque):
+        return list(islice(reversed(container), count))
     return list(islice(iter(container), count))
 
 
@@ -140,13 +143,14 @@ def registry(container: Any, limit: int = 2000) -> Optional[Tuple[int, int]]:
     lists in it one level down, as in ``{event: [handler, ...]}``) are callables, or weak references to them, at
     least half of them. None for other containers. At most ``limit`` items are looked at (the count then
     extrapolated), and a container with no callable among its first 64 items is let go at once."""
-    values: Iterable[Any] = dict.values(container) if is_a(container, dict) else container
+    # Copied first, in one C call each (no thread switch inside it): the app may change them meanwhile.
+    values = list(islice(iter(dict.values(container) if is_a(container, dict) else container), limit))
     strong = weak = seen = outer = 0
     last: List[Any] = []
-    for value in iter(values):
+    for value in values:
         outer += 1
         inner = value if is_a(value, (list, set, tuple, collections.deque)) else (value,)
-        for item in islice(iter(inner), limit - seen):
+        for item in list(islice(iter(inner), limit - seen)):
             seen += 1
             if is_a(item, weakref.ref):
                 weak += 1

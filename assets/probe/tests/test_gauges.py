@@ -429,3 +429,62 @@ class GaugesAndActionsTest(unittest.TestCase):
         after = self.out["after"]
         self.assertEqual(after["caches"][0]["entries"], 0)
         self.assertEqual(after["db"]["open_by_thread_name"].get("watcher-N"), 1)  # only its thread can close it
+
+
+BUSY = """\
+import itertools, json, os, sys, threading
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from busy import state
+from djleak_probe import gauges
+
+stop = threading.Event()
+sys.setswitchinterval(1e-5)  # switch threads often, so a walk over a changing container would meet the change
+
+def app():  # an app thread changing the containers while the gauges read them
+    for i in itertools.count():
+        if stop.is_set():
+            return
+        state.SEEN[i] = "x" * 40
+        state.LOG.append(i)
+        state.HANDLERS.append(state.Listener().on)
+        if len(state.SEEN) > 5000:
+            state.SEEN.clear()
+            del state.LOG[:4000]
+            del state.HANDLERS[:4000]
+
+thread = threading.Thread(target=app, daemon=True)
+thread.start()
+project = os.path.dirname(os.path.abspath(__file__))
+errors, names = [], set()
+for _ in range(40):
+    result = gauges.gauges({"project": project})
+    errors += [f"{k}: {v['error']}" for k, v in result.items() if isinstance(v, dict) and "error" in v]
+    names.update(r["name"] for r in result["containers"] if isinstance(r, dict))
+stop.set()
+thread.join(5)
+print(json.dumps({"errors": errors, "names": sorted(names)}))
+"""
+
+BUSY_STATE = """\
+SEEN = {}
+LOG = []
+HANDLERS = []
+
+class Listener:
+    def on(self):
+        pass
+"""
+
+
+class GaugesBesideABusyAppTest(unittest.TestCase):
+    def test_containers_changing_while_read_fail_no_part(self) -> None:
+        folder = tempfile.mkdtemp(prefix="djleak-test-")
+        self.addCleanup(shutil.rmtree, folder, True)
+        write(folder, "busy/__init__.py", "")
+        write(folder, "busy/state.py", BUSY_STATE)
+        main = write(folder, "main.py", BUSY)
+        done = subprocess.run([sys.executable, main], env=probe_env(), capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        out = json.loads(done.stdout.strip().splitlines()[-1])
+        self.assertEqual(out["errors"], [])
+        self.assertTrue({"busy.state.SEEN", "busy.state.LOG", "busy.state.HANDLERS"} <= set(out["names"]))
