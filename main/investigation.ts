@@ -2,10 +2,10 @@ import path from 'node:path';
 import type { GaugesDto, StartInvestigationArgs } from '../preload/contract.ts';
 import { ensureDemoVenv } from './launcher/demo.ts';
 import { LaunchError } from './launcher/errors.ts';
+import { DEFAULT_EXAMPLE, exampleDir, requestedExample } from './launcher/examples.ts';
 import { resolveInterpreter, type InterpreterInfo } from './launcher/interpreter.ts';
 import { choosePort, inspectProject, type ProjectLayout } from './launcher/project.ts';
 import { Target, targetArgv, waitUntilServing, type TargetExit, type TargetSpec } from './launcher/target.ts';
-import { demoDir } from './paths.ts';
 import { newToken, ProbeLink, type ProbeConnection } from './probe/link.ts';
 import type { RequestRecord, Sample, SnapshotRow, StreamMessage } from './probe/protocol.ts';
 import { storeCensus, storeSnapshot, type CensusRow } from './store/snapshots.ts';
@@ -21,11 +21,16 @@ export interface InvestigationOptions extends StartInvestigationArgs {
   follows?: number;
 }
 
-/** What a re-run needs to start the same way: the user's choices, not the engine's tuning. */
+/**
+ * What a re-run needs to start the same way: the user's choices, not the engine's tuning. The demo is
+ * stored as `demo: true` whichever way it was asked for, as older readers of the options expect.
+ */
 function startArgs(o: InvestigationOptions): StartInvestigationArgs {
-  const { demo, project, python, settings, server, workers, port, name } = o;
+  const { project, python, settings, server, workers, port, name } = o;
+  const example = requestedExample(o);
+  const which = example === DEFAULT_EXAMPLE ? { demo: true } : example ? { example } : { project };
   return Object.fromEntries(
-    Object.entries({ demo, project, python, settings, server, workers, port, name }).filter(
+    Object.entries({ ...which, python, settings, server, workers, port, name }).filter(
       ([, v]) => v !== undefined,
     ),
   ) as StartInvestigationArgs;
@@ -133,12 +138,13 @@ export class Investigation {
   async start(): Promise<void> {
     const o = this.options;
     const server = o.server ?? 'runserver';
-    const projectDir = o.demo ? demoDir() : o.project;
+    const example = requestedExample(o);
+    const projectDir = example ? exampleDir(example) : o.project;
     if (!projectDir)
       throw new LaunchError('project-missing', 'no project given: pass --project DIR or --demo');
     const project: ProjectLayout = inspectProject(projectDir, o.settings);
     const python =
-      o.demo && !o.python
+      example && !o.python
         ? await ensureDemoVenv(this.dataHome, (message) => this.emit({ kind: 'setup', message }))
         : o.python;
     const interpreter = await resolveInterpreter(project.dir, python);

@@ -116,6 +116,21 @@ export interface SystemInfoDto {
   libraryFile: string;
   demoProject: string;
   platform: string;
+  examples: ExampleDto[];
+}
+
+/** The bundled example projects (main/launcher/examples.ts); `leaky_shop` is the demo. */
+export type ExampleName = 'leaky_shop' | 'slow_leaks';
+
+export interface ExampleDto {
+  name: ExampleName;
+  title: string;
+  /** One line, lower case, to follow the title. */
+  description: string;
+  /** The example's folder (a session's `project`). */
+  project: string;
+  /** What `demo: true` starts. */
+  default: boolean;
 }
 
 export type VerdictDto = 'leak' | 'ok' | 'inconclusive';
@@ -506,7 +521,10 @@ export interface SessionDetailDto {
 }
 
 export interface StartInvestigationArgs {
+  /** The demo: the same as `example: 'leaky_shop'` (kept for older callers and stored sessions). */
   demo?: boolean;
+  /** A bundled example project, in its managed virtualenv. */
+  example?: ExampleName;
   project?: string;
   python?: string;
   settings?: string;

@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import type { Engine } from '../engine.ts';
 import { LaunchError } from '../launcher/errors.ts';
+import { EXAMPLE_NAMES } from '../launcher/examples.ts';
 import { ApiError } from './errors.ts';
 import type { HandlerSpecs } from './handler.ts';
 
 export const startSchema = z
   .object({
     demo: z.boolean().optional(),
+    example: z.enum(EXAMPLE_NAMES).optional(),
     project: z.string().min(1).max(4096).optional(),
     python: z.string().min(1).max(4096).optional(),
     settings: z
@@ -19,7 +21,10 @@ export const startSchema = z
     name: z.string().max(200).optional(),
   })
   .strict()
-  .refine((a) => a.demo || a.project, { message: 'give a project folder or choose the demo' });
+  .refine((a) => a.demo || a.example || a.project, { message: 'give a project folder or choose the demo' })
+  .refine((a) => [a.demo, a.example, a.project].filter(Boolean).length <= 1, {
+    message: 'give one of a project folder, the demo or an example',
+  });
 
 export function investigationHandlers(engine: Engine) {
   return {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Engine } from '../engine.ts';
 import { LaunchError } from '../launcher/errors.ts';
 import { inspectCandidates } from '../launcher/interpreter.ts';
+import { listExamples } from '../launcher/examples.ts';
 import { inspectProject } from '../launcher/project.ts';
 import { demoDir, resourceRoot } from '../paths.ts';
 import { ApiError } from './errors.ts';
@@ -43,6 +44,7 @@ export function systemHandlers(engine: Engine) {
         libraryFile: engine.library.file,
         demoProject: demoDir(),
         platform: process.platform,
+        examples: listExamples(),
       }),
     },
   } satisfies HandlerSpecs<'project.inspect' | 'system.info'>;

@@ -5,7 +5,7 @@ export class UsageError extends Error {}
 export const USAGE = `djleak: find, explain and fix memory leaks in Django applications
 
 usage:
-  djleak run (--demo | --project DIR) [--python PATH] [--settings MODULE]
+  djleak run (--demo | --example NAME | --project DIR) [--python PATH] [--settings MODULE]
              [--server runserver|gunicorn] [--workers N] [--port N]
              [--scan | --scenario FILE] [--fail-on-leak] [--junit FILE] [--skip-diagnosis]
              [--min-leak BYTES] [--max-requests N] [--worker-budget MB]
@@ -17,6 +17,8 @@ usage:
   djleak import FILE [--db FILE]
 
 The library defaults to the app's data folder (DJLEAK_HOME overrides it); --db names another file.
+--example runs a bundled example in the demo's virtualenv: leaky_shop (the demo, as --demo) or slow_leaks
+(small leaks of 76 B to 4 KB a request among hard controls).
 --scan discovers the parameter-free GET routes and scans each for leaks; --scenario scans the listed ones.
 An endpoint is measured until its leak verdict is decided: retaining less than --min-leak bytes per request
 (default 64) is ok; an undecided one gets more requests, up to --max-requests per endpoint (default 2000).

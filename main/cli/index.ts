@@ -7,6 +7,7 @@ import { ApiError } from '../api/errors.ts';
 import { Engine } from '../engine.ts';
 import { runHeadless, sessionReport } from '../headless.ts';
 import { LaunchError } from '../launcher/errors.ts';
+import { EXAMPLE_NAMES, isExampleName } from '../launcher/examples.ts';
 import { defaultDataHome, libraryPath } from '../paths.ts';
 import { loadScenario } from '../scenario/scenario.ts';
 import { LibraryError } from '../store/library.ts';
@@ -22,6 +23,11 @@ function openEngine(db: string | undefined): Engine {
   return new Engine(home, db ? path.resolve(db) : libraryPath(home));
 }
 
+/** A path to an interpreter is taken from the cwd (the target runs in its project folder); a bare name from PATH. */
+function interpreterPath(python: string | undefined): string | undefined {
+  return python && /[\\/]/.test(python) ? path.resolve(python) : python;
+}
+
 function writeJson(file: string, value: unknown): void {
   writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
 }
@@ -29,6 +35,7 @@ function writeJson(file: string, value: unknown): void {
 async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     demo: { type: 'boolean' },
+    example: { type: 'string' },
     project: { type: 'string' },
     python: { type: 'string' },
     settings: { type: 'string' },
@@ -51,14 +58,19 @@ async function run(argv: string[]): Promise<number> {
   if (values.help) return (out(USAGE), 0);
   if (values.scan && values.scenario)
     throw new UsageError('give --scan (discover the endpoints) or --scenario FILE, not both');
-  if (!values.demo === !values.project) throw new UsageError('give exactly one of --demo or --project DIR');
+  if ([values.demo, values.example, values.project].filter((v) => v !== undefined).length !== 1)
+    throw new UsageError('give exactly one of --demo, --example NAME or --project DIR');
+  const example = values.example;
+  if (example !== undefined && !isExampleName(example))
+    throw new UsageError(`no example '${example}': --example takes one of ${EXAMPLE_NAMES.join(', ')}`);
   const server = values.server ?? 'runserver';
   if (server !== 'runserver' && server !== 'gunicorn')
     throw new UsageError(`--server must be runserver or gunicorn, not '${server}'`);
   const options = {
     demo: values.demo ?? false,
+    example,
     project: values.project,
-    python: values.python,
+    python: interpreterPath(values.python),
     settings: values.settings,
     server: server as 'runserver' | 'gunicorn',
     workers: integer(values.workers, 'workers', 1, 64),

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { demoDir, demoVenvPath } from '../paths.ts';
+import { demoVenvPath } from '../paths.ts';
 import { LaunchError } from './errors.ts';
+import { exampleRequirements } from './examples.ts';
 
 function run(
   cmd: string,
@@ -31,13 +32,13 @@ const venvPython = (venv: string): string =>
   process.platform === 'win32' ? path.join(venv, 'Scripts', 'python.exe') : path.join(venv, 'bin', 'python');
 
 /**
- * The demo runs in its own virtualenv inside the data folder: made with `python3 -m venv` and
- * `pip install -r requirements.txt` on first use, reused afterwards.
+ * The demo and the other examples run in one virtualenv inside the data folder: made with `python3 -m venv`
+ * and `pip install -r requirements.txt` (every example's) on first use, reused afterwards.
  */
 export async function ensureDemoVenv(dataHome: string, progress: (line: string) => void): Promise<string> {
   const venv = demoVenvPath(dataHome);
   const python = venvPython(venv);
-  const requirements = path.join(demoDir(), 'requirements.txt');
+  const requirements = exampleRequirements();
   if (existsSync(python)) {
     const check = await run(python, ['-c', 'import django, gunicorn'], () => undefined);
     if (check.code === 0) return python;
@@ -58,13 +59,13 @@ export async function ensureDemoVenv(dataHome: string, progress: (line: string) 
   progress('installing the demo requirements (Django, gunicorn)');
   const installed = await run(
     python,
-    ['-m', 'pip', 'install', '--disable-pip-version-check', '-r', requirements],
+    ['-m', 'pip', 'install', '--disable-pip-version-check', ...requirements.flatMap((r) => ['-r', r])],
     progress,
   );
   if (installed.code !== 0) {
     throw new LaunchError(
       'demo-setup-failed',
-      `pip could not install the demo requirements from ${requirements}`,
+      `pip could not install the demo requirements from ${requirements.join(' and ')}`,
       installed.tail,
     );
   }

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { demoPython, runCli } from '../helpers/demo.ts';
+import { demoPython, repoRoot, runCli } from '../helpers/demo.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { execFileSync } from 'node:child_process';
 
@@ -55,6 +55,11 @@ describe('djleak run refuses bad input with a clear message and writes nothing',
       ['run', '--demo', '--python', '/nonexistent/bin/python'],
       /Python interpreter not found: \/nonexistent\/bin\/python/,
     );
+    // A relative path is taken from the current folder (the repository, where runCli runs the CLI).
+    await expectRefused(
+      ['run', '--example', 'slow_leaks', '--python', 'no-venv/bin/python'],
+      new RegExp(`Python interpreter not found: ${path.join(repoRoot, 'no-venv', 'bin', 'python')}$`, 'm'),
+    );
   });
 
   it('an interpreter without Django', async () => {
@@ -101,7 +106,22 @@ describe('djleak run refuses bad input with a clear message and writes nothing',
   });
 
   it('bad usage', async () => {
-    await expectRefused(['run'], /give exactly one of --demo or --project/, 2);
+    await expectRefused(['run'], /give exactly one of --demo, --example NAME or --project DIR/, 2);
+    await expectRefused(
+      ['run', '--example', 'fast_leaks'],
+      /no example 'fast_leaks': --example takes one of leaky_shop, slow_leaks/,
+      2,
+    );
+    await expectRefused(
+      ['run', '--example', 'slow_leaks', '--demo'],
+      /give exactly one of --demo, --example NAME or --project DIR/,
+      2,
+    );
+    await expectRefused(
+      ['run', '--example', 'slow_leaks', '--project', tmp()],
+      /give exactly one of --demo, --example NAME or --project DIR/,
+      2,
+    );
     await expectRefused(['run', '--demo', '--workers', 'many'], /--workers must be a whole number/, 2);
     await expectRefused(['run', '--demo', '--server', 'uwsgi'], /--server must be runserver or gunicorn/, 2);
     await expectRefused(
@@ -110,7 +130,8 @@ describe('djleak run refuses bad input with a clear message and writes nothing',
       2,
     );
     await expectRefused(
-      ['run', '--demo', '--scan', '--max-requests', '-5'],
+      // `--max-requests -5` is refused by parseArgs as an ambiguous option; `=` passes the value on.
+      ['run', '--demo', '--scan', '--max-requests=-5'],
       /--max-requests must be a whole number from 1 to/,
       2,
     );

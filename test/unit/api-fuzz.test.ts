@@ -197,6 +197,7 @@ function confine(channel: ApiChannel, args: unknown, dir: string): unknown {
     a.project = inside(a.project, 'projects');
     a.python = inside(a.python, 'pythons');
     delete a.demo; // the demo would really start
+    delete a.example; // so would an example
   }
   return a;
 }
