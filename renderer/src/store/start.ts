@@ -1,5 +1,11 @@
 import { create } from 'zustand';
-import type { ProjectInfoDto, ServerKind, StartInvestigationArgs } from '../../../preload/contract.ts';
+import type {
+  ExampleDto,
+  ExampleName,
+  ProjectInfoDto,
+  ServerKind,
+  StartInvestigationArgs,
+} from '../../../preload/contract.ts';
 import { api, toApiCallError } from '../api.ts';
 import { useLibrary } from './library.ts';
 import { useNav } from './nav.ts';
@@ -28,8 +34,10 @@ type Inspection =
 interface StartState {
   form: StartForm;
   inspection: Inspection;
-  /** What is being launched, while investigation.start is pending. */
-  starting: 'demo' | 'project' | null;
+  /** What is being launched, while investigation.start is pending: the form's project or an example. */
+  starting: 'project' | ExampleName | null;
+  /** The bundled examples (the demo among them), once system.info has answered. */
+  examples: ExampleDto[];
   progress: string[];
   failure: LaunchFailure | null;
   formError: string | null;
@@ -39,6 +47,8 @@ interface StartState {
   startProject(): Promise<void>;
   /** Resolves to the demo's session, or null when it could not start (see `failure`). */
   startDemo(): Promise<number | null>;
+  startExample(name: ExampleName): Promise<number | null>;
+  loadExamples(): Promise<void>;
   addProgress(line: string): void;
   dismissFailure(): void;
 }
@@ -47,7 +57,7 @@ const PROGRESS_LINES = 200;
 
 export const useStart = create<StartState>((set, get) => {
   async function launch(
-    kind: 'demo' | 'project',
+    kind: 'project' | ExampleName,
     args: StartInvestigationArgs,
     what: string,
   ): Promise<number | null> {
@@ -71,6 +81,7 @@ export const useStart = create<StartState>((set, get) => {
     form: { project: '', python: '', settings: '', server: 'runserver', workers: 2 },
     inspection: { state: 'idle' },
     starting: null,
+    examples: [],
     progress: [],
     failure: null,
     formError: null,
@@ -137,7 +148,18 @@ export const useStart = create<StartState>((set, get) => {
       );
     },
 
-    startDemo: () => launch('demo', { demo: true }, 'the demo'),
+    startDemo: () => launch('leaky_shop', { demo: true }, 'the demo'),
+    startExample: (name) =>
+      name === 'leaky_shop' ? get().startDemo() : launch(name, { example: name }, `the ${name} example`),
+
+    async loadExamples() {
+      if (get().examples.length) return;
+      try {
+        set({ examples: (await api.call('system.info', {})).examples });
+      } catch {
+        // the demo card does not need the list; the others stay hidden until the engine answers
+      }
+    },
 
     addProgress: (line) => set({ progress: [...get().progress, line].slice(-PROGRESS_LINES) }),
     dismissFailure: () => set({ failure: null }),

@@ -24,7 +24,7 @@ export function DemoCard() {
           disabled={starting !== null}
           data-testid="start-demo"
         >
-          {starting === 'demo' ? 'Starting the demo…' : 'Try the demo'}
+          {starting === 'leaky_shop' ? 'Starting the demo…' : 'Try the demo'}
         </button>
         <button
           type="button"

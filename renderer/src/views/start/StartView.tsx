@@ -1,6 +1,7 @@
 import { ErrorPanel } from '../../components/ErrorPanel.tsx';
 import { useStart } from '../../store/start.ts';
 import { DemoCard } from './DemoCard.tsx';
+import { ExampleCards } from './ExampleCards.tsx';
 import { NewInvestigationForm } from './NewInvestigationForm.tsx';
 import { RecentSessions } from './RecentSessions.tsx';
 import { StartProgress } from './StartProgress.tsx';
@@ -30,6 +31,7 @@ export function StartView() {
       )}
       <StartProgress />
       <DemoCard />
+      <ExampleCards />
       <div className="columns">
         <NewInvestigationForm />
         <RecentSessions />
