@@ -40,6 +40,16 @@ const mixed = (i: number) => ({
   'GET report/': 8 + ((i * 5) % 7),
 });
 
+/**
+ * A route that keeps nothing: no leak, and its interval stays within what 8 measurements jittering by ±12 KB can
+ * resolve over its few hundred requests (under 1 KB a request); ok once that bound is under 64 B.
+ */
+function control(v: { key: string; verdict: string; retained_range: [number, number] | null }): void {
+  expect(v.verdict, v.key).not.toBe('leak');
+  expect(v.retained_range, v.key).not.toBeNull();
+  expect(v.retained_range![1], v.key).toBeLessThan(1024);
+}
+
 describe('verdicts from a recording (mixed traffic)', () => {
   it('nnls recovers non-negative per-column rates and a free intercept', () => {
     const a = [
@@ -65,14 +75,15 @@ describe('verdicts from a recording (mixed traffic)', () => {
     });
     expect(by['GET cache/leak/']!.retained_bytes_per_request).toBeGreaterThan(46_000 * 0.9);
     expect(by['GET cache/leak/']!.retained_bytes_per_request).toBeLessThan(46_000 * 1.1);
-    expect(by['GET ']!.verdict).toBe('ok');
-    expect(by['GET report/']!.verdict).toBe('ok');
+    control(by['GET ']!);
+    control(by['GET report/']!);
     expect(by['GET cache/leak/']!.sent).toBe([1, 2, 3, 4, 5, 6, 7].reduce((n, i) => n + 20 + 7 * (i % 3), 0));
   });
 
   it('drift that traffic does not explain is not pinned on a route', () => {
     const verdicts = recordingVerdicts([recording(mixed, {}, { drift: 3 * MB })]);
-    for (const v of verdicts) expect(v.verdict, v.key).toBe('ok');
+    // 3 MB an interval against routes served 8-40 times an interval: no route takes it, none is cleared of it
+    for (const v of verdicts) expect(v.verdict, v.key).not.toBe('leak');
   });
 
   it('garbage only a forced collection frees, with the app collector off, is the route that made it', () => {
@@ -81,7 +92,7 @@ describe('verdicts from a recording (mixed traffic)', () => {
     ]);
     const by = Object.fromEntries(verdicts.map((v) => [v.key, v]));
     expect(by['GET report/']).toMatchObject({ verdict: 'leak', cause: 'garbage' });
-    expect(by['GET cache/leak/']!.verdict).toBe('ok');
+    control(by['GET cache/leak/']!);
   });
 
   it('two worker processes: each route judged on the worker that served it most', () => {
@@ -104,7 +115,7 @@ describe('verdicts from a recording (mixed traffic)', () => {
     );
     expect(by['GET feed/']).toMatchObject({ verdict: 'inconclusive', cause: null });
     expect(by['GET feed/']!.reason).toMatch(/^served at the same rate in every interval/);
-    expect(by['GET cache/leak/']!.verdict).toBe('ok');
+    control(by['GET cache/leak/']!);
   });
 
   it("a route whose traffic rose and fell with the leaking one's is uncertain, not a leak", () => {
@@ -133,7 +144,7 @@ describe('verdicts from a recording (mixed traffic)', () => {
     }));
     const by = Object.fromEntries(recordingVerdicts([[...startup, ...measures]]).map((v) => [v.key, v]));
     expect(by['GET cache/leak/']!.verdict).toBe('leak');
-    expect(by['GET ']!.verdict).toBe('ok');
+    control(by['GET ']!);
   });
 
   it('nothing to judge without two measurements', () => {

@@ -11,6 +11,9 @@ describe('parseScenario', () => {
       concurrency: 1,
       warmup: 10,
       rounds: 5,
+      min_leak: 64,
+      max_requests: 2000,
+      max_seconds: 120,
     });
   });
 

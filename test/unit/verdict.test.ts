@@ -43,6 +43,22 @@ describe('robust statistics', () => {
     expect(mannKendallUp([6, 5, 4, 3, 2, 1])).toBe(1);
     expect(mannKendallUp([1, 3, 2, 4, 3, 5])).toBeGreaterThan(0.01);
   });
+
+  it('the per-round fit separates a fixed cost per round from growth per request, once round sizes differ', () => {
+    // rounds of 20, then 40, then 80 requests: 3 KB a round and 100 B a request, measured exactly
+    const x = [0, 20, 40, 60, 100, 140, 220, 300];
+    const y = x.map((n, k) => 1_000_000 + 100 * n + 3000 * k);
+    const fitted = perRoundFit(x, y, 0)!;
+    expect(fitted.fit.slope).toBeCloseTo(100, 6);
+    expect(fitted.perRound).toBeCloseTo(3000, 3);
+    expect(fitted.fit.high - fitted.fit.low).toBeLessThan(1e-6);
+    // the noise of one figure widens the interval, and it still holds the size
+    const noisy = perRoundFit(x, y, 800)!;
+    expect(noisy.fit.low).toBeLessThan(100);
+    expect(noisy.fit.high).toBeGreaterThan(100);
+    // equal rounds cannot tell a round's cost from requests' growth
+    expect(perRoundFit([0, 20, 40, 60, 80, 100], [0, 1, 2, 3, 4, 5], 0)).toBeNull();
+  });
 });
 
 /**
