@@ -16,29 +16,53 @@ _heap: Any = None  # the allocator statistics functions once found, False where 
 # be shared (interned names, small constants) and would not be freed with the garbage.
 _PAYLOAD_MIN = 256
 
+# Collections of the youngest generation alone that the probe ran: told apart from the app's own.
+young_collections_by_probe = 0
+
 
 def collect_and_size() -> Tuple[int, int]:
-    """A full collection that also says how many bytes the freed objects held. DEBUG_SAVEALL parks them in
-    gc.garbage (this first collection also empties the free lists); then they are released and collected
-    again, and the size is what the heap in use fell by in that second collection (exact: dicts, instance
-    dicts and payloads included), or where the heap cannot be read, an estimate from the objects' sizes."""
+    """A full collection that also says how many objects it found and how many bytes they held."""
+    (old, old_bytes), (young, young_bytes) = collect_and_size_split()
+    return old + young, old_bytes + young_bytes
+
+
+def collect_and_size_split() -> Tuple[Tuple[int, int], Tuple[int, int]]:
+    """A full collection, as (objects, bytes) found in two parts: what a collection of the youngest generation
+    alone found first (garbage made since the app's last young collection, which its next one frees), then what
+    only the full collection found (garbage older than that).
+
+    DEBUG_SAVEALL parks both in gc.garbage (the full collection also empties the free lists); then each part is
+    released and collected again, and its size is what the heap in use fell by (exact: dicts, instance dicts and
+    payloads included), or where the heap cannot be read, an estimate from the objects' sizes."""
+    global young_collections_by_probe
     old_debug = gc.get_debug()
     start = len(gc.garbage)
     gc.set_debug(old_debug | gc.DEBUG_SAVEALL)
     try:
-        collected = gc.collect()
+        young_n = gc.collect(0)
+        young_collections_by_probe += 1
+        middle = len(gc.garbage)
+        old_n = gc.collect()
     finally:
         gc.set_debug(old_debug)
-    found = gc.garbage[start:]
+    young = gc.garbage[start:middle]
+    old = gc.garbage[middle:]
     del gc.garbage[start:]
-    heap_before = heap_in_use() if found else None
-    size = _estimate(found) if heap_before is None else 0
-    del found
+    heap_before = heap_in_use() if young or old else None
+    if heap_before is None:
+        sizes = (_estimate(old), _estimate(young))
+        del old, young
+        gc.collect()
+        return (old_n, sizes[0]), (young_n, sizes[1])
+    del old
     gc.collect()
-    heap_after = heap_in_use() if heap_before is not None else None
-    if heap_before is not None and heap_after is not None:
-        size = max(0, heap_before - heap_after)
-    return collected, size
+    heap_middle = heap_in_use()
+    del young
+    gc.collect()
+    heap_after = heap_in_use()
+    if heap_middle is None or heap_after is None:
+        return (old_n, 0), (young_n, 0)
+    return (old_n, max(0, heap_before - heap_middle)), (young_n, max(0, heap_middle - heap_after))
 
 
 def _estimate(found: List[Any]) -> int:
