@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import json
 import socket
@@ -284,6 +285,22 @@ class LinkUnitTest(unittest.TestCase):
         self.assertEqual([m["type"] for m in read_lines(self.path)], ["hello", "x", "x"])
         link.abandon()
         self.assertFalse(link.send_reliable(line))  # closed
+
+    def test_drain_returns_once_the_sender_let_go_of_what_it_sent(self) -> None:
+        # A measurement drains the link first: the records it sent must be gone by then, not held by the sender
+        # until the next message (a round's last batch, ~9 blocks a request, read as the app's memory).
+        link = Link(Config(record=self.path), {"type": "hello"})
+        link.start()
+        self.assertTrue(link.drain())
+        gc.collect()
+        before = sys.getallocatedblocks()
+        for i in range(2000):
+            link.batch("requests", {"path": f"/stories/{i}/", "route": "stories/<int:pk>/", "ms": i / 7})
+        self.assertTrue(link.drain())
+        gc.collect()
+        self.assertLess(sys.getallocatedblocks() - before, 200)  # 2,000 records: ~8,000 blocks while held
+        link.close()
+        self.assertEqual(sum(len(m["items"]) for m in read_lines(self.path) if m["type"] == "requests"), 2000)
 
     def test_unwritable_record_file_is_lost_once(self) -> None:
         link = Link(Config(record=os.path.join(self.dir, "no", "such", "dir", "r.ndjson")), {"type": "hello"})
