@@ -1,10 +1,16 @@
 import type { SessionRow } from '../store/library.ts';
 import type { ProcessSummary, RouteSummary } from '../store/queries.ts';
 import type { Diagnosis } from '../diagnosis.ts';
-import type { FindingDto, ProductionCostDto } from '../../preload/contract.ts';
+import type { FindingDto, ProductionCostDto, StartInvestigationArgs } from '../../preload/contract.ts';
 import type { ScanResultRow } from '../store/scans.ts';
 import { DEFAULT_WORKER_BUDGET_MB, withCost, workerBaseRss } from './cost.ts';
-import { overallVerdict, perRequestBytes, type MemoryMetric, type Verdict } from './verdict.ts';
+import {
+  DEFAULT_MIN_LEAK,
+  overallVerdict,
+  perRequestBytes,
+  type MemoryMetric,
+  type Verdict,
+} from './verdict.ts';
 
 export const REPORT_SCHEMA = 'djleak-report/1';
 
@@ -231,16 +237,37 @@ export function buildReport(
 /** The command that scans the project again with a budget of `maxRequests` per endpoint. */
 export function rerunCommand(session: SessionRow, maxRequests: number): string {
   const quote = (v: string): string => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
-  let options: { demo?: boolean; python?: string; settings?: string } = {};
+  let options: Pick<
+    StartInvestigationArgs,
+    'demo' | 'example' | 'python' | 'settings' | 'server' | 'workers'
+  > = {};
+  let minLeak: number | null = null;
   try {
     options = session.options ? (JSON.parse(session.options) as typeof options) : {};
+    const scenario = session.scenario ? (JSON.parse(session.scenario) as { min_leak?: unknown }) : {};
+    if (typeof scenario.min_leak === 'number' && scenario.min_leak !== DEFAULT_MIN_LEAK)
+      minLeak = scenario.min_leak;
   } catch {
-    // An options column another version wrote: the project alone still runs.
+    // Columns another version wrote: the project alone still runs.
   }
-  const target = options.demo ? '--demo' : `--project ${quote(session.project)}`;
-  const python = options.python ? ` --python ${quote(options.python)}` : '';
-  const settings = options.settings ? ` --settings ${quote(options.settings)}` : '';
-  return `djleak run ${target}${python}${settings} --scan --max-requests ${Math.ceil(maxRequests / 100) * 100}`;
+  const example = options.example ?? (options.demo ? 'leaky_shop' : null);
+  const parts = [
+    example === 'leaky_shop'
+      ? '--demo'
+      : example
+        ? `--example ${example}`
+        : `--project ${quote(session.project)}`,
+  ];
+  if (options.python) parts.push(`--python ${quote(options.python)}`);
+  if (options.settings) parts.push(`--settings ${quote(options.settings)}`);
+  if (options.server && options.server !== 'runserver') {
+    parts.push(`--server ${options.server}`);
+    if (options.workers) parts.push(`--workers ${options.workers}`);
+  }
+  parts.push('--scan');
+  if (minLeak !== null) parts.push(`--min-leak ${minLeak}`);
+  parts.push(`--max-requests ${Math.ceil(maxRequests / 100) * 100}`);
+  return `djleak run ${parts.join(' ')}`;
 }
 
 /** Django routes have no leading slash, and the root route is empty: show it as `/`. */

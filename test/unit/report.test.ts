@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { junitXml } from '../../main/analysis/junit.ts';
-import { buildReport, formatReport, sampleSpacing } from '../../main/analysis/report.ts';
+import { buildReport, formatReport, rerunCommand, sampleSpacing } from '../../main/analysis/report.ts';
 import type { Verdict } from '../../main/analysis/verdict.ts';
 import type { ScanResultRow } from '../../main/store/scans.ts';
 
@@ -143,6 +143,47 @@ describe('buildReport', () => {
     // An ok endpoint passes and says what it was shown to retain at most.
     expect(xml).toMatch(
       /<testcase classname="djleak.\/never\/answered\/" name="GET \/never\/answered\/">\s*<system-out>ok: 10 bytes retained per request/,
+    );
+  });
+});
+
+describe('rerunCommand', () => {
+  const withOptions = (options: object, scenario: object | null = null): SessionRow => ({
+    ...session,
+    project: '/home/me/my shop',
+    options: JSON.stringify(options),
+    scenario: scenario && JSON.stringify(scenario),
+  });
+
+  it('starts the project as the session did, with the budget rounded up to a hundred', () => {
+    expect(rerunCommand(withOptions({ project: '/home/me/my shop', python: '/v/bin/python' }), 1234)).toBe(
+      "djleak run --project '/home/me/my shop' --python /v/bin/python --scan --max-requests 1300",
+    );
+    expect(
+      rerunCommand(
+        withOptions({ project: '/p', settings: 'shop.settings.ci', server: 'gunicorn', workers: 2 }),
+        300,
+      ),
+    ).toBe(
+      "djleak run --project '/home/me/my shop' --settings shop.settings.ci --server gunicorn --workers 2 --scan --max-requests 300",
+    );
+  });
+
+  it('names the example it ran and the smallest leak of interest it was asked for', () => {
+    expect(rerunCommand(withOptions({ example: 'slow_leaks' }, { min_leak: 32 }), 901)).toBe(
+      'djleak run --example slow_leaks --scan --min-leak 32 --max-requests 1000',
+    );
+    expect(rerunCommand(withOptions({ demo: true }, { min_leak: 64 }), 200)).toBe(
+      'djleak run --demo --scan --max-requests 200',
+    );
+    expect(rerunCommand(withOptions({ example: 'leaky_shop' }), 200)).toBe(
+      'djleak run --demo --scan --max-requests 200',
+    );
+  });
+
+  it('an options column it cannot read still gives the project', () => {
+    expect(rerunCommand({ ...session, options: '{', scenario: null }, 100)).toBe(
+      'djleak run --project /p --scan --max-requests 100',
     );
   });
 });
