@@ -38,153 +38,158 @@ async function cards(page: Page): Promise<{ item: string; status: string; paths:
 }
 
 describe('the guided tour on the demo, and the Checklist view', () => {
-  it('starts from the Start view, scans, opens the diff and the finding, clears the cache and shows its effect', async () => {
-    const { page, problems } = await openApp(app);
-    await page.getByRole('button', { name: 'Take the guided tour' }).click();
-    await atStep(page, 'start', 'todo');
-    await tourButton(page, 'Do it');
-    await atStep(page, 'start', 'done', 180_000);
+  it(
+    'starts from the Start view, scans, opens the diff and the finding, clears the cache and shows its effect',
+    { timeout: 720_000 },
+    async () => {
+      const { page, problems } = await openApp(app);
+      await page.getByRole('button', { name: 'Take the guided tour' }).click();
+      await atStep(page, 'start', 'todo');
+      await tourButton(page, 'Do it');
+      await atStep(page, 'start', 'done', 180_000);
 
-    // the tour opens the new session's checklist: nothing scanned yet
-    const view = page.locator('[data-testid="checklist-view"][data-running="true"]');
-    await view.waitFor();
-    const sessionId = Number(await view.getAttribute('data-session'));
-    expect(new URL(page.url()).hash).toBe(`#/checklist/${sessionId}`);
-    await page.getByText('This session has no scan yet').waitFor();
+      // the tour opens the new session's checklist: nothing scanned yet
+      const view = page.locator('[data-testid="checklist-view"][data-running="true"]');
+      await view.waitFor();
+      const sessionId = Number(await view.getAttribute('data-session'));
+      expect(new URL(page.url()).hash).toBe(`#/checklist/${sessionId}`);
+      await page.getByText('This session has no scan yet').waitFor();
 
-    await tourButton(page, 'Next');
-    await atStep(page, 'scan', 'todo');
-    await tourButton(page, 'Do it');
-    await page.getByTestId('checklist-scan').waitFor({ timeout: 30_000 });
-    await atStep(page, 'scan', 'done', 240_000);
-    const planted = demoEndpoints().filter((e) => e.leaks);
+      await tourButton(page, 'Next');
+      await atStep(page, 'scan', 'todo');
+      await tourButton(page, 'Do it');
+      await page.getByTestId('checklist-scan').waitFor({ timeout: 30_000 });
+      // a discovery scan of the demo, each control measured until it is shown under 64 B/request: ~3-4 min
+      await atStep(page, 'scan', 'done', 480_000);
+      const planted = demoEndpoints().filter((e) => e.leaks);
 
-    // Identify lists every planted leak with its verdict (the engine's reasons say why when it does not)
-    await page.locator('[data-testid="identify-leak"]').first().waitFor();
-    const leaking = await page
-      .locator('[data-testid="identify-leak"]')
-      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-path')));
-    const scans = await dispatch(createHandlers(app.engine), 'sessions.scans', { id: sessionId });
-    const why = scans.map((r) => `${r.path}: ${r.verdict} (${r.reason})`).join('\n');
-    expect(leaking, why).toEqual(expect.arrayContaining(planted.map((e) => e.path)));
-    expect(await numberAttr(page, '[data-testid="tour-found"]', 'data-leak')).toBe(leaking.length);
-    await screenshots(page, 'checklist-identify');
+      // Identify lists every planted leak with its verdict (the engine's reasons say why when it does not)
+      await page.locator('[data-testid="identify-leak"]').first().waitFor();
+      const leaking = await page
+        .locator('[data-testid="identify-leak"]')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-path')));
+      const scans = await dispatch(createHandlers(app.engine), 'sessions.scans', { id: sessionId });
+      const why = scans.map((r) => `${r.path}: ${r.verdict} (${r.reason})`).join('\n');
+      expect(leaking, why).toEqual(expect.arrayContaining(planted.map((e) => e.path)));
+      expect(await numberAttr(page, '[data-testid="tour-found"]', 'data-leak')).toBe(leaking.length);
+      await screenshots(page, 'checklist-identify');
 
-    // Diagnose: the cache leak's line and what holds it
-    const steps = page.getByRole('navigation', { name: 'Checklist steps' });
-    await steps.getByRole('button', { name: /Diagnose/ }).click();
-    const diagnosis = page.locator('[data-testid="diagnosis"][data-path="/cache/leak/"]');
-    expect(await diagnosis.getByTestId('top-site').getAttribute('data-location')).toBe(
-      'shop/fragments.py:32',
-    );
-    expect(await diagnosis.getByTestId('held-by').getAttribute('data-name')).toBe(
-      'shop.fragments._PRICE_LIST_FRAGMENTS',
-    );
-    await screenshots(page, 'checklist-diagnose');
+      // Diagnose: the cache leak's line and what holds it
+      const steps = page.getByRole('navigation', { name: 'Checklist steps' });
+      await steps.getByRole('button', { name: /Diagnose/ }).click();
+      const diagnosis = page.locator('[data-testid="diagnosis"][data-path="/cache/leak/"]');
+      expect(await diagnosis.getByTestId('top-site').getAttribute('data-location')).toBe(
+        'shop/fragments.py:32',
+      );
+      expect(await diagnosis.getByTestId('held-by').getAttribute('data-name')).toBe(
+        'shop.fragments._PRICE_LIST_FRAGMENTS',
+      );
+      await screenshots(page, 'checklist-diagnose');
 
-    // Fix: exactly the five planted leaks, each suspect under its own item, and no control under any
-    await steps.getByRole('button', { name: /Fix/ }).click();
-    await page.getByTestId('fix-step').waitFor();
-    const shown = await cards(page);
-    expect(shown.map((c) => c.item).sort()).toEqual(
-      [
-        'clear-caches',
-        'close-db-connections',
-        'destroy-session-data',
-        'garbage-collection',
-        'weakref',
-      ].sort(),
-    );
-    const suspects = Object.fromEntries(
-      shown.filter((c) => c.status === 'suspect').map((c) => [c.item, c.paths.sort()]),
-    );
-    expect(suspects).toEqual(Object.fromEntries(planted.map((e) => [e.checklist, [e.path]])));
-    await screenshots(page, 'checklist');
+      // Fix: exactly the five planted leaks, each suspect under its own item, and no control under any
+      await steps.getByRole('button', { name: /Fix/ }).click();
+      await page.getByTestId('fix-step').waitFor();
+      const shown = await cards(page);
+      expect(shown.map((c) => c.item).sort()).toEqual(
+        [
+          'clear-caches',
+          'close-db-connections',
+          'destroy-session-data',
+          'garbage-collection',
+          'weakref',
+        ].sort(),
+      );
+      const suspects = Object.fromEntries(
+        shown.filter((c) => c.status === 'suspect').map((c) => [c.item, c.paths.sort()]),
+      );
+      expect(suspects).toEqual(Object.fromEntries(planted.map((e) => [e.checklist, [e.path]])));
+      await screenshots(page, 'checklist');
 
-    // open a diff: the scan's diagnosis of /cache/leak/ in the Snapshots view
-    await tourButton(page, 'Next');
-    await atStep(page, 'diff', 'todo');
-    await tourButton(page, 'Do it');
-    await atStep(page, 'diff', 'done');
-    expect(await page.getByTestId('tour-site').getAttribute('data-location')).toBe('shop/fragments.py:32');
-    await page.locator('[data-testid="snapshots-view"]').waitFor();
-    await page.locator('[data-testid="compare"][data-state="ready"]').waitFor({ timeout: 30_000 });
-    expect(
-      await page.locator('[data-testid="diff-table"] tr.diff-row').first().getAttribute('data-location'),
-    ).toBe('shop/fragments.py:32');
+      // open a diff: the scan's diagnosis of /cache/leak/ in the Snapshots view
+      await tourButton(page, 'Next');
+      await atStep(page, 'diff', 'todo');
+      await tourButton(page, 'Do it');
+      await atStep(page, 'diff', 'done');
+      expect(await page.getByTestId('tour-site').getAttribute('data-location')).toBe('shop/fragments.py:32');
+      await page.locator('[data-testid="snapshots-view"]').waitFor();
+      await page.locator('[data-testid="compare"][data-state="ready"]').waitFor({ timeout: 30_000 });
+      expect(
+        await page.locator('[data-testid="diff-table"] tr.diff-row').first().getAttribute('data-location'),
+      ).toBe('shop/fragments.py:32');
 
-    // a reload mid-tour comes back at the same step
-    await tourButton(page, 'Next');
-    await atStep(page, 'finding', 'todo');
-    await page.reload();
-    await atStep(page, 'finding', 'todo');
+      // a reload mid-tour comes back at the same step
+      await tourButton(page, 'Next');
+      await atStep(page, 'finding', 'todo');
+      await page.reload();
+      await atStep(page, 'finding', 'todo');
 
-    await tourButton(page, 'Do it');
-    await atStep(page, 'finding', 'done');
-    const card = page.locator(`${CARD}[data-item="clear-caches"]`);
-    await card.waitFor();
-    expect(await card.getAttribute('data-status')).toBe('suspect');
-    await card.getByRole('heading', { name: 'Why it matters' }).waitFor();
-    expect(await card.locator('.code-pair').textContent()).toContain('timeout=60');
-    await card
-      .getByRole('table', { name: 'Figures' })
-      .getByText('shop.fragments._PRICE_LIST_FRAGMENTS (dict)')
-      .waitFor();
+      await tourButton(page, 'Do it');
+      await atStep(page, 'finding', 'done');
+      const card = page.locator(`${CARD}[data-item="clear-caches"]`);
+      await card.waitFor();
+      expect(await card.getAttribute('data-status')).toBe('suspect');
+      await card.getByRole('heading', { name: 'Why it matters' }).waitFor();
+      expect(await card.locator('.code-pair').textContent()).toContain('timeout=60');
+      await card
+        .getByRole('table', { name: 'Figures' })
+        .getByText('shop.fragments._PRICE_LIST_FRAGMENTS (dict)')
+        .waitFor();
 
-    // apply the action: the engine refuses it unconfirmed, so the app asks first
-    await tourButton(page, 'Next');
-    await atStep(page, 'action', 'todo');
-    await tourButton(page, 'Do it');
-    const dialog = page.getByRole('alertdialog', { name: 'Clear shop.fragments._PRICE_LIST_FRAGMENTS?' });
-    await dialog.waitFor();
-    await dialog.getByRole('button', { name: 'Clear it' }).click();
-    await atStep(page, 'action', 'done', 60_000);
+      // apply the action: the engine refuses it unconfirmed, so the app asks first
+      await tourButton(page, 'Next');
+      await atStep(page, 'action', 'todo');
+      await tourButton(page, 'Do it');
+      const dialog = page.getByRole('alertdialog', { name: 'Clear shop.fragments._PRICE_LIST_FRAGMENTS?' });
+      await dialog.waitFor();
+      await dialog.getByRole('button', { name: 'Clear it' }).click();
+      await atStep(page, 'action', 'done', 60_000);
 
-    const result = card.getByTestId('action-result');
-    await result.waitFor();
-    const entriesBefore = Number(await result.getAttribute('data-entries-before'));
-    expect(entriesBefore).toBeGreaterThanOrEqual(100);
-    expect(Number(await result.getAttribute('data-entries-after'))).toBe(0);
-    // the planted fragments are ~45 KB each
-    expect(Number(await result.getAttribute('data-bytes-freed'))).toBeGreaterThan(entriesBefore * 20_000);
-    await card.getByRole('table', { name: 'Measured effect' }).getByText('Entries').waitFor();
-    expect(await card.getByTestId('action-history').locator('li').count()).toBe(1);
+      const result = card.getByTestId('action-result');
+      await result.waitFor();
+      const entriesBefore = Number(await result.getAttribute('data-entries-before'));
+      expect(entriesBefore).toBeGreaterThanOrEqual(100);
+      expect(Number(await result.getAttribute('data-entries-after'))).toBe(0);
+      // the planted fragments are ~45 KB each
+      expect(Number(await result.getAttribute('data-bytes-freed'))).toBeGreaterThan(entriesBefore * 20_000);
+      await card.getByRole('table', { name: 'Measured effect' }).getByText('Entries').waitFor();
+      expect(await card.getByTestId('action-history').locator('li').count()).toBe(1);
 
-    // the effect, in the tour's own words
-    await tourButton(page, 'Next');
-    await atStep(page, 'effect', 'todo');
-    const effect = page.getByTestId('tour-effect');
-    expect(Number(await effect.getAttribute('data-entries-before'))).toBe(entriesBefore);
-    expect(Number(await effect.getAttribute('data-entries-after'))).toBe(0);
-    expect(Number(await effect.getAttribute('data-bytes-freed'))).toBeGreaterThan(entriesBefore * 20_000);
-    await page.evaluate('window.scrollTo(0, 0)');
-    await screenshots(page, 'walkthrough-effect');
+      // the effect, in the tour's own words
+      await tourButton(page, 'Next');
+      await atStep(page, 'effect', 'todo');
+      const effect = page.getByTestId('tour-effect');
+      expect(Number(await effect.getAttribute('data-entries-before'))).toBe(entriesBefore);
+      expect(Number(await effect.getAttribute('data-entries-after'))).toBe(0);
+      expect(Number(await effect.getAttribute('data-bytes-freed'))).toBeGreaterThan(entriesBefore * 20_000);
+      await page.evaluate('window.scrollTo(0, 0)');
+      await screenshots(page, 'walkthrough-effect');
 
-    // ticking Fixed is stored with the session: it survives a reload
-    const fixed = card.getByRole('checkbox', { name: 'Fixed' });
-    await fixed.check();
-    await page.locator(`${CARD}[data-item="clear-caches"][data-done="true"]`).waitFor();
-    await page.reload();
-    await atStep(page, 'effect', 'todo');
-    await page.locator(`${CARD}[data-item="clear-caches"]`).waitFor();
-    expect(
-      await page
-        .locator(`${CARD}[data-item="clear-caches"]`)
-        .getByRole('checkbox', { name: 'Fixed' })
-        .isChecked(),
-    ).toBe(true);
-    expect(await page.locator(`${CARD}[data-item="weakref"]`).getAttribute('data-done')).toBe('false');
+      // ticking Fixed is stored with the session: it survives a reload
+      const fixed = card.getByRole('checkbox', { name: 'Fixed' });
+      await fixed.check();
+      await page.locator(`${CARD}[data-item="clear-caches"][data-done="true"]`).waitFor();
+      await page.reload();
+      await atStep(page, 'effect', 'todo');
+      await page.locator(`${CARD}[data-item="clear-caches"]`).waitFor();
+      expect(
+        await page
+          .locator(`${CARD}[data-item="clear-caches"]`)
+          .getByRole('checkbox', { name: 'Fixed' })
+          .isChecked(),
+      ).toBe(true);
+      expect(await page.locator(`${CARD}[data-item="weakref"]`).getAttribute('data-done')).toBe('false');
 
-    await tourButton(page, 'Next');
-    await atStep(page, 'done', 'todo');
-    await tourButton(page, 'Finish');
-    await page.locator(TOUR).waitFor({ state: 'detached' });
-    await page.reload();
-    await page.getByTestId('fix-step').waitFor();
-    expect(await page.locator(TOUR).count()).toBe(0);
+      await tourButton(page, 'Next');
+      await atStep(page, 'done', 'todo');
+      await tourButton(page, 'Finish');
+      await page.locator(TOUR).waitFor({ state: 'detached' });
+      await page.reload();
+      await page.getByTestId('fix-step').waitFor();
+      expect(await page.locator(TOUR).count()).toBe(0);
 
-    expect(problems, problems.join('\n')).toEqual([]);
-  });
+      expect(problems, problems.join('\n')).toEqual([]);
+    },
+  );
 
   it('re-runs a scan from the Checklist and compares the new session with the old one', async () => {
     const handlers = createHandlers(app.engine);

@@ -359,6 +359,31 @@ describe('checklist detectors: each leaking endpoint goes to the item that expla
     });
   });
 
+  it('a chain to a root no gauge measured explains only what the measured evidence leaves', () => {
+    // slow_leaks' newsletter sign-up: cache-backed sessions kept in memory explain ~1,118 of 1,148 B a request;
+    // the referrer lookup from one traced string ended at encodings._cache, which no gauge measured.
+    const sessions = (stored: number): GaugesDto['sessions'] => ({
+      engine: 'django.contrib.sessions.backends.cache',
+      in_memory: { alias: 'sessions', stored, bytes: stored * 1118 },
+      stored,
+      bytes: null,
+      expired: null,
+    });
+    const scan = leak({
+      retained_bytes_per_request: 1148,
+      gauges: {
+        before: [{ ...gauges(), sessions: sessions(100) }],
+        after: [{ ...gauges(), sessions: sessions(200) }],
+      },
+      diagnosis: diagnosis(heldBy('module global', 'encodings._cache')),
+    });
+    expect(attribute(scan)).toMatchObject({
+      item: 'destroy-session-data',
+      explained_bytes_per_request: 1118,
+      alternatives: [{ item: 'clear-caches', bytes_per_request: 30 }],
+    });
+  });
+
   it('a chain naming a listed container whose growth was not measured still names it, with its clear action', () => {
     const panels = row('app.PANELS', 5, 1000);
     expect(
