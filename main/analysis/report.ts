@@ -1,7 +1,12 @@
 import type { SessionRow } from '../store/library.ts';
 import type { ProcessSummary, RouteSummary } from '../store/queries.ts';
 import type { Diagnosis } from '../diagnosis.ts';
-import type { FindingDto, ProductionCostDto, StartInvestigationArgs } from '../../preload/contract.ts';
+import type {
+  FindingDto,
+  FindingEndpointDto,
+  ProductionCostDto,
+  StartInvestigationArgs,
+} from '../../preload/contract.ts';
 import type { ScanResultRow } from '../store/scans.ts';
 import { DEFAULT_WORKER_BUDGET_MB, withCost, workerBaseRss } from './cost.ts';
 import {
@@ -87,6 +92,8 @@ export interface Report {
   skipped: SkippedRoute[];
   /** One per checklist fix: suspect / clear / not-measured, with the endpoints and figures behind it. */
   findings: ReportFinding[];
+  /** Leaking endpoints no fix's evidence explains. */
+  unexplained: { method: string; path: string; retained_bytes_per_request: number }[];
 }
 
 export interface ReportFinding {
@@ -94,8 +101,21 @@ export interface ReportFinding {
   status: FindingDto['status'];
   severity: FindingDto['severity'];
   summary: string;
-  endpoints: { method: string; path: string; retained_bytes_per_request: number; why: string }[];
+  /** Per endpoint: what it retains, the part this fix's evidence explains, the rest, and the other fixes'
+   * estimates. */
+  endpoints: Pick<
+    FindingEndpointDto,
+    | 'method'
+    | 'path'
+    | 'retained_bytes_per_request'
+    | 'explained_bytes_per_request'
+    | 'unexplained_bytes_per_request'
+    | 'alternatives'
+    | 'why'
+  >[];
   evidence: Record<string, unknown>;
+  /** Growth that is not the process's memory (rows in a session table). */
+  notes: string[];
 }
 
 /** Per-process sample spacing: the mean and the worst gap, from the sample times. */
@@ -222,6 +242,9 @@ export function buildReport(
         method: e.method,
         path: e.path,
         retained_bytes_per_request: e.retained_bytes_per_request,
+        explained_bytes_per_request: e.explained_bytes_per_request,
+        unexplained_bytes_per_request: e.unexplained_bytes_per_request,
+        alternatives: e.alternatives,
         why: e.why,
       })),
       evidence: {
@@ -230,7 +253,22 @@ export function buildReport(
           ? { endpoints: f.endpoints.map((e) => ({ top_site: e.top_site, held_by: e.held_by })) }
           : {}),
       },
+      notes: f.notes ?? [],
     })),
+    unexplained: scans
+      .filter(
+        (x) =>
+          x.verdict === 'leak' &&
+          !findings.some(
+            (f) =>
+              f.status === 'suspect' && f.endpoints.some((e) => e.method === x.method && e.path === x.path),
+          ),
+      )
+      .map((x) => ({
+        method: x.method,
+        path: x.path,
+        retained_bytes_per_request: x.retained_bytes_per_request,
+      })),
   };
 }
 
@@ -331,7 +369,31 @@ export function formatReport(report: Report): string {
   const suspects = report.findings.filter((f) => f.status === 'suspect');
   if (suspects.length) {
     lines.push('', 'checklist:');
-    for (const f of suspects) lines.push(`  SUSPECT ${f.item.padEnd(22)} ${f.summary}`);
+    for (const f of suspects) {
+      lines.push(`  SUSPECT ${f.item.padEnd(22)} ${f.summary}`);
+      for (const e of f.endpoints) {
+        const others = e.alternatives.map((a) => `${a.item} ${perRequestBytes(a.bytes_per_request)}`);
+        lines.push(
+          `          ${e.method} ${e.path}: explains ${perRequestBytes(e.explained_bytes_per_request)} of ` +
+            `${perRequestBytes(e.retained_bytes_per_request)}/request` +
+            (e.unexplained_bytes_per_request > 0
+              ? `, ${perRequestBytes(e.unexplained_bytes_per_request)} unexplained`
+              : '') +
+            (others.length ? ` (other fixes' estimates: ${others.join(', ')})` : ''),
+        );
+      }
+    }
+  }
+  const unexplained = report.unexplained ?? [];
+  if (unexplained.length) {
+    lines.push('', 'leaks no checklist item explains (the snapshot diff shows where they allocate):');
+    for (const e of unexplained)
+      lines.push(`  ${e.method} ${e.path}: ${perRequestBytes(e.retained_bytes_per_request)}/request`);
+  }
+  const notes = report.findings.flatMap((f) => f.notes ?? []);
+  if (notes.length) {
+    lines.push('', 'notes:');
+    for (const n of notes) lines.push(`  ${n}`);
   }
   if (report.verdict) lines.push('', `verdict: ${report.verdict}`);
   return lines.join('\n');

@@ -3,6 +3,7 @@ import { junitXml } from '../../main/analysis/junit.ts';
 import { buildReport, formatReport, rerunCommand, sampleSpacing } from '../../main/analysis/report.ts';
 import type { Verdict } from '../../main/analysis/verdict.ts';
 import type { ScanResultRow } from '../../main/store/scans.ts';
+import type { FindingDto } from '../../preload/contract.ts';
 
 const scan = (path: string, verdict: Verdict, sent: number): ScanResultRow => ({
   method: 'GET',
@@ -144,6 +145,64 @@ describe('buildReport', () => {
     expect(xml).toMatch(
       /<testcase classname="djleak.\/never\/answered\/" name="GET \/never\/answered\/">\s*<system-out>ok: 10 bytes retained per request/,
     );
+  });
+});
+
+describe('the checklist in the report', () => {
+  it('says per endpoint what the fix explains and what it leaves, lists leaks no fix explains, and notes storage', () => {
+    const finding = (item: FindingDto['item'], paths: string[], notes?: string[]): FindingDto => ({
+      item,
+      status: paths.length ? 'suspect' : 'clear',
+      severity: paths.length ? 'high' : null,
+      summary: paths.length ? `${item}: grows` : 'nothing',
+      endpoints: paths.map((p) => ({
+        method: 'GET',
+        path: p,
+        retained_bytes_per_request: 1148,
+        explained_bytes_per_request: 1118,
+        unexplained_bytes_per_request: 30,
+        alternatives: [{ item: 'clear-caches', bytes_per_request: 30 }],
+        why: 'sessions',
+        top_site: null,
+        held_by: null,
+      })),
+      evidence: {},
+      actions: [],
+      ...(notes ? { notes } : {}),
+    });
+    const report = buildReport(
+      session,
+      [],
+      new Map(),
+      [],
+      [scan('/signup/', 'leak', 100), scan('/mystery/', 'leak', 100), scan('/fine/', 'ok', 100)],
+      [],
+      [
+        finding('destroy-session-data', ['/signup/'], ['GET /x/: 1 new row per request in django_session']),
+        finding('clear-caches', []),
+      ],
+    );
+    expect(report.findings[0]!.endpoints[0]).toEqual({
+      method: 'GET',
+      path: '/signup/',
+      retained_bytes_per_request: 1148,
+      explained_bytes_per_request: 1118,
+      unexplained_bytes_per_request: 30,
+      alternatives: [{ item: 'clear-caches', bytes_per_request: 30 }],
+      why: 'sessions',
+    });
+    expect(report.findings[0]!.notes).toEqual(['GET /x/: 1 new row per request in django_session']);
+    expect(report.findings[1]!.notes).toEqual([]);
+    expect(report.unexplained).toEqual([
+      { method: 'GET', path: '/mystery/', retained_bytes_per_request: 50_000 },
+    ]);
+    const text = formatReport(report);
+    expect(text).toContain(
+      "          GET /signup/: explains 1.1 KB of 1.1 KB/request, 30 B unexplained (other fixes' estimates: clear-caches 30 B)",
+    );
+    expect(text).toContain('leaks no checklist item explains');
+    expect(text).toContain('  GET /mystery/: 48.8 KB/request');
+    expect(text).toContain('notes:\n  GET /x/: 1 new row per request in django_session');
   });
 });
 
