@@ -100,10 +100,12 @@ export const DEFAULT_MIN_LEAK = 64;
 export const CONFIRM_REQUESTS = 1000;
 export const CONFIRM_BYTES = 8 * 1024 * 1024;
 /** What one more entry of a container costs is not a constant: a list over-allocates by an eighth, a dict's
- * tables double, so the same entries read a few bytes more or less a request depending on where a window of
- * requests starts and ends against those steps (measured on slow_leaks: 1,028-1,031 B/request over one scan's
- * window for a leak of 1,032-1,034 over a longer one). A bytes interval is never narrower than this each side. */
+ * tables double, so the same entries cost more or fewer bytes a request depending on where a window of requests
+ * falls against those steps (slow_leaks' cache-backed session: 1,123 B/request over requests 600-2,600 of its
+ * dicts, 1,148-1,181 over requests 150-1,650; its bound-method widget 1,032-1,034 and 1,028-1,031). A bytes
+ * interval is never narrower than 16 B or 8 % of the rate each side, so that it holds the long-run rate. */
 export const CONTAINER_STEP_BYTES = 16;
+export const CONTAINER_STEP_SHARE = 0.08;
 /** Blocks per request at or above which a steady rise in allocated blocks is a leak on its own: one object
  * kept every fourth request. Warm-up (interned strings, URL resolver and template caches) levels off. */
 const BLOCKS_FLOOR = 0.25;
@@ -195,12 +197,9 @@ export function slopeFit(x: readonly number[], y: readonly number[], noise: numb
 }
 
 /** The interval widened to at least `half` each side of the slope. */
-function atLeast(f: SlopeFit, half: number): SlopeFit {
-  return {
-    ...f,
-    low: Math.min(f.low, f.slope - half),
-    high: Math.max(f.high, f.slope + half),
-  };
+function atLeast(f: SlopeFit, half: number, share = 0): SlopeFit {
+  const h = Math.max(half, share * Math.abs(f.slope));
+  return { ...f, low: Math.min(f.low, f.slope - h), high: Math.max(f.high, f.slope + h) };
 }
 
 /** Inverse of a symmetric 3×3 matrix (null when singular). */
@@ -344,15 +343,20 @@ export function assessGrowth(
   // Only a scan's rounds end in a measurement of their own (they carry a stage); a recording's intervals are
   // the probe's schedule, where a fixed cost per interval is drift over time, fitted by the recording itself.
   const scanRounds = steady.every((p) => p.stage !== undefined);
-  const fits = (series: readonly number[], noise: number, step = 0): [SlopeFit, SlopeFit] => {
+  const fits = (series: readonly number[], noise: number, step = 0, share = 0): [SlopeFit, SlopeFit] => {
     const rounds = scanRounds ? perRoundFit(xs, series, noise) : null;
     const net = rounds ? series.map((v, i) => v - rounds.perRound * i) : series;
     return [
-      atLeast(rounds?.fit ?? slopeFit(xs, net, noise), step),
-      atLeast(slopeFit(late(xs), late(net), noise), step),
+      atLeast(rounds?.fit ?? slopeFit(xs, net, noise), step, share),
+      atLeast(slopeFit(late(xs), late(net), noise), step, share),
     ];
   };
-  const [bytesFit, bytesLate] = fits(values.slice(from), bytesNoise, CONTAINER_STEP_BYTES);
+  const [bytesFit, bytesLate] = fits(
+    values.slice(from),
+    bytesNoise,
+    CONTAINER_STEP_BYTES,
+    CONTAINER_STEP_SHARE,
+  );
   const [blocksFit, blocksLate] = fits(
     steady.map((p) => p.post.blocks),
     blocksNoise,

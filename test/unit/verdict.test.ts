@@ -128,10 +128,27 @@ describe('growthVerdict', () => {
     expect(a.retained_range![0]).toBeLessThanOrEqual(50_000);
     expect(a.retained_range![1]).toBeGreaterThanOrEqual(50_000);
     expect(a.confidence).toBeGreaterThan(0.9);
-    expect(a.reason).toMatch(/grows 4\d\.\d KB–4\d\.\d KB\/request \(95 %\)/);
+    // never narrower than 8 % each side: 44.9-53.0 KB
+    expect(a.reason).toMatch(/grows 4\d\.\d KB–5\d\.\d KB\/request \(95 %\)/);
     // 6 MB over 125 requests: a bounded cache could still fill up, so the scan follows it further.
     expect(a.pending).toMatch(/followed to 1000 requests/);
     expect(assessGrowth(extended(1500, (n, k) => 40 * MB + n * 50_000 + wobble(k))).pending).toBeNull();
+  });
+
+  it("a range is never narrower than a container's steps allow: 16 B or 8 % each side", () => {
+    // perfectly regular figures: the statistics alone would give a zero-width interval
+    const exact = (perRequest: number) =>
+      assessGrowth(
+        extended(
+          1500,
+          (n) => 40 * MB + n * perRequest,
+          () => 50_000,
+          0,
+        ),
+      );
+    expect(exact(1000).retained_range).toEqual([920, 1080]);
+    expect(exact(100).retained_range).toEqual([84, 116]);
+    expect(exact(0)).toMatchObject({ verdict: 'ok', retained_range: [0, 16] });
   });
 
   it('a leak whose first round also paid for warm-up is still a leak (measured on the demo session leak)', () => {
