@@ -1,17 +1,14 @@
-import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { createHandlers, dispatch } from '../main/api/index.ts';
 import { Engine } from '../main/engine.ts';
 import { buildOneHourSession } from '../test/helpers/synthetic.ts';
 import { tempDir } from '../test/helpers/tmp.ts';
-import { demoVenv, repoRoot } from '../test/helpers/demo.ts';
-import type { Report } from '../main/analysis/report.ts';
 import { heapWalks } from './heap-walks.ts';
 import { liveViewLoad } from './live-view.ts';
 import { longSession } from './long-session.ts';
 import { probeOverhead } from './probe-overhead.ts';
-import { sensitivity } from './sensitivity.ts';
+import { cliScan, sensitivity } from './sensitivity.ts';
 import { snapshotDiffBench } from './snapshot-diff.ts';
 
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -73,40 +70,14 @@ async function oneHourSession(): Promise<Record<string, unknown>> {
   }
 }
 
-/** Wall time of `djleak run --demo --scan` through the real CLI. */
-async function demoScan(): Promise<Record<string, unknown>> {
-  const t = tempDir('djleak-bench-');
-  try {
-    const json = path.join(t.dir, 'report.json');
-    const started = performance.now();
-    const result = spawnSync(
-      process.execPath,
-      [
-        path.join(repoRoot, 'bin', 'djleak.js'),
-        'run',
-        '--demo',
-        '--scan',
-        '--json',
-        json,
-        '--db',
-        path.join(t.dir, 'lib.sqlite'),
-      ],
-      {
-        env: { ...process.env, DJLEAK_HOME: t.dir, DJLEAK_DEMO_VENV: demoVenv },
-        encoding: 'utf8',
-      },
-    );
-    const seconds = (performance.now() - started) / 1000;
-    if (result.status !== 0) throw new Error(`scan failed: ${result.stderr}`);
-    const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
-    return {
-      wall_s: round(seconds, 1),
-      endpoints: report.endpoints.filter((e) => e.verdict).length,
-      leaks: report.endpoints.filter((e) => e.verdict === 'leak').map((e) => e.path),
-    };
-  } finally {
-    t.cleanup();
-  }
+/** Wall time of `djleak run --demo --scan` (diagnosis included) through the real CLI. */
+function demoScan(): Record<string, unknown> {
+  const { report, wall_s } = cliScan(['--demo'], { diagnosis: true });
+  return {
+    wall_s,
+    endpoints: report.endpoints.filter((e) => e.verdict).length,
+    leaks: report.endpoints.filter((e) => e.verdict === 'leak').map((e) => e.path),
+  };
 }
 
 const only = process.argv[2];
@@ -116,7 +87,7 @@ if (!only || only === 'live') results.live_view_one_hour = await liveViewLoad(bu
 if (!only || only === 'diff') results.snapshot_diff_100k = snapshotDiffBench();
 if (!only || only === 'probe') results.probe_overhead = await probeOverhead();
 if (!only || only === 'walks') results.heap_walks = heapWalks();
-if (!only || only === 'scan') results.demo_scan = await demoScan();
+if (!only || only === 'scan') results.demo_scan = demoScan();
 if (!only || only === 'long') results.long_session_8h = await longSession();
 if (!only || only === 'sensitivity') results.sensitivity = sensitivity();
 process.stdout.write(JSON.stringify(results, null, 2) + '\n');
