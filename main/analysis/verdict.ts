@@ -171,6 +171,8 @@ export interface SlopeFit {
   high: number;
   /** Standard error of the slope. */
   se: number;
+  /** The half-width the interval is never narrower than, whatever the requests (atLeast). */
+  floor?: number;
 }
 
 /**
@@ -199,7 +201,7 @@ export function slopeFit(x: readonly number[], y: readonly number[], noise: numb
 /** The interval widened to at least `half` each side of the slope. */
 function atLeast(f: SlopeFit, half: number, share = 0): SlopeFit {
   const h = Math.max(half, share * Math.abs(f.slope));
-  return { ...f, low: Math.min(f.low, f.slope - h), high: Math.max(f.high, f.slope + h) };
+  return { ...f, low: Math.min(f.low, f.slope - h), high: Math.max(f.high, f.slope + h), floor: h };
 }
 
 /** Inverse of a symmetric 3×3 matrix (null when singular). */
@@ -274,7 +276,8 @@ const sure = (f: SlopeFit, than: number, below = false): number =>
 
 /** More requests that would bring the interval's half-width down to `target` (it narrows about as 1/span). */
 function moreRequests(f: SlopeFit, span: number, target: number): number | null {
-  if (!Number.isFinite(f.high) || target <= 0) return null;
+  // no number of requests narrows it past its floor
+  if (!Number.isFinite(f.high) || target <= (f.floor ?? 0)) return null;
   const half = (f.high - f.low) / 2;
   const more = span * (half / target) - span;
   return Math.max(10, Math.ceil(more / 10) * 10);
@@ -470,7 +473,13 @@ export function assessGrowth(
     cause: null,
     confidence: 0,
     requests_needed: needed,
-    reason: `${why}${needed ? `; about ${needed} more requests would decide it` : ''}`,
+    reason: `${why}${
+      needed
+        ? `; about ${needed} more requests would decide it`
+        : target <= (fit.floor ?? 0)
+          ? `; more requests cannot decide it: an interval is never narrower than ±${perRequestBytes(fit.floor!)}/request (a container's steps)`
+          : ''
+    }`,
     pending: why,
   };
 }

@@ -173,6 +173,74 @@ describe('djleak run --scan on the demo', () => {
     expect(result.report.endpoints.find((e) => e.path === '/weakref/leak/')).toMatchObject({ partial: true });
   });
 
+  it('extending stops when the budget is spent or the endpoint starts failing, and the verdict says which', async () => {
+    // A smallest leak of interest of 1 B no interval can get under (it is never narrower than 16 B): every
+    // endpoint stays undecided and is extended until something stops it.
+    const project = tmp();
+    writeFileSync(
+      path.join(project, 'manage.py'),
+      "import os, sys\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'flaky.settings')\nfrom django.core.management import execute_from_command_line\nexecute_from_command_line(sys.argv)\n",
+    );
+    mkdirSync(path.join(project, 'flaky'));
+    writeFileSync(path.join(project, 'flaky', '__init__.py'), '');
+    writeFileSync(
+      path.join(project, 'flaky', 'settings.py'),
+      "SECRET_KEY = 'x'\nDEBUG = False\nALLOWED_HOSTS = ['127.0.0.1']\nROOT_URLCONF = 'flaky.urls'\nINSTALLED_APPS = []\nMIDDLEWARE = []\nDATABASES = {}\n",
+    );
+    // /flaky/ answers its first 75 requests (10 warm-up, 50 measured, 15 of the first extension), then 500s
+    writeFileSync(
+      path.join(project, 'flaky', 'urls.py'),
+      'import itertools\nfrom django.http import HttpResponse\nfrom django.urls import path\n' +
+        '_served = itertools.count()\n' +
+        "def flaky(request):\n    return HttpResponse('ok') if next(_served) < 75 else HttpResponse('down', status=500)\n" +
+        "urlpatterns = [path('flaky/', flaky), path('steady/', lambda request: HttpResponse('fine'))]\n",
+    );
+    const scenario = path.join(project, 's.json');
+    writeFileSync(
+      scenario,
+      JSON.stringify({
+        endpoints: [
+          { path: '/flaky/', requests: 50 },
+          { path: '/steady/', requests: 20 },
+        ],
+        warmup: 10,
+        min_leak: 1,
+        max_requests: 200,
+      }),
+    );
+    const json = path.join(project, 'r.json');
+    const result = await runCli(
+      [
+        'run',
+        '--project',
+        project,
+        '--python',
+        demoPython,
+        '--scenario',
+        scenario,
+        '--json',
+        json,
+        '--db',
+        path.join(project, 'l.sqlite'),
+      ],
+      project,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
+    const flaky = report.endpoints.find((e) => e.path === '/flaky/')!;
+    // one extension of 100 requests, 85 of them failed: no second one
+    expect(flaky.sent).toBe(150);
+    expect(flaky.errors).toBe(85);
+    expect(flaky.reason).toMatch(/\(stopped extending: most of its latest requests failed\)$/);
+    expect(flaky.verdict).not.toBe('ok');
+    const steady = report.endpoints.find((e) => e.path === '/steady/')!;
+    expect(steady).toMatchObject({ sent: 200, errors: 0, verdict: 'inconclusive' });
+    expect(steady.reason).toMatch(
+      /; more requests cannot decide it: an interval is never narrower than ±16 B\/request \(a container's steps\) \(the budget \(200 requests or 120 s per endpoint\) is spent\)$/,
+    );
+    expect(steady).toMatchObject({ requests_needed: null, rerun: null });
+  });
+
   it('discovery on an app whose routes all take parameters says so', async () => {
     const project = tmp();
     writeFileSync(

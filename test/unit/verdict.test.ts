@@ -149,6 +149,20 @@ describe('growthVerdict', () => {
     expect(exact(1000).retained_range).toEqual([920, 1080]);
     expect(exact(100).retained_range).toEqual([84, 116]);
     expect(exact(0)).toMatchObject({ verdict: 'ok', retained_range: [0, 16] });
+    // a smallest leak of interest under that floor: no number of requests can show it, and the verdict says so
+    const tiny = assessGrowth(
+      extended(
+        1500,
+        () => 40 * MB,
+        () => 50_000,
+        0,
+      ),
+      { minLeak: 8 },
+    );
+    expect(tiny).toMatchObject({ verdict: 'inconclusive', requests_needed: null });
+    expect(tiny.reason).toMatch(
+      /more requests cannot decide it: an interval is never narrower than ±16 B\/request/,
+    );
   });
 
   it('a leak whose first round also paid for warm-up is still a leak (measured on the demo session leak)', () => {
