@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Report } from '../main/analysis/report.ts';
 import {
+  demoEndpoints,
   demoPython,
   demoVenv,
   findingMismatches,
@@ -17,7 +18,7 @@ const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 
  * time. */
 export function cliScan(
   target: string[],
-  opts: { diagnosis?: boolean } = {},
+  opts: { diagnosis?: boolean; keep?: string } = {},
 ): { report: Report; wall_s: number } {
   const t = tempDir('djleak-bench-');
   try {
@@ -43,6 +44,7 @@ export function cliScan(
       },
     );
     const wall_s = round((performance.now() - started) / 1000, 1);
+    if (opts.keep) copyFileSync(path.join(t.dir, 'lib.sqlite'), opts.keep);
     if (result.status !== 0) throw new Error(`scan failed (${result.status}): ${result.stderr.slice(-2000)}`);
     return { report: JSON.parse(readFileSync(json, 'utf8')) as Report, wall_s };
   } finally {
@@ -63,7 +65,11 @@ export function sensitivity(runs = Number(process.env.SENSITIVITY_RUNS ?? 5)): R
   const estimates = new Map<string, { planted: number; got: number[]; held: number }>();
   const foundEveryRun = new Map(manifest.filter((e) => e.leaks).map((e) => [e.path, 0]));
   for (let run = 0; run < runs; run++) {
-    const { report, wall_s } = cliScan(['--project', project, '--python', demoPython]);
+    // BENCH_KEEP=DIR keeps each run's library (its points, to see why a verdict went wrong)
+    const keep = process.env.BENCH_KEEP
+      ? path.join(process.env.BENCH_KEEP, `slow_leaks-${run + 1}.sqlite`)
+      : undefined;
+    const { report, wall_s } = cliScan(['--project', project, '--python', demoPython], { keep });
     const verdict = (p: string) => report.endpoints.find((e) => e.path === p);
     const missed: string[] = [];
     const falseLeaks: string[] = [];
@@ -72,14 +78,15 @@ export function sensitivity(runs = Number(process.env.SENSITIVITY_RUNS ?? 5)): R
       const got = verdict(e.path);
       if (e.leaks) {
         if (got?.verdict === 'leak') foundEveryRun.set(e.path, foundEveryRun.get(e.path)! + 1);
-        else missed.push(`${e.path} (${got?.verdict ?? 'not scanned'})`);
+        else missed.push(`${e.path} (${got?.verdict ?? 'not scanned'}): ${got?.reason ?? ''}`);
         const entry = estimates.get(e.path) ?? { planted: e.bytes_per_request, got: [], held: 0 };
         entry.got.push(got?.retained_bytes_per_request ?? 0);
         const range = got?.retained_range;
         if (range && range[0] <= e.bytes_per_request && e.bytes_per_request <= range[1]) entry.held++;
         estimates.set(e.path, entry);
-      } else if (got?.verdict === 'leak') falseLeaks.push(e.path);
-      else if (got?.verdict !== 'ok') undecided.push(`${e.path} (${got?.verdict ?? 'not scanned'})`);
+      } else if (got?.verdict === 'leak') falseLeaks.push(`${e.path}: ${got.reason}`);
+      else if (got?.verdict !== 'ok')
+        undecided.push(`${e.path} (${got?.verdict ?? 'not scanned'}): ${got?.reason ?? ''}`);
     }
     perRun.push({
       wall_s,
@@ -93,7 +100,10 @@ export function sensitivity(runs = Number(process.env.SENSITIVITY_RUNS ?? 5)): R
   const always = manifest
     .filter((e) => e.leaks && foundEveryRun.get(e.path) === runs)
     .map((e) => e.bytes_per_request);
-  const demo = cliScan(['--demo']);
+  const demo = cliScan(['--demo'], {
+    keep: process.env.BENCH_KEEP ? path.join(process.env.BENCH_KEEP, 'demo.sqlite') : undefined,
+  });
+  const demoManifest = demoEndpoints();
   return {
     runs,
     smallest_leak_found_every_run_bytes: always.length ? Math.min(...always) : null,
@@ -115,5 +125,12 @@ export function sensitivity(runs = Number(process.env.SENSITIVITY_RUNS ?? 5)): R
     wall_s: perRun.map((r) => r.wall_s),
     demo_scan_wall_s: demo.wall_s,
     demo_verdicts: Object.fromEntries(demo.report.endpoints.map((e) => [e.path, e.verdict ?? null])),
+    // the demo's endpoints whose verdict is not leaks.json's, with the engine's reason
+    demo_mismatches: demo.report.endpoints
+      .filter((e) => {
+        const planted = demoManifest.find((m) => m.path === e.path);
+        return planted && e.verdict !== (planted.leaks ? 'leak' : 'ok');
+      })
+      .map((e) => `${e.path} (${e.verdict}): ${e.reason}`),
   };
 }

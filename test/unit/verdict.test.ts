@@ -165,6 +165,46 @@ describe('growthVerdict', () => {
     );
   });
 
+  it('objects kept at a steady rate are not ok while their bytes read just under the bound', () => {
+    // slow_leaks' memo of one int per request: a dict's table doubles in steps, and a window between two steps
+    // reads 45 B/request for what costs 76 B/request in the long run. +1 block a request keeps it open.
+    const between = assessGrowth(
+      extended(
+        100,
+        (n) => 40 * MB + 45 * n,
+        (n) => 50_000 + n,
+        0,
+      ),
+    );
+    expect(between.verdict).toBe('inconclusive');
+    expect(between.pending).not.toBeNull();
+    expect(between.reason).toMatch(
+      /while it keeps \+1 allocated blocks\/request: objects kept at a steady rate/,
+    );
+    // the same bytes without objects kept: ok
+    expect(
+      assessGrowth(
+        extended(
+          100,
+          (n) => 40 * MB + 45 * n,
+          () => 50_000,
+          0,
+        ),
+      ).verdict,
+    ).toBe('ok');
+    // extended over the table's steps (it doubles at 342 and 1,366 entries), the rate reaches the bound
+    const table = (n: number): number => (n + 50 >= 1366 ? 98_304 : n + 50 >= 342 ? 24_576 : 6144);
+    const over = assessGrowth(
+      extended(
+        1500,
+        (n) => 40 * MB + 45 * n + table(n),
+        (n) => 50_000 + n,
+        0,
+      ),
+    );
+    expect(over.verdict).toBe('leak');
+  });
+
   it('a leak whose first round also paid for warm-up is still a leak (measured on the demo session leak)', () => {
     const post = [95_191_040, 99_266_560, 100_995_072, 102_359_040, 102_961_152, 103_682_048];
     expect(growthVerdict(scan((k) => post[k]!)).verdict).toBe('leak');
