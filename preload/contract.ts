@@ -442,6 +442,12 @@ export interface ScanRequestDto {
   rounds?: number;
   warmup?: number;
   cookies?: 'fresh' | 'keep';
+  /** Bytes per request below which an endpoint shown to retain less is ok (engine default 64). */
+  min_leak?: number;
+  /** Requests per endpoint at the most, extensions of an undecided one included (engine default 2,000). */
+  max_requests?: number;
+  /** Seconds per endpoint at the most (engine default 120). */
+  max_seconds?: number;
 }
 
 export interface SnapshotDto {

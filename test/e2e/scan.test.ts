@@ -2,6 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHandlers, dispatch } from '../../main/api/index.ts';
+import { addScanResult, scanResults } from '../../main/store/scans.ts';
 import { demoEndpoints, demoPython } from '../helpers/demo.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { openApp, screenshots, startApp, type App } from './harness.ts';
@@ -42,6 +44,9 @@ function paramsOnlyProject(): string {
 const PANEL = '[data-testid="endpoints"]';
 const ROWS = '[data-testid="endpoint-table"] tbody tr';
 const RANK: Record<string, number> = { leak: 0, inconclusive: 1, ok: 2 };
+const MB = 1024 * 1024;
+/** "1.0–1.1 KB/request", "0–268 B/request", "800 B–1.2 KB/request" */
+const RANGE = /^[\d.]+( B| KB| MB)?–[\d.]+ (B|KB|MB)\/request$/;
 
 function rowFor(page: Page, path: string) {
   return page.locator(`${ROWS}[data-path="${path}"]`);
@@ -51,11 +56,50 @@ async function verdicts(page: Page): Promise<string[]> {
   return page.locator(ROWS).evaluateAll((rows) => rows.map((r) => r.getAttribute('data-verdict') ?? ''));
 }
 
+/** An earlier scan's undecided result, stored as the engine stores one: the Live view offers to decide it. */
+function undecided(path: string, needed: number): Parameters<typeof addScanResult>[2] {
+  const now = Date.now() / 1000;
+  const heap = (k: number): number => 160 * MB + 40 * k + ((k * 7919) % 5) * 900;
+  const figures = (k: number) => ({ rss: 90 * MB, blocks: 100_000, gcObjects: 50_000, heap: heap(k) });
+  return {
+    method: 'GET',
+    path,
+    route: path.slice(1),
+    sent: 100,
+    errors: 0,
+    statuses: { '200': 100 },
+    verdict: 'inconclusive',
+    cause: null,
+    confidence: 0,
+    retained_bytes_per_request: 40,
+    retained_range: [0, 143],
+    blocks_per_request: 0.1,
+    requests_needed: needed,
+    garbage_bytes_per_request: 0,
+    objects_per_request: 0,
+    reason: `heap in use after a full collection moves 0 B–143 B/request (95 %) over 80 requests: neither clearly above zero nor below 64 B/request; about ${needed} more requests would decide it`,
+    points: [0, 20, 40, 60, 80, 100].map((requests, k) => ({
+      requests,
+      pre: k ? figures(k) : null,
+      post: figures(k),
+      collected: 0,
+      garbageBytes: 0,
+      gcEnabled: true,
+      appFullCollections: 0,
+      ...(k ? { stage: 0 } : { idle: [figures(0), figures(0), figures(0)] }),
+    })),
+    partial: false,
+    started_at: now - 10,
+    ended_at: now,
+  };
+}
+
 describe('leak scans from the Live view', () => {
-  it("scans the demo: each endpoint's verdict as in leaks.json, leaks first, a chart per endpoint", async () => {
+  it('scans the demo: leaks with their range, cost and stop-gap, an extension under way, undecided ones decided on demand', async () => {
     const { page, problems } = await openApp(app);
     await page.getByRole('button', { name: 'Try the demo' }).click();
     await page.getByRole('link', { name: 'Server URL' }).waitFor({ timeout: 180_000 });
+    const sessionId = Number(await page.getByTestId('live-view').getAttribute('data-session'));
 
     const panel = page.locator(PANEL);
     await panel.getByText('Run a scan to get a verdict per endpoint').waitFor();
@@ -67,43 +111,140 @@ describe('leak scans from the Live view', () => {
     await page.keyboard.press('Escape');
     await help.waitFor({ state: 'hidden' });
 
-    await panel.getByRole('button', { name: 'Scan for leaks' }).click();
+    // two results of an earlier scan left undecided (a state a real scan reaches only by chance)
+    const db = app.engine.library.db;
+    addScanResult(db, sessionId, undecided('/session/clear/', 220));
+    addScanResult(db, sessionId, undecided('/report/queries/', 1420));
+
+    // a growth leak, a garbage leak and two controls, within a budget that keeps the test short (a discovery
+    // scan of every route gives an undecided one up to 2,000 requests): /cache/leak/ cannot be confirmed in its
+    // first 100 requests, so the scan extends it
+    await dispatch(createHandlers(app.engine), 'scan.start', {
+      sessionId,
+      scenario: {
+        endpoints: [
+          { path: '/cache/leak/', requests: 100 },
+          { path: '/gc/leak/', requests: 100 },
+          { path: '/', requests: 20 },
+          { path: '/cache/bounded/', requests: 120 },
+        ],
+        warmup: 50,
+        max_requests: 400,
+        max_seconds: 60,
+      },
+    });
     await page.locator(`${PANEL}[data-state="scanning"]`).waitFor();
     await panel.getByRole('button', { name: 'Cancel scan' }).waitFor();
+    const progress = panel.getByTestId('scan-progress');
     await panel
-      .getByText(/^Endpoint \d+ of \d+ · round \d+ of \d+ · GET \//)
-      .first()
+      .getByText(/^Endpoint 1 of 4 · round \d+ of \d+ · GET \/cache\/leak\//)
       .waitFor({ timeout: 60_000 });
+    // extending: why, and no bar pretending to be full (read at once: the extension lasts a few seconds)
+    let extension: Record<string, string | number | null | undefined> | null = null;
+    const readExtension = async () =>
+      progress
+        .evaluate(
+          (box) => {
+            const why = box.querySelector('[data-testid="scan-extending"]');
+            if (!why) return null;
+            return {
+              phase: box.dataset.phase,
+              line: box.querySelector('[role="status"]')?.textContent,
+              why: why.textContent,
+              value: box.querySelector('[role="progressbar"]')?.getAttribute('aria-valuenow'),
+              busy: box.querySelectorAll('.progress-busy').length,
+            };
+          },
+          undefined,
+          { timeout: 1000 },
+        )
+        .catch(() => null);
+    await expect
+      .poll(async () => (extension = await readExtension()), { timeout: 60_000, interval: 100 })
+      .not.toBeNull();
+    expect(extension!.phase).toBe('extending');
+    expect(extension!.line).toMatch(/^Endpoint 1 of 4 · extension 1, round \d of 4 · GET \/cache\/leak\//);
+    expect(extension!.why).toMatch(
+      /^Not decided yet, so extending it to \d+ requests: growing [\d.]+ KB\/request over \d+ requests/,
+    );
+    expect(Number(extension!.value)).toBeLessThan(100);
+    expect(extension!.busy).toBe(1);
+    await screenshots(page, 'scan-extending');
     // results arrive one by one while the scan goes on
     await page.locator(`${PANEL}[data-state="scanning"] ${ROWS}`).first().waitFor({ timeout: 60_000 });
     expect(await panel.getByTestId('scan-summary').textContent()).toMatch(/so far$/);
     await screenshots(page, 'scan-progress');
 
-    await page.locator(`${PANEL}[data-state="done"]`).waitFor({ timeout: 180_000 });
+    await page.locator(`${PANEL}[data-state="done"]`).waitFor({ timeout: 240_000 });
     expect(await panel.getByTestId('scan-progress').count()).toBe(0);
     await panel.getByRole('button', { name: 'Scan for leaks' }).waitFor();
 
-    for (const e of demoEndpoints()) {
-      const row = rowFor(page, e.path);
+    const leaking = new Set(
+      demoEndpoints()
+        .filter((e) => e.leaks)
+        .map((e) => e.path),
+    );
+    for (const path of ['/cache/leak/', '/gc/leak/', '/', '/cache/bounded/']) {
+      const row = rowFor(page, path);
       const reason = await row.locator('.scan-reason').textContent();
-      expect(await row.getAttribute('data-verdict'), `${e.path}: ${reason}`).toBe(e.leaks ? 'leak' : 'ok');
+      const verdict = await row.getAttribute('data-verdict');
+      if (leaking.has(path)) expect(verdict, `${path}: ${reason}`).toBe('leak');
+      else expect(verdict, `${path}: ${reason}`).not.toBe('leak');
       expect(await row.getAttribute('data-partial')).toBe('false');
+      // a readable range, never a raw byte count
+      const retained = await row.getByTestId('retained').textContent();
+      if (verdict === 'ok') expect(retained).toMatch(/^< \d+ B\/request$/);
+      else if (path !== '/gc/leak/') expect(retained).toMatch(RANGE);
     }
     // the stored results carry the route each path matched
-    expect(await rowFor(page, '/cache/leak/').locator('td').nth(2).textContent()).toBe('/cache/leak/');
+    expect(await rowFor(page, '/cache/leak/').getAttribute('data-route')).toBe('/cache/leak/');
+
+    // a growth leak: its 95 % interval in KB, and what it costs in production
+    const cache = rowFor(page, '/cache/leak/');
+    const [low, high] = (await cache.getByTestId('retained').textContent())!
+      .match(/^([\d.]+)–([\d.]+) KB\/request$/)!
+      .slice(1)
+      .map(Number);
+    expect(low).toBeGreaterThan(20);
+    expect(high).toBeGreaterThanOrEqual(low!);
+    expect(high).toBeLessThan(100);
+    const cost = (await cache.getByTestId('cost').textContent())!;
+    expect(cost).toMatch(/^[\d,]+ MB per 100,000 requests$/);
+    // 100,000 requests at the interval's figures, in MiB
+    const mb = Number(cost.replace(/[^\d]/g, ''));
+    expect(mb).toBeGreaterThanOrEqual(Math.floor((low! * 1024 * 100_000) / 1048576 / 1.05));
+    expect(mb).toBeLessThanOrEqual(Math.ceil(((high! * 1024 * 100_000) / 1048576) * 1.05));
+    // garbage only a forced collection frees: what it leaves, with its cost
+    expect(await rowFor(page, '/gc/leak/').getByTestId('retained').textContent()).toMatch(
+      /^[\d.]+ KB\/request$/,
+    );
+    expect(await rowFor(page, '/gc/leak/').getByTestId('cost').textContent()).toMatch(
+      /MB per 100,000 requests$/,
+    );
 
     const shown = await verdicts(page);
     expect(shown).toEqual([...shown].sort((a, b) => RANK[a]! - RANK[b]!));
     const leaks = shown.filter((v) => v === 'leak').length;
-    expect(leaks).toBe(demoEndpoints().filter((e) => e.leaks).length);
+    expect(leaks).toBe(2);
     const summary = panel.getByTestId('scan-summary');
-    expect(await summary.getAttribute('data-leak')).toBe(String(leaks));
-    expect(await summary.textContent()).toMatch(/^5 endpoints leak · \d+ ok · \d+ inconclusive$/);
+    expect(await summary.getAttribute('data-leak')).toBe('2');
+    expect(await summary.textContent()).toMatch(/^2 endpoints leak · \d+ ok · \d+ inconclusive$/);
 
-    await panel.getByText('Select an endpoint to chart its memory round by round.').waitFor();
-    await rowFor(page, '/cache/leak/').getByRole('button', { name: 'GET /cache/leak/' }).click();
+    // the row's detail: the cost again, the stop-gap marked as one, and the chart
+    await panel.getByText('Select an endpoint for its details and its memory round by round.').waitFor();
+    await cache.getByRole('button', { name: 'GET /cache/leak/' }).click();
+    const detail = panel.getByTestId('scan-detail');
+    expect(await detail.getAttribute('data-path')).toBe('/cache/leak/');
+    expect(await detail.getByTestId('scan-cost').textContent()).toContain(
+      `In production it keeps about ${cost}.`,
+    );
+    const stopgap = detail.getByRole('note', { name: 'Stop-gap, not a fix' });
+    expect(await stopgap.textContent()).toMatch(
+      /^Stop-gap, not a fix Until the leak is fixed, restart each worker before it passes 512 MB:gunicorngunicorn --max-requests \d+ --max-requests-jitter \d+uWSGI \(ini\)reload-on-rss = 512\s*max-requests = \d+Restarts only cap how large a worker grows.*They never replace the fix/,
+    );
     await page.locator('[data-testid="scan-chart"][data-state="ready"][data-path="/cache/leak/"]').waitFor();
     expect(await page.getByTestId('scan-chart').locator('.scatterlayer .trace').count()).toBe(2);
+    expect(await page.getByTestId('scan-chart').textContent()).toMatch(/\(1 extension\)/);
     await screenshots(page, 'scan');
 
     // /gc/leak/ is cyclic garbage only a forced collection frees: its chart has the garbage strip
@@ -112,18 +253,55 @@ describe('leak scans from the Live view', () => {
     expect(await page.getByTestId('scan-chart').getAttribute('data-garbage')).toBe('true');
     await screenshots(page, 'scan-garbage');
 
-    // stopped, the session keeps showing its scan, read-only
+    // undecided: how many more requests would decide it, and a scan of that endpoint alone to run them
+    const clear = rowFor(page, '/session/clear/');
+    expect(await clear.getAttribute('data-verdict')).toBe('inconclusive');
+    expect(await clear.getByTestId('retained').textContent()).toBe('0–143 B/request');
+    expect(await clear.getByTestId('requests-needed').textContent()).toBe('~220 more requests to decide');
+    await clear.click();
+    expect(await panel.getByTestId('scan-decide').textContent()).toBe(
+      'Not decided after 100 requests: about 220 more would decide it. Run 300 more requests scans GET ' +
+        '/session/clear/ alone from a new baseline, extending it until it is decided or 400 requests are sent.',
+    );
+    const before = scanResults(db, sessionId).length;
+    await clear.getByRole('button', { name: 'Run 300 more requests' }).click();
+    await page.locator(`${PANEL}[data-state="scanning"]`).waitFor();
+    // the other endpoints keep their verdicts meanwhile, and cannot start a scan of their own
+    expect(await rowFor(page, '/cache/leak/').getAttribute('data-verdict')).toBe('leak');
+    const queries = rowFor(page, '/report/queries/');
+    expect(await queries.getByRole('button', { name: 'Run 1,500 more requests' }).isDisabled()).toBe(true);
+    expect(await queries.getByTestId('decide-blocker').textContent()).toBe('scan under way');
+    await page.locator(`${PANEL}[data-state="done"]`).waitFor({ timeout: 120_000 });
+    const scenario = JSON.parse(app.engine.library.session(sessionId)!.scenario!) as Record<string, unknown>;
+    expect(scenario).toMatchObject({
+      endpoints: [{ method: 'GET', path: '/session/clear/', requests: 100 }],
+      warmup: 50,
+      max_requests: 400,
+      max_seconds: 120,
+    });
+    const after = scanResults(db, sessionId);
+    expect(after.length).toBe(before + 1);
+    const decided = after.at(-1)!;
+    expect(decided.path).toBe('/session/clear/');
+    expect(decided.sent).toBeLessThanOrEqual(400);
+    expect(await clear.getAttribute('data-verdict')).toBe(decided.verdict);
+    expect(await clear.locator('.scan-reason').textContent()).toContain(decided.reason);
+
+    // stopped, the session keeps showing its scan, read-only; an undecided endpoint says why it cannot run
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.getByTestId('read-only').waitFor({ timeout: 60_000 });
     expect(await panel.getByRole('button', { name: 'Scan for leaks' }).count()).toBe(0);
-    expect(await summary.getAttribute('data-leak')).toBe(String(leaks));
+    expect(await summary.getAttribute('data-leak')).toBe('2');
+    expect(await queries.getByRole('button', { name: 'Run 1,500 more requests' }).isDisabled()).toBe(true);
+    expect(await queries.getByTestId('decide-blocker').textContent()).toBe('session not running');
+    await screenshots(page, 'scan-stopped');
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sessions' }).click();
     const first = page.getByRole('table', { name: 'Sessions' }).locator('tbody tr').first();
     const badges = first.getByTestId('scan-verdicts');
     await badges.waitFor();
-    expect(await badges.getAttribute('data-leak')).toBe(String(leaks));
-    await badges.getByText(`${leaks} leak`).waitFor();
+    expect(await badges.getAttribute('data-leak')).toBe('2');
+    await badges.getByText('2 leak').waitFor();
     await screenshots(page, 'scan-sessions');
 
     await first.getByRole('button', { name: /^Open / }).click();

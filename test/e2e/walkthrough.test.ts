@@ -103,6 +103,13 @@ describe('the guided tour on the demo, and the Checklist view', () => {
         shown.filter((c) => c.status === 'suspect').map((c) => [c.item, c.paths.sort()]),
       );
       expect(suspects).toEqual(Object.fromEntries(planted.map((e) => [e.checklist, [e.path]])));
+      // each leaking endpoint says what it costs a worker and the restart that bounds it, as a stop-gap
+      const costs = await page.getByTestId('finding-cost').allTextContents();
+      expect(costs).toHaveLength(planted.length);
+      for (const c of costs)
+        expect(c).toMatch(
+          /^Costs about [\d,.]+ MB per 100,000 requests per worker\. Stop-gap until it is fixed, never the fix: gunicorn --max-requests \d+ --max-requests-jitter \d+ \(uWSGI reload-on-rss = 512\)$/,
+        );
       await screenshots(page, 'checklist');
 
       // open a diff: the scan's diagnosis of /cache/leak/ in the Snapshots view

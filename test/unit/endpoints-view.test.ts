@@ -9,7 +9,7 @@ import {
   okUpperBound,
   retainedText,
   stopgapSettings,
-} from '../../renderer/src/views/live/retainedText.ts';
+} from '../../renderer/src/leakFigures.ts';
 import { progressModel } from '../../renderer/src/views/live/scanProgressModel.ts';
 
 function result(patch: Partial<ScanResultDto>): ScanResultDto {

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { EngineEvent, ScanRequestDto, ScanResultDto } from '../../../preload/contract.ts';
 import { api, toApiCallError } from '../api.ts';
+import { endpointKey } from '../verdicts.ts';
 
 type ProgressEvent = Extract<EngineEvent, { kind: 'scan-progress' }>;
 type ResultEvent = Extract<EngineEvent, { kind: 'scan-result' }>;
@@ -18,6 +19,9 @@ export interface ScanRun {
   progress: ScanProgress | null;
   results: ScanResultDto[];
   cancelling: boolean;
+  /** endpointKey() of the endpoints a scenario named (the other endpoints keep their stored verdicts); null:
+   * every endpoint discovery finds, or a scan started elsewhere. */
+  endpoints: string[] | null;
 }
 
 interface ScanState {
@@ -31,6 +35,8 @@ interface ScanState {
   /** How the last scan of each session ended, since the app opened. */
   ends: Record<number, ScanEnd>;
   startError: string | null;
+  /** The scenario of the last scan started from this window, by session (null: discovery). */
+  scenarios: Record<number, ScanRequestDto | null>;
   /** endpointKey() of the row whose chart is open. */
   selected: string | null;
   load(sessionId: number): Promise<void>;
@@ -56,7 +62,7 @@ export function isScanning(sessionId: number): boolean {
   return sessionId in useScan.getState().runs;
 }
 
-const IDLE_RUN: ScanRun = { progress: null, results: [], cancelling: false };
+const IDLE_RUN: ScanRun = { progress: null, results: [], cancelling: false, endpoints: null };
 
 function without<T>(record: Record<number, T>, key: number): Record<number, T> {
   const { [key]: _gone, ...rest } = record;
@@ -77,6 +83,7 @@ export const useScan = create<ScanState>((set, get) => {
     runs: {},
     ends: {},
     startError: null,
+    scenarios: {},
     selected: null,
 
     async load(sessionId) {
@@ -92,10 +99,14 @@ export const useScan = create<ScanState>((set, get) => {
 
     async start(sessionId, scenario) {
       if (get().runs[sessionId]) return;
+      const endpoints = scenario
+        ? scenario.endpoints.map((e) => endpointKey({ method: e.method ?? 'GET', path: e.path }))
+        : null;
       set({
-        runs: { ...get().runs, [sessionId]: IDLE_RUN },
+        runs: { ...get().runs, [sessionId]: { ...IDLE_RUN, endpoints } },
         ends: without(get().ends, sessionId),
         startError: null,
+        scenarios: { ...get().scenarios, [sessionId]: scenario ?? null },
       });
       try {
         await api.call('scan.start', scenario ? { sessionId, scenario } : { sessionId });

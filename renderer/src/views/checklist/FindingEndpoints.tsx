@@ -1,5 +1,6 @@
-import type { FindingEndpointDto, ScanResultDto } from '../../../../preload/contract.ts';
+import type { FindingEndpointDto, ProductionCostDto, ScanResultDto } from '../../../../preload/contract.ts';
 import { formatBytes, formatKB, formatPercent } from '../../format.ts';
+import { costText, stopgapSettings } from '../../leakFigures.ts';
 import { endpointKey } from '../../verdicts.ts';
 import { EndpointLinks } from './EndpointLinks.tsx';
 import { FIX_GUIDES } from './fixGuide.ts';
@@ -36,12 +37,33 @@ function Explained({ e }: { e: FindingEndpointDto }) {
   );
 }
 
+/** What the leak costs a worker in production, and the restart that bounds it until the fix is in. */
+function Cost({ cost }: { cost: ProductionCostDto }) {
+  const settings = stopgapSettings(cost);
+  return (
+    <p className="small finding-cost" data-testid="finding-cost">
+      Costs about <strong>{costText(cost)}</strong> per worker.{' '}
+      <span className="muted">
+        Stop-gap until it is fixed, never the fix:{' '}
+        {settings ? (
+          <>
+            <code>{settings.gunicorn}</code> (uWSGI <code>reload-on-rss = {cost.worker_budget_mb}</code>)
+          </>
+        ) : (
+          cost.stopgap
+        )}
+      </span>
+    </p>
+  );
+}
+
 /** The leaking endpoints a fix explains: what each keeps per request, why it is this fix, where and who. */
 export function FindingEndpoints({ sessionId, endpoints, scans }: FindingEndpointsProps) {
   return (
     <ul className="finding-endpoints" aria-label="Leaking endpoints">
       {endpoints.map((e) => {
         const key = endpointKey(e);
+        const scan = scans.find((r) => endpointKey(r) === key);
         return (
           <li key={key} className="finding-endpoint" data-testid="finding-endpoint" data-path={e.path}>
             <div className="finding-endpoint-head">
@@ -52,9 +74,10 @@ export function FindingEndpoints({ sessionId, endpoints, scans }: FindingEndpoin
             </div>
             <p className="small">{e.why}</p>
             <Explained e={e} />
+            {scan?.cost && <Cost cost={scan.cost} />}
             {e.top_site && <SourceSite site={e.top_site} />}
             {e.held_by && <HeldBy heldBy={e.held_by} />}
-            <EndpointLinks sessionId={sessionId} result={scans.find((r) => endpointKey(r) === key)} />
+            <EndpointLinks sessionId={sessionId} result={scan} />
           </li>
         );
       })}

@@ -1,31 +1,22 @@
 import { useMemo } from 'react';
-import type { ScanResultDto } from '../../../../preload/contract.ts';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { ErrorPanel } from '../../components/ErrorPanel.tsx';
-import { VerdictBadge } from '../../components/VerdictBadge.tsx';
-import { formatKB, formatPercent, routeLabel } from '../../format.ts';
 import { MOD } from '../../shortcuts.ts';
 import { useLive } from '../../store/live.ts';
-import { useScan, type ScanEnd, type ScanRun } from '../../store/scan.ts';
+import { useScan, type ScanEnd } from '../../store/scan.ts';
 import { endpointKey, latestPerEndpoint, verdictCounts, type VerdictCounts } from '../../verdicts.ts';
-import { OpenDiagnosisButton } from '../snapshots/OpenDiagnosisButton.tsx';
-import { ScanChart } from './ScanChart.tsx';
+import { scanBlocker } from './decidingScan.ts';
+import { EndpointTable } from './EndpointTable.tsx';
+import { ScanProgress } from './ScanProgress.tsx';
 
-/** What a discovered scan does to the app: 10 warm-up requests, then 5 rounds of 20 per route. */
+/** What a discovered scan does to the app: 50 warm-up requests, 5 rounds of 20 per route, then extensions. */
 export const SCAN_EXPLANATION =
   'Drives each GET route without parameters in rounds and measures memory after a full collection between ' +
-  'rounds; your app receives ~150 requests per route (50 of them warm-up).';
+  'rounds; your app receives ~150 requests per route (50 of them warm-up), and a route not decided by then ' +
+  'up to 2,000 more.';
 
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
-}
-
-function statusesTitle(r: ScanResultDto): string {
-  const codes = Object.entries(r.statuses).map(([code, n]) => `${code} × ${n}`);
-  const failed =
-    r.errors - Object.entries(r.statuses).reduce((n, [c, k]) => n + (Number(c) >= 500 ? k : 0), 0);
-  if (failed > 0) codes.push(`failed × ${failed}`);
-  return codes.length ? `Responses: ${codes.join(', ')}` : 'No response';
 }
 
 function Summary({ counts, soFar }: { counts: VerdictCounts; soFar: boolean }) {
@@ -48,51 +39,6 @@ function Summary({ counts, soFar }: { counts: VerdictCounts; soFar: boolean }) {
       </span>
       {soFar && <span className="muted small"> so far</span>}
     </p>
-  );
-}
-
-function Progress({ run }: { run: ScanRun }) {
-  const p = run.progress;
-  // after the last endpoint's rounds the engine may still be at work (storing, diagnosing the leaks)
-  const measured = p !== null && run.results.length >= p.endpoints;
-  const share = measured ? 1 : p ? (p.index + (p.round - 1) / p.rounds) / p.endpoints : 0;
-  return (
-    <div
-      className="scan-progress"
-      data-testid="scan-progress"
-      data-index={p ? p.index + 1 : 0}
-      data-endpoints={p?.endpoints ?? 0}
-    >
-      <div className="scan-progress-line" role="status">
-        <span className="spinner" aria-hidden="true" />
-        {run.cancelling ? (
-          <span>Cancelling: finishing the measurement in progress…</span>
-        ) : measured ? (
-          <span>Every endpoint measured: finishing the scan…</span>
-        ) : p ? (
-          <span>
-            Endpoint <strong>{p.index + 1}</strong> of {p.endpoints} · round {p.round} of {p.rounds} ·{' '}
-            <span className="mono">
-              <span className="method">{p.method}</span> {p.path}
-            </span>
-          </span>
-        ) : (
-          <span>Finding the GET routes without parameters and warming up…</span>
-        )}
-        <span className="spacer" />
-        <span className="muted small">{plural(run.results.length, 'endpoint', 'endpoints')} measured</span>
-      </div>
-      <div
-        className="progress-track"
-        role="progressbar"
-        aria-label="Scan progress"
-        aria-valuemin={0}
-        aria-valuemax={100}
-        aria-valuenow={Math.round(share * 100)}
-      >
-        <div className="progress-fill" style={{ width: `${(share * 100).toFixed(1)}%` }} />
-      </div>
-    </div>
   );
 }
 
@@ -136,17 +82,25 @@ export function EndpointsPanel({ sessionId, running }: EndpointsPanelProps) {
   const loadError = useScan((s) => (s.sessionId === sessionId ? s.loadError : null));
   const startError = useScan((s) => (s.sessionId === sessionId ? s.startError : null));
   const end = useScan((s) => s.ends[sessionId]);
-  const selected = useScan((s) => s.selected);
   const start = useScan((s) => s.start);
   const cancel = useScan((s) => s.cancel);
-  const select = useScan((s) => s.select);
   const dismissEnd = useScan((s) => s.dismissEnd);
   const stopping = useLive((s) => s.stopping);
 
-  // while a scan runs, its own results (routes not known yet); afterwards each endpoint's latest stored one
-  const rows = useMemo(() => latestPerEndpoint(run ? run.results : (stored ?? [])), [run, stored]);
+  // each endpoint's latest stored result; while a scan of every endpoint runs, only its own results (routes not
+  // known yet), and while a scan of some endpoints runs, theirs replace the stored ones as they come
+  const rows = useMemo(
+    () =>
+      latestPerEndpoint(
+        run ? (run.endpoints ? [...(stored ?? []), ...run.results] : run.results) : (stored ?? []),
+      ),
+    [run, stored],
+  );
+  const fromRun = useMemo(() => new Set(run?.results ?? []), [run]);
   const counts = useMemo(() => verdictCounts(rows), [rows]);
-  const chosen = rows.find((r) => endpointKey(r) === selected);
+  const measuring =
+    run?.progress && run.results.length <= run.progress.index ? endpointKey(run.progress) : null;
+  const blocker = scanBlocker(running, run !== undefined, stopping);
   const state = run ? 'scanning' : stored === null ? 'loading' : rows.length ? 'done' : 'empty';
 
   return (
@@ -184,7 +138,7 @@ export function EndpointsPanel({ sessionId, running }: EndpointsPanelProps) {
         )}
       </header>
       {running && <p className="muted small scan-explain">{SCAN_EXPLANATION}</p>}
-      {run && <Progress run={run} />}
+      {run && <ScanProgress run={run} />}
       {startError && <ErrorPanel title="Could not start the scan" message={startError} />}
       {end?.error && (
         <ErrorPanel
@@ -212,82 +166,13 @@ export function EndpointsPanel({ sessionId, running }: EndpointsPanelProps) {
           </EmptyState>
         )
       ) : (
-        <>
-          <div className="table-wrap">
-            <table className="table scan-table" aria-label="Endpoints" data-testid="endpoint-table">
-              <thead>
-                <tr>
-                  <th scope="col">Verdict</th>
-                  <th scope="col">Endpoint</th>
-                  <th scope="col">Route</th>
-                  <th scope="col" className="num" title="Memory kept after a full collection, per request">
-                    Retained / request
-                  </th>
-                  <th scope="col" className="num">
-                    Confidence
-                  </th>
-                  <th scope="col" className="num">
-                    Requests
-                  </th>
-                  <th scope="col" className="num" title="5xx responses and failed requests">
-                    5xx
-                  </th>
-                  <th scope="col">Why</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((r) => {
-                  const key = endpointKey(r);
-                  const isSelected = key === selected;
-                  return (
-                    <tr
-                      key={key}
-                      className={`scan-row ${isSelected ? 'selected' : ''}`}
-                      data-path={r.path}
-                      data-verdict={r.verdict}
-                      data-partial={r.partial}
-                      onClick={() => select(isSelected ? null : key)}
-                    >
-                      <td>
-                        <VerdictBadge verdict={r.verdict} partial={r.partial} />
-                      </td>
-                      <td className="nowrap">
-                        <button
-                          type="button"
-                          className="link-button mono"
-                          aria-pressed={isSelected}
-                          title={isSelected ? 'Hide the chart' : 'Chart this endpoint round by round'}
-                        >
-                          <span className="method">{r.method}</span> {r.path}
-                        </button>
-                      </td>
-                      <td className="mono muted nowrap">
-                        {run ? <span title="Known once the scan ends">…</span> : routeLabel(r.route)}
-                      </td>
-                      <td className={`num ${r.verdict === 'leak' ? 'text-grow' : ''}`}>
-                        {formatKB(r.retained_bytes_per_request)}
-                      </td>
-                      <td className="num">{formatPercent(r.confidence)}</td>
-                      <td className="num">{r.sent.toLocaleString()}</td>
-                      <td className={`num ${r.errors ? 'text-danger' : 'muted'}`} title={statusesTitle(r)}>
-                        {r.errors}
-                      </td>
-                      <td className="scan-reason small">
-                        {r.reason}
-                        {r.diagnosis?.snapshots && <OpenDiagnosisButton sessionId={sessionId} result={r} />}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-          {chosen ? (
-            <ScanChart result={chosen} />
-          ) : (
-            <p className="hint small">Select an endpoint to chart its memory round by round.</p>
-          )}
-        </>
+        <EndpointTable
+          sessionId={sessionId}
+          rows={rows}
+          fromRun={fromRun}
+          measuring={measuring}
+          blocker={blocker}
+        />
       )}
     </section>
   );

@@ -2,8 +2,8 @@ import { useEffect, useRef } from 'react';
 import type { ScanResultDto } from '../../../../preload/contract.ts';
 import { Plot, type PlotHandle } from '../../components/Plot.tsx';
 import { VerdictBadge } from '../../components/VerdictBadge.tsx';
-import { formatKB } from '../../format.ts';
 import { chartColors, useColorScheme } from '../../theme.ts';
+import { retainedText } from '../../leakFigures.ts';
 import { scanFigure } from './scanFigure.ts';
 
 /** One endpoint's memory round by round, redrawn when the endpoint or the colour scheme changes. */
@@ -28,6 +28,7 @@ export function ScanChart({ result }: { result: ScanResultDto }) {
   }, [result, scheme]);
 
   const rounds = result.points.filter((p) => p.pre !== null).length;
+  const extensions = Math.max(0, ...result.points.map((p) => p.stage ?? 0));
   return (
     <figure
       className="scan-chart"
@@ -43,8 +44,9 @@ export function ScanChart({ result }: { result: ScanResultDto }) {
           <span className="method">{result.method}</span> {result.path}
         </h3>
         <span className="muted small">
-          {formatKB(result.retained_bytes_per_request)} retained per request · {rounds} round
-          {rounds === 1 ? '' : 's'} · {result.sent.toLocaleString()} requests
+          retains {retainedText(result)} · {rounds} round{rounds === 1 ? '' : 's'}
+          {extensions > 0 && ` (${extensions} extension${extensions === 1 ? '' : 's'})`} ·{' '}
+          {result.sent.toLocaleString()} requests
         </span>
       </figcaption>
       <Plot
