@@ -116,7 +116,13 @@ describe('snapshots, diffs, referrers and source through the handler map', () =>
       engine.onEvent((e) => void (done ||= e.kind === 'scan-done' && e.sessionId === sessionId));
       await dispatch(handlers, 'scan.start', {
         sessionId,
-        scenario: { endpoints: [{ path: '/cache/leak/', requests: 60 }], rounds: 3, warmup: 0 },
+        // 60 requests and no extension: the snapshots at the endpoint's start and end are 60 requests apart
+        scenario: {
+          endpoints: [{ path: '/cache/leak/', requests: 60 }],
+          rounds: 3,
+          warmup: 0,
+          max_requests: 60,
+        },
       });
       await until(() => done, 'the scan to end', 60_000);
       const [scanned] = await dispatch(handlers, 'sessions.scans', { id: sessionId });
