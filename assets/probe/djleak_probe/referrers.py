@@ -838,12 +838,10 @@ def _hidden_holders(samples: List[Any], containers: List[Any], deadline: float, 
         for i, container in enumerate(containers):
             if i % 1024 == 1023 and time.perf_counter() >= deadline:
                 break
-            refs = gc.get_referents(container)
-            # compared in C (no allocation): a Python loop over every reference of every untracked container
-            # spent the whole budget on a large heap while tracemalloc traced, and the search got none
-            for obj in wanted:
-                if id(obj) not in holders and any(map(is_, refs, repeat(obj))):
-                    holders[id(obj)] = container
-                    found.append(container)
+            for ref in gc.get_referents(container):
+                for obj in wanted:
+                    if ref is obj and id(obj) not in holders:
+                        holders[id(obj)] = container
+                        found.append(container)
         wanted = [obj for obj in found if id(obj) not in holders]
     return holders
