@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Report } from '../main/analysis/report.ts';
 import {
@@ -44,7 +44,8 @@ export function cliScan(
       },
     );
     const wall_s = round((performance.now() - started) / 1000, 1);
-    if (opts.keep) copyFileSync(path.join(t.dir, 'lib.sqlite'), opts.keep);
+    if (opts.keep && existsSync(path.join(t.dir, 'lib.sqlite')))
+      copyFileSync(path.join(t.dir, 'lib.sqlite'), opts.keep);
     if (result.status !== 0) throw new Error(`scan failed (${result.status}): ${result.stderr.slice(-2000)}`);
     return { report: JSON.parse(readFileSync(json, 'utf8')) as Report, wall_s };
   } finally {

@@ -387,7 +387,8 @@ function weighHeldBy(scan: ScanEvidence, held: HeldByDto, candidates: Candidate[
         : [];
   // What no gauge measured accounts for the rest only: a chain found from one traced object can end at a root
   // that holds a copy of it by chance (slow_leaks' session data ended at encodings._cache once), and a measured
-  // explanation of the bytes is worth more than a doubled guess.
+  // explanation of the bytes is worth more than a doubled guess. The items' estimates overlap (the same bytes seen
+  // by two gauges: a cache's entries and the sessions stored in it), so the largest stands for what is explained.
   const explained = new Map<ChecklistItem, number>();
   for (const c of candidates) explained.set(c.item, (explained.get(c.item) ?? 0) + c.bytes);
   const rest = Math.max(0, heldShare(scan) - Math.max(0, ...explained.values()));

@@ -441,9 +441,11 @@ export function assessGrowth(
     };
   }
   const what = metric === 'rss' ? '' : `${memory} `;
-  // Objects kept at a steady rate are not ok while the bytes are merely under the bound: a dict's entries cost
+  // Objects kept at a steady rate are not ok while the bytes are merely near the bound: a dict's entries cost
   // their table's doubling in steps, and a window between two steps reads a 76 B/request memo at ~45-56 B.
-  if (bytesFit.high < minLeak && !blocksUp)
+  // Far under it (a few bytes a request for each object), the objects are too small to matter.
+  const keptNearBound = blocksUp && bytesFit.high >= minLeak / 2;
+  if (bytesFit.high < minLeak && !keptNearBound)
     return {
       ...figures,
       verdict: 'ok',
@@ -452,7 +454,7 @@ export function assessGrowth(
       reason: `${what}flat after a full collection: retains less than ${perRequestBytes(Math.max(1, bytesFit.high))}/request (95 % upper bound, over ${span} requests; smallest leak of interest ${perRequestBytes(minLeak)})`,
       pending: null,
     };
-  if (levelledOff)
+  if (levelledOff && !keptNearBound)
     return {
       ...figures,
       verdict: 'ok',
@@ -465,10 +467,11 @@ export function assessGrowth(
   const fit = slowing ? bytesLate : bytesFit;
   const fitSpan = slowing ? lateSpan : span;
   const target = Math.max(fit.slope, minLeak - fit.slope, minLeak / 2);
-  const needed = moreRequests(fit, fitSpan, target);
+  // Objects kept near the bound: a window as long again spans the next doubling of a table.
+  const needed = keptNearBound && !slowing ? Math.max(100, span) : moreRequests(fit, fitSpan, target);
   const why = slowing
     ? `growth slowing down (${perRequestBytes(slope)}/request overall, ${perRequestBytes(Math.max(0, bytesLate.slope))}/request in the last ${lateSpan} requests): a cache still filling up`
-    : blocksUp
+    : keptNearBound
       ? `${memory} after a full collection grows ${between} over ${span} requests while it keeps +${round(blocksFit.slope, 2)} allocated blocks/request: objects kept at a steady rate, too close to ${perRequestBytes(minLeak)}/request to call`
       : `${memory} after a full collection moves ${between} over ${span} requests: neither clearly above zero nor below ${perRequestBytes(minLeak)}/request`;
   return {

@@ -83,3 +83,8 @@ export function formatBytes(bytes: number | null | undefined, signed = false): s
 export function formatCountDelta(n: number): string {
   return `${n > 0 ? '+' : n < 0 ? '−' : '±'}${Math.abs(n).toLocaleString()}`;
 }
+
+/** "1 endpoint", "3 endpoints" */
+export function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

@@ -260,16 +260,18 @@ describe('leak scans from the Live view', () => {
     expect(await clear.getByTestId('requests-needed').textContent()).toBe('~220 more requests to decide');
     await clear.click();
     expect(await panel.getByTestId('scan-decide').textContent()).toBe(
-      'Not decided after 100 requests: about 220 more would decide it. Run 300 more requests scans GET ' +
+      'Not decided after 100 requests: about 220 more would decide it. Scan again measures GET ' +
         '/session/clear/ alone from a new baseline, extending it until it is decided or 400 requests are sent.',
     );
     const before = scanResults(db, sessionId).length;
-    await clear.getByRole('button', { name: 'Run 300 more requests' }).click();
+    await clear.getByRole('button', { name: 'Scan again with up to 400 requests' }).click();
     await page.locator(`${PANEL}[data-state="scanning"]`).waitFor();
     // the other endpoints keep their verdicts meanwhile, and cannot start a scan of their own
     expect(await rowFor(page, '/cache/leak/').getAttribute('data-verdict')).toBe('leak');
     const queries = rowFor(page, '/report/queries/');
-    expect(await queries.getByRole('button', { name: 'Run 1,500 more requests' }).isDisabled()).toBe(true);
+    expect(
+      await queries.getByRole('button', { name: 'Scan again with up to 1,600 requests' }).isDisabled(),
+    ).toBe(true);
     expect(await queries.getByTestId('decide-blocker').textContent()).toBe('scan under way');
     await page.locator(`${PANEL}[data-state="done"]`).waitFor({ timeout: 120_000 });
     const scenario = JSON.parse(app.engine.library.session(sessionId)!.scenario!) as Record<string, unknown>;
@@ -292,7 +294,9 @@ describe('leak scans from the Live view', () => {
     await page.getByTestId('read-only').waitFor({ timeout: 60_000 });
     expect(await panel.getByRole('button', { name: 'Scan for leaks' }).count()).toBe(0);
     expect(await summary.getAttribute('data-leak')).toBe('2');
-    expect(await queries.getByRole('button', { name: 'Run 1,500 more requests' }).isDisabled()).toBe(true);
+    expect(
+      await queries.getByRole('button', { name: 'Scan again with up to 1,600 requests' }).isDisabled(),
+    ).toBe(true);
     expect(await queries.getByTestId('decide-blocker').textContent()).toBe('session not running');
     await screenshots(page, 'scan-stopped');
 

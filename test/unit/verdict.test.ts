@@ -179,8 +179,20 @@ describe('growthVerdict', () => {
     expect(between.verdict).toBe('inconclusive');
     expect(between.pending).not.toBeNull();
     expect(between.reason).toMatch(
-      /while it keeps \+1 allocated blocks\/request: objects kept at a steady rate/,
+      /while it keeps \+1 allocated blocks\/request: objects kept at a steady rate.*; about 100 more requests would decide it$/,
     );
+    expect(between.requests_needed).toBe(100);
+    // a few bytes a request for each object kept: too small to hold the verdict back
+    expect(
+      assessGrowth(
+        extended(
+          100,
+          (n) => 40 * MB + 5 * n,
+          (n) => 50_000 + n,
+          0,
+        ),
+      ).verdict,
+    ).toBe('ok');
     // the same bytes without objects kept: ok
     expect(
       assessGrowth(

@@ -47,6 +47,8 @@ def _gc_collect(args: Dict[str, Any]) -> Dict[str, Any]:
         raise CommandError("generation must be 0, 1 or 2")
     rss_before = sampler.current_rss()
     collected = gc.collect(generation)
+    if generation == 0:  # ours, not the app's young collection (see _collect)
+        garbage.young_collections_by_probe += 1
     return {"collected": collected, "rss_before": rss_before, "rss_after": sampler.current_rss()}
 
 
@@ -90,7 +92,8 @@ def _quiesce() -> None:
         last = now
 
 
-# CPython 3.13 renamed it (the old name still works, deprecated); both exist from 3.10 on.
+# CPython 3.13 added _clear_internal_caches (it empties the method cache and more) and deprecated
+# _clear_type_cache, which 3.10-3.12 have.
 _CLEAR_TYPE_CACHE = getattr(sys, "_clear_internal_caches", None) or getattr(sys, "_clear_type_cache", None)
 
 

@@ -10,7 +10,8 @@ interface DecideButtonProps {
 }
 
 /**
- * "Run N more requests" for an undecided endpoint: a scan of that endpoint alone on the running session, allowed
+ * "Scan again with up to N requests" for an undecided endpoint: a scan of that endpoint alone on the running
+ * session, from a new baseline (what it was sent before does not count), allowed
  * to extend as far as the requests sent so far and the ones its verdict says are missing.
  */
 export function DecideButton({ sessionId, result, blocker }: DecideButtonProps) {
@@ -30,7 +31,7 @@ export function DecideButton({ sessionId, result, blocker }: DecideButtonProps) 
           void start(sessionId, plan.scenario);
         }}
       >
-        Run {plan.more.toLocaleString('en-US')} more requests
+        Scan again with up to {plan.maxRequests.toLocaleString('en-US')} requests
       </button>
       {blocker && (
         <span className="muted small" data-testid="decide-blocker">

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { ErrorPanel } from '../../components/ErrorPanel.tsx';
+import { plural } from '../../format.ts';
 import { MOD } from '../../shortcuts.ts';
 import { useLive } from '../../store/live.ts';
 import { useScan, type ScanEnd } from '../../store/scan.ts';
@@ -13,11 +14,7 @@ import { ScanProgress } from './ScanProgress.tsx';
 export const SCAN_EXPLANATION =
   'Drives each GET route without parameters in rounds and measures memory after a full collection between ' +
   'rounds; your app receives ~150 requests per route (50 of them warm-up), and a route not decided by then ' +
-  'up to 2,000 more.';
-
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
+  'more, up to 2,000 in all.';
 
 function Summary({ counts, soFar }: { counts: VerdictCounts; soFar: boolean }) {
   return (

@@ -1,9 +1,6 @@
+import { plural } from '../../format.ts';
 import type { ScanRun } from '../../store/scan.ts';
 import { progressModel } from './scanProgressModel.ts';
-
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
 
 function Endpoint({ method, path }: { method: string; path: string }) {
   return (

@@ -73,14 +73,14 @@ export function scanBlocker(running: boolean, scanning: boolean, stopping: boole
   return null;
 }
 
-/** What "Run N more requests" does, in a sentence (null: nothing to run). */
+/** What "Scan again with up to N requests" does, in a sentence (null: nothing to run). */
 export function decideText(
   result: Pick<ScanResultDto, 'method' | 'path'>,
   plan: DecidingScan | null,
 ): string | null {
   if (!plan) return null;
   return (
-    `Run ${plan.more.toLocaleString('en-US')} more requests scans ${result.method} ${result.path} alone from a new ` +
+    `Scan again measures ${result.method} ${result.path} alone from a new ` +
     `baseline, extending it until it is decided or ${plan.maxRequests.toLocaleString('en-US')} requests are sent.`
   );
 }
