@@ -279,7 +279,7 @@ describe('leak scans from the Live view', () => {
       endpoints: [{ method: 'GET', path: '/session/clear/', requests: 100 }],
       warmup: 50,
       max_requests: 400,
-      max_seconds: 120,
+      max_seconds: 240,
     });
     const after = scanResults(db, sessionId);
     expect(after.length).toBe(before + 1);

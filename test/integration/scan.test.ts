@@ -236,7 +236,7 @@ describe('djleak run --scan on the demo', () => {
     const steady = report.endpoints.find((e) => e.path === '/steady/')!;
     expect(steady).toMatchObject({ sent: 200, errors: 0, verdict: 'inconclusive' });
     expect(steady.reason).toMatch(
-      /; more requests cannot decide it: an interval is never narrower than ±16 B\/request \(a container's steps\) \(the budget \(200 requests or 120 s per endpoint\) is spent\)$/,
+      /; more requests cannot decide it: an interval is never narrower than ±16 B\/request \(a container's steps\) \(the budget \(200 requests or 240 s per endpoint\) is spent\)$/,
     );
     expect(steady).toMatchObject({ requests_needed: null, rerun: null });
   });

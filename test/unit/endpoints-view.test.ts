@@ -136,7 +136,7 @@ describe('the scan that decides an inconclusive endpoint', () => {
       endpoints: [{ method: 'GET', path: '/products/', requests: 100 }],
       warmup: 50,
       max_requests: 1900,
-      max_seconds: 120,
+      max_seconds: 240,
     });
   });
 

@@ -13,7 +13,7 @@ describe('parseScenario', () => {
       rounds: 5,
       min_leak: 64,
       max_requests: 2000,
-      max_seconds: 120,
+      max_seconds: 240,
     });
   });
 

@@ -4,7 +4,7 @@ import type { ScanRequestDto, ScanResultDto } from '../../../../preload/contract
 const DISCOVERY_REQUESTS = 100;
 const DISCOVERY_WARMUP = 50;
 /** The engine's time budget per endpoint when a scenario sets none, and the most it takes. */
-const DEFAULT_MAX_SECONDS = 120;
+const DEFAULT_MAX_SECONDS = 240;
 const MAX_SECONDS = 24 * 3600;
 
 /** A scan of one undecided endpoint, long enough to decide it. */
