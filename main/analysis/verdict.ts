@@ -468,7 +468,11 @@ export function assessGrowth(
   const fitSpan = slowing ? lateSpan : span;
   const target = Math.max(fit.slope, minLeak - fit.slope, minLeak / 2);
   // Objects kept near the bound: a window as long again spans the next doubling of a table.
-  const needed = keptNearBound && !slowing ? Math.max(100, span) : moreRequests(fit, fitSpan, target);
+  // (under the interval's floor nothing decides it, objects kept or not)
+  const needed =
+    keptNearBound && !slowing && target > (fit.floor ?? 0)
+      ? Math.max(100, span)
+      : moreRequests(fit, fitSpan, target);
   const why = slowing
     ? `growth slowing down (${perRequestBytes(slope)}/request overall, ${perRequestBytes(Math.max(0, bytesLate.slope))}/request in the last ${lateSpan} requests): a cache still filling up`
     : keptNearBound
