@@ -18,6 +18,23 @@ function tmp(): string {
   return t.dir;
 }
 
+/** A Django project without apps or database in a temporary folder, `pkg` its settings package; the test
+ * writes `pkg/urls.py`. */
+function djangoProject(pkg: string): string {
+  const project = tmp();
+  writeFileSync(
+    path.join(project, 'manage.py'),
+    `import os, sys\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', '${pkg}.settings')\nfrom django.core.management import execute_from_command_line\nexecute_from_command_line(sys.argv)\n`,
+  );
+  mkdirSync(path.join(project, pkg));
+  writeFileSync(path.join(project, pkg, '__init__.py'), '');
+  writeFileSync(
+    path.join(project, pkg, 'settings.py'),
+    `SECRET_KEY = 'x'\nDEBUG = False\nALLOWED_HOSTS = ['127.0.0.1']\nROOT_URLCONF = '${pkg}.urls'\nINSTALLED_APPS = []\nMIDDLEWARE = []\nDATABASES = {}\n`,
+  );
+  return project;
+}
+
 /** The planted /cache/leak/ entry: the rendered fragment it memoises per request, sized by Python itself. */
 function plantedFragmentBytes(): number {
   const out = execFileSync(
@@ -176,17 +193,7 @@ describe('djleak run --scan on the demo', () => {
   it('extending stops when the budget is spent or the endpoint starts failing, and the verdict says which', async () => {
     // A smallest leak of interest of 1 B no interval can get under (it is never narrower than 16 B): every
     // endpoint stays undecided and is extended until something stops it.
-    const project = tmp();
-    writeFileSync(
-      path.join(project, 'manage.py'),
-      "import os, sys\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'flaky.settings')\nfrom django.core.management import execute_from_command_line\nexecute_from_command_line(sys.argv)\n",
-    );
-    mkdirSync(path.join(project, 'flaky'));
-    writeFileSync(path.join(project, 'flaky', '__init__.py'), '');
-    writeFileSync(
-      path.join(project, 'flaky', 'settings.py'),
-      "SECRET_KEY = 'x'\nDEBUG = False\nALLOWED_HOSTS = ['127.0.0.1']\nROOT_URLCONF = 'flaky.urls'\nINSTALLED_APPS = []\nMIDDLEWARE = []\nDATABASES = {}\n",
-    );
+    const project = djangoProject('flaky');
     // /flaky/ answers its first 75 requests (10 warm-up, 50 measured, 15 of the first extension), then 500s
     writeFileSync(
       path.join(project, 'flaky', 'urls.py'),
@@ -242,17 +249,7 @@ describe('djleak run --scan on the demo', () => {
   });
 
   it('discovery on an app whose routes all take parameters says so', async () => {
-    const project = tmp();
-    writeFileSync(
-      path.join(project, 'manage.py'),
-      "import os, sys\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'paramonly.settings')\nfrom django.core.management import execute_from_command_line\nexecute_from_command_line(sys.argv)\n",
-    );
-    mkdirSync(path.join(project, 'paramonly'));
-    writeFileSync(path.join(project, 'paramonly', '__init__.py'), '');
-    writeFileSync(
-      path.join(project, 'paramonly', 'settings.py'),
-      "SECRET_KEY = 'x'\nDEBUG = False\nALLOWED_HOSTS = ['127.0.0.1']\nROOT_URLCONF = 'paramonly.urls'\nINSTALLED_APPS = []\nMIDDLEWARE = []\nDATABASES = {}\n",
-    );
+    const project = djangoProject('paramonly');
     writeFileSync(
       path.join(project, 'paramonly', 'urls.py'),
       'from django.http import HttpResponse\nfrom django.urls import path\n' +
