@@ -94,6 +94,8 @@ export class Investigation {
   private target: Target | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private gaugeTimer: NodeJS.Timeout | undefined;
+  /** Measurements under way (holdPeriodic): the periodic gauges wait. */
+  private holds = 0;
   private writeFailure: string | null = null;
   private processIds = new Map<number, number>();
   private snapshotChunks = new Map<string, SnapshotRow[]>();
@@ -236,8 +238,23 @@ export class Investigation {
     this.setStatus('running');
     // The checklist's gauges, a few ms each in the target, so session-wide findings stay current.
     this.gaugeTimer = setInterval(() => {
-      if (this.servers().length) this.gauges('periodic').catch(() => undefined);
+      if (this.servers().length && this.holds === 0) this.gauges('periodic').catch(() => undefined);
     }, o.gaugeIntervalMs ?? GAUGE_INTERVAL_MS);
+  }
+
+  /**
+   * Stops the periodic gauges until the returned function is called, for a measurement of the app's memory
+   * (a scan, a diagnosis): a reading runs queries and walks the heap in the app's process, and under runserver
+   * each one left ~5 KB more in use (sqlite and malloc state, freed only later), which a slow endpoint's
+   * rounds read as ~50 B/request of growth. The scan reads gauges itself, before and after each endpoint.
+   */
+  holdPeriodic(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (!released) this.holds--;
+      released = true;
+    };
   }
 
   private setStatus(

@@ -90,34 +90,43 @@ export async function scanSession(
   engine.library.updateSession(investigation.sessionId, { scenario: JSON.stringify(scenario) });
   let results: ScanResultRow[];
   let interrupted = false;
+  const release = investigation.holdPeriodic();
   try {
-    results = await runScan({ port: investigation.port, servers: () => investigation.servers() }, scenario, {
-      ...opts,
-      snapshot: (label, requests) => investigation.snapshot(label, requests),
-      gauges: (label) => investigation.gauges(label),
-    });
-  } catch (error) {
-    if (!(error instanceof ScanInterrupted)) throw error;
-    results = (error as ScanInterrupted & { results?: ScanResultRow[] }).results ?? [];
-    interrupted = true;
-  }
-  if (opts.diagnose !== false && !interrupted && !opts.signal?.aborted) {
-    const driver = new LoadDriver(investigation.port, scenario.cookies, 1);
     try {
-      for (const row of results) {
-        if (row.verdict !== 'leak' || row.partial) continue;
-        const ep = scenario.endpoints.find((e) => e.method === row.method && e.path === row.path)!;
-        opts.onDiagnosing?.(ep);
-        try {
-          row.diagnosis = await diagnoseEndpoint(engine, investigation, driver, ep, row.cause);
-        } catch (error) {
-          // The verdict stands without its diagnosis; say why in the reason.
-          row.reason = `${row.reason} (diagnosis failed: ${(error as Error).message})`;
-        }
-      }
-    } finally {
-      driver.close();
+      results = await runScan(
+        { port: investigation.port, servers: () => investigation.servers() },
+        scenario,
+        {
+          ...opts,
+          snapshot: (label, requests) => investigation.snapshot(label, requests),
+          gauges: (label) => investigation.gauges(label),
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof ScanInterrupted)) throw error;
+      results = (error as ScanInterrupted & { results?: ScanResultRow[] }).results ?? [];
+      interrupted = true;
     }
+    if (opts.diagnose !== false && !interrupted && !opts.signal?.aborted) {
+      const driver = new LoadDriver(investigation.port, scenario.cookies, 1);
+      try {
+        for (const row of results) {
+          if (row.verdict !== 'leak' || row.partial) continue;
+          const ep = scenario.endpoints.find((e) => e.method === row.method && e.path === row.path)!;
+          opts.onDiagnosing?.(ep);
+          try {
+            row.diagnosis = await diagnoseEndpoint(engine, investigation, driver, ep, row.cause);
+          } catch (error) {
+            // The verdict stands without its diagnosis; say why in the reason.
+            row.reason = `${row.reason} (diagnosis failed: ${(error as Error).message})`;
+          }
+        }
+      } finally {
+        driver.close();
+      }
+    }
+  } finally {
+    release();
   }
   await Promise.race([new Promise((r) => setTimeout(r, RECORDS_SETTLE_MS)), investigation.ended]);
   const db = engine.library.db;

@@ -59,6 +59,9 @@ export interface WatchedPage {
 }
 
 export async function openApp(app: App): Promise<WatchedPage> {
+  // The previous test's page goes: left open it keeps its WebSocket and re-renders on every engine event, and
+  // two live pages on two cores starve the one under test (a click waited 30 s for its main thread).
+  await Promise.all(app.browser.contexts().map((c) => c.close()));
   const context = await app.browser.newContext({
     viewport: { width: 1440, height: 900 },
     colorScheme: 'light',

@@ -92,23 +92,6 @@ def _quiesce() -> None:
         last = now
 
 
-# CPython 3.13 added _clear_internal_caches (it empties the method cache and more) and deprecated
-# _clear_type_cache, which 3.10-3.12 have.
-_CLEAR_TYPE_CACHE = getattr(sys, "_clear_internal_caches", None) or getattr(sys, "_clear_type_cache", None)
-
-
-def _clear_type_cache() -> None:
-    """Empty CPython's method cache: 4,096 slots, each holding the attribute name last looked up through it.
-    An app that looks attributes up by fresh strings (getattr(obj, f"field_{i}"), a template variable, a
-    serializer's field names) fills them with strings nothing else holds, ~260 KB at most: bounded, but read as
-    a leak of tens of bytes a request until the slots are all taken. Emptied, every measurement starts alike."""
-    if _CLEAR_TYPE_CACHE is not None:
-        try:
-            _CLEAR_TYPE_CACHE()
-        except Exception:
-            pass
-
-
 _young_collections: Optional[int] = None  # the app's collections of generation 0 by the last measurement
 
 
@@ -145,7 +128,7 @@ def _measure(args: Dict[str, Any]) -> Dict[str, Any]:
         if link is not None:
             link.drain()
         t = time.time()
-        _clear_type_cache()
+        garbage.clear_type_cache()
         # Looked up before the first figures: the lookups make objects of their own.
         garbage.heap_trimmer()
         garbage.heap_in_use()
