@@ -38,9 +38,13 @@ async function heldBy(
   return { held_by: { type, root: best.root, chain, partial: best.partial }, referrers: reply };
 }
 
-/** Builtin containers say little on their own: a project type, or a container that grew in count, comes first. */
-function candidateTypes(types: readonly TypeGrowth[]): string[] {
-  const grown = types.filter((t) => t.count_diff > 0);
+/**
+ * The types whose instances grew with the window's requests (at least one per four requests: a type made a few
+ * times once, as Django's model managers on a first query, is not what the requests keep); a project type
+ * first, since builtin containers say little on their own.
+ */
+export function candidateTypes(types: readonly TypeGrowth[], requests: number): string[] {
+  const grown = types.filter((t) => t.count_diff > 0 && t.count_diff >= requests / 4);
   const named = grown.filter((t) => t.type.includes('.'));
   return [...new Set([...named, ...grown].map((t) => t.type))].slice(0, 4);
 }
@@ -128,7 +132,7 @@ export async function diagnoseEndpoint(
         if ((found = await heldBy(probe, type, site))) break;
       }
     }
-    for (const type of held_by || found ? [] : candidateTypes(top_types)) {
+    for (const type of held_by || found ? [] : candidateTypes(top_types, requests)) {
       if ((found = await heldBy(probe, type, null))) break;
     }
     if (found) held_by = found.held_by;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { latestGauges } from '../../main/store/checklist.ts';
 import { demoPython } from '../helpers/demo.ts';
@@ -14,6 +15,9 @@ describe('gauges of a running session', () => {
       python: demoPython,
       gaugeIntervalMs: 200,
     });
+    // the Django process runs without glibc's thread cache, whose chunks mallinfo counts as in use
+    const environ = readFileSync(`/proc/${investigation.servers()[0]!.pid}/environ`, 'utf8').split('\0');
+    expect(environ).toContain('GLIBC_TUNABLES=glibc.malloc.tcache_count=0');
     const db = engine.library.db;
     const count = (): number =>
       db

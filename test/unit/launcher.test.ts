@@ -10,7 +10,7 @@ import {
   settingsFromManage,
   wsgiModuleFor,
 } from '../../main/launcher/project.ts';
-import { targetCommand } from '../../main/launcher/target.ts';
+import { targetCommand, targetTunables } from '../../main/launcher/target.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const cleanups: (() => void)[] = [];
@@ -131,6 +131,23 @@ describe('interpreter discovery', () => {
     writeFileSync(fake, '#!/bin/sh\necho not python >&2\nexit 3\n', { mode: 0o755 });
     await expect(resolveInterpreter(dir, fake)).rejects.toThrow(
       /does not run as a Python interpreter: not python/,
+    );
+  });
+});
+
+describe('targetTunables', () => {
+  it("turns glibc's thread cache off, after the user's own tunables, unless they set it", () => {
+    expect(targetTunables(undefined)).toBe('glibc.malloc.tcache_count=0');
+    expect(targetTunables('')).toBe('glibc.malloc.tcache_count=0');
+    expect(targetTunables('glibc.malloc.arena_max=2')).toBe(
+      'glibc.malloc.arena_max=2:glibc.malloc.tcache_count=0',
+    );
+    expect(targetTunables('glibc.malloc.arena_max=2:glibc.malloc.tcache_count=3')).toBe(
+      'glibc.malloc.arena_max=2:glibc.malloc.tcache_count=3',
+    );
+    // a longer tunable's name is not this one
+    expect(targetTunables('glibc.malloc.xtcache_count=3')).toBe(
+      'glibc.malloc.xtcache_count=3:glibc.malloc.tcache_count=0',
     );
   });
 });
