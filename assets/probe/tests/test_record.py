@@ -94,8 +94,11 @@ class RecordTest(unittest.TestCase):
             self.assertIsNotNone(m["after"])  # after a full collection
             self.assertGreaterEqual(m["collected"], 0)
         self.assertEqual(measures[-1]["routes"], {"GET items/": 7})  # what the app counted in
-        # The kept lists grow between measurements (traced by the recorder's tracemalloc).
-        self.assertGreater(measures[-1]["after"]["traced"], measures[0]["after"]["traced"])
+        # The kept lists grow between measurements (traced by the recorder's tracemalloc). The last measurement
+        # may come after the app's module was torn down (it did under CI load: 85 KB traced), so the largest is
+        # compared: at least one more 200 KB list than at the first.
+        traced = [m["after"]["traced"] for m in measures]
+        self.assertGreater(max(traced), traced[0] + 150_000, traced)
         summaries = [m for m in msgs if m["type"] == "snapshot"]
         self.assertGreaterEqual(len(summaries), 2)
         chunks = [m for m in msgs if m["type"] == "snapshot_chunk" and m["id"] == summaries[0]["id"]]
