@@ -147,12 +147,14 @@ describe('djleak run --scan on the demo', () => {
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
     expect(report.verdict).toBe('ok');
-    // 30 requests in 3 rounds cannot show less than 64 B/request: each endpoint was extended until it could.
     const missing = report.endpoints.find((e) => e.path === '/no/such/page/')!;
     expect(missing).toMatchObject({ route: null, verdict: 'ok' });
-    expect(missing.sent).toBeGreaterThan(30);
     expect(missing.requests).toBe(missing.sent);
-    expect(result.stderr).toMatch(/extending 1\/2 GET \/no\/such\/page\/ to \d+ requests: /);
+    // Decided in its 30 requests when the process is quiet (its upper bound under 64 B/request: 14 B here once
+    // glibc's thread cache was off), else extended until it is, and the progress says why.
+    if ((missing.sent ?? 0) > 30)
+      expect(result.stderr).toMatch(/extending 1\/2 GET \/no\/such\/page\/ to \d+ requests: /);
+    else expect(missing.retained_range?.[1]).toBeLessThan(64);
     expect(report.endpoints.find((e) => e.path === '/products/')).toMatchObject({ verdict: 'ok' });
     expect(readFileSync(junit, 'utf8')).toContain('tests="2" failures="0"');
   });
