@@ -63,6 +63,32 @@ export async function discoverScenario(
   };
 }
 
+/** A traced window on each leaking endpoint; a diagnosis that fails says why in the endpoint's reason. */
+async function diagnoseLeaks(
+  engine: Engine,
+  investigation: Investigation,
+  scenario: Scenario,
+  results: ScanResultRow[],
+  onDiagnosing?: (endpoint: ScenarioEndpoint) => void,
+): Promise<void> {
+  const driver = new LoadDriver(investigation.port, scenario.cookies, 1);
+  try {
+    for (const row of results) {
+      if (row.verdict !== 'leak' || row.partial) continue;
+      const ep = scenario.endpoints.find((e) => e.method === row.method && e.path === row.path)!;
+      onDiagnosing?.(ep);
+      try {
+        row.diagnosis = await diagnoseEndpoint(engine, investigation, driver, ep, row.cause);
+      } catch (error) {
+        // The verdict stands without its diagnosis; say why in the reason.
+        row.reason = `${row.reason} (diagnosis failed: ${(error as Error).message})`;
+      }
+    }
+  } finally {
+    driver.close();
+  }
+}
+
 /**
  * Scans a running investigation (a scenario, or discovery when none is given) and stores every endpoint's
  * result with the session once the probe's request records are in, so each carries the route it matched.
@@ -107,24 +133,8 @@ export async function scanSession(
       results = (error as ScanInterrupted & { results?: ScanResultRow[] }).results ?? [];
       interrupted = true;
     }
-    if (opts.diagnose !== false && !interrupted && !opts.signal?.aborted) {
-      const driver = new LoadDriver(investigation.port, scenario.cookies, 1);
-      try {
-        for (const row of results) {
-          if (row.verdict !== 'leak' || row.partial) continue;
-          const ep = scenario.endpoints.find((e) => e.method === row.method && e.path === row.path)!;
-          opts.onDiagnosing?.(ep);
-          try {
-            row.diagnosis = await diagnoseEndpoint(engine, investigation, driver, ep, row.cause);
-          } catch (error) {
-            // The verdict stands without its diagnosis; say why in the reason.
-            row.reason = `${row.reason} (diagnosis failed: ${(error as Error).message})`;
-          }
-        }
-      } finally {
-        driver.close();
-      }
-    }
+    if (opts.diagnose !== false && !interrupted && !opts.signal?.aborted)
+      await diagnoseLeaks(engine, investigation, scenario, results, opts.onDiagnosing);
   } finally {
     release();
   }
