@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import os
 import re
 import sys
 from typing import Any, Callable, List, Optional, Tuple
@@ -18,6 +19,12 @@ _PAYLOAD_MIN = 256
 
 # Collections of the youngest generation alone that the probe ran: told apart from the app's own.
 young_collections_by_probe = 0
+
+# While a sizing collection runs: the debug flags to restore and where its garbage starts in gc.garbage. A fork
+# from another thread in that window (gunicorn's master starting a worker while the probe measures it) would
+# otherwise leave the child with DEBUG_SAVEALL on and the parked objects in gc.garbage, and no thread to undo it:
+# every collection there would keep its garbage for good.
+_saving: Optional[Tuple[int, int]] = None
 
 # CPython 3.13 added _clear_internal_caches (it empties the method cache and more) and deprecated
 # _clear_type_cache, which 3.10-3.12 have.
@@ -50,9 +57,10 @@ def collect_and_size_split() -> Tuple[Tuple[int, int], Tuple[int, int]]:
     DEBUG_SAVEALL parks both in gc.garbage (the full collection also empties the free lists); then each part is
     released and collected again, and its size is what the heap in use fell by (exact: dicts, instance dicts and
     payloads included), or where the heap cannot be read, an estimate from the objects' sizes."""
-    global young_collections_by_probe
+    global young_collections_by_probe, _saving
     old_debug = gc.get_debug()
     start = len(gc.garbage)
+    _saving = (old_debug, start)
     gc.set_debug(old_debug | gc.DEBUG_SAVEALL)
     try:
         young_n = gc.collect(0)
@@ -64,6 +72,7 @@ def collect_and_size_split() -> Tuple[Tuple[int, int], Tuple[int, int]]:
     young = gc.garbage[start:middle]
     old = gc.garbage[middle:]
     del gc.garbage[start:]
+    _saving = None
     heap_before = heap_in_use() if young or old else None
     if heap_before is None:
         sizes = (_estimate(old), _estimate(young))
@@ -238,3 +247,17 @@ def heap_in_use() -> Optional[int]:
         return read_malloc() + (_pymalloc_allocated(lib, stats) if stats is not None else 0)
     except Exception:
         return None
+
+
+def _undo_saving_in_child() -> None:
+    """In a child forked while another thread's sizing collection had objects parked: the collector as the app
+    set it, and gc.garbage as it was (what was parked is garbage; the child frees it)."""
+    global _saving
+    saving, _saving = _saving, None
+    if saving is not None:
+        gc.set_debug(saving[0])
+        del gc.garbage[saving[1] :]
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_undo_saving_in_child)

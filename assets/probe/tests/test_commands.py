@@ -6,7 +6,9 @@ import functools
 import gc
 import importlib.util
 import json
+import os
 import sys
+import threading
 import tracemalloc
 import unittest
 from typing import Any, Dict, List
@@ -26,6 +28,11 @@ def _measure(args: Any = None) -> Dict[str, Any]:
     if args is not None:
         msg["args"] = args
     return commands.handle(msg)
+
+
+class Cyclic:
+    def __init__(self) -> None:
+        self.me = self
 
 
 class MeasureTest(unittest.TestCase):
@@ -131,6 +138,46 @@ class MeasureTest(unittest.TestCase):
             garbage._heap = saved
         if saved:
             self.assertIsNotNone(garbage.heap_in_use())
+
+    @unittest.skipUnless(hasattr(os, "fork"), "needs os.fork")
+    def test_a_fork_while_garbage_is_parked_leaves_the_child_collecting_as_before(self) -> None:
+        # gunicorn's master forks a worker from its main thread while the probe's thread may be sizing garbage:
+        # the child must not inherit DEBUG_SAVEALL and the parked objects (seen as gc.garbage = 1 in a recording
+        # from CI, and every later collection in that worker would have kept its garbage).
+        from djleak_probe import garbage
+
+        parked, go_on = threading.Event(), threading.Event()
+        real = gc.collect
+
+        def pausing(generation: int = 2) -> int:
+            found = real(generation)
+            if generation == 0 and threading.current_thread().name == "sizing":
+                parked.set()  # the young garbage sits in gc.garbage, DEBUG_SAVEALL is on
+                go_on.wait(10)
+            return found
+
+        was_enabled = gc.isenabled()
+        gc.disable()  # the cycle below stays for the probe's young collection to find
+        gc.collect = pausing
+        try:
+            Cyclic()
+            sizing = threading.Thread(target=garbage.collect_and_size, name="sizing")
+            sizing.start()
+            self.assertTrue(parked.wait(10))
+            self.assertTrue(gc.get_debug() & gc.DEBUG_SAVEALL and gc.garbage)  # the window the fork falls in
+            pid = os.fork()
+            if pid == 0:
+                os._exit(0 if gc.get_debug() == 0 and not gc.garbage else 1)
+            go_on.set()
+            sizing.join(10)
+            _, status = os.waitpid(pid, 0)
+        finally:
+            go_on.set()
+            gc.collect = real
+            if was_enabled:
+                gc.enable()
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0)
+        self.assertEqual((gc.get_debug(), gc.garbage), (0, []))
 
     def test_attribute_names_in_the_method_cache_are_not_counted(self) -> None:
         # getattr with fresh names leaves names in CPython's method cache (4,096 slots, by type and address)
