@@ -124,3 +124,26 @@ export async function numberAttr(page: Page, selector: string, attr: string): Pr
     .catch(() => null);
   return Number(value ?? 0);
 }
+
+/**
+ * Starts recording what an element shows each time it renders (its text, or one attribute), each change once:
+ * a state that lasts a blink (a small import, a scan's first rounds) is seen without polling for it. Read the
+ * list with the function returned.
+ */
+export async function recordRenders(
+  page: Page,
+  selector: string,
+  attribute: string | null = null,
+): Promise<() => Promise<string[]>> {
+  const name = `djleakSeen${Math.random().toString(36).slice(2)}`;
+  await page.evaluate(`(() => {
+    const seen = (window[${JSON.stringify(name)}] = []);
+    const read = (el) => (${JSON.stringify(attribute)} === null ? el.textContent : el.getAttribute(${JSON.stringify(attribute)}));
+    new MutationObserver(() => {
+      const el = document.querySelector(${JSON.stringify(selector)});
+      const value = el ? read(el) : null;
+      if (value && seen[seen.length - 1] !== value) seen.push(value);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  })()`);
+  return () => page.evaluate(`window[${JSON.stringify(name)}]`);
+}

@@ -6,7 +6,7 @@ import { createHandlers, dispatch } from '../../main/api/index.ts';
 import { addScanResult, scanResults } from '../../main/store/scans.ts';
 import { demoEndpoints, demoPython } from '../helpers/demo.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { openApp, screenshots, startApp, type App } from './harness.ts';
+import { openApp, recordRenders, screenshots, startApp, type App } from './harness.ts';
 
 let app: App;
 const project = tempDir('djleak-e2e-params-');
@@ -117,14 +117,7 @@ describe('leak scans from the Live view', () => {
     addScanResult(db, sessionId, undecided('/report/queries/', 1420));
 
     // every progress line the panel shows, recorded as it renders: a round can be over before a poll sees it
-    await page.evaluate(() => {
-      const seen: string[] = [];
-      (window as unknown as { progressLines: string[] }).progressLines = seen;
-      new MutationObserver(() => {
-        const line = document.querySelector('[data-testid="scan-progress"] [role="status"]')?.textContent;
-        if (line && line !== seen[seen.length - 1]) seen.push(line);
-      }).observe(document.body, { subtree: true, childList: true, characterData: true });
-    });
+    const progressLines = await recordRenders(page, '[data-testid="scan-progress"] [role="status"]');
 
     // a growth leak, a garbage leak and two controls, within a budget that keeps the test short (a discovery
     // scan of every route gives an undecided one up to 2,000 requests): /cache/leak/ cannot be confirmed in its
@@ -185,7 +178,7 @@ describe('leak scans from the Live view', () => {
     await page.locator(`${PANEL}[data-state="done"]`).waitFor({ timeout: 240_000 });
     expect(await panel.getByTestId('scan-progress').count()).toBe(0);
     // the first endpoint's rounds, then its extension, then the next endpoint's warm-up and rounds, in order
-    const lines = await page.evaluate(() => (window as unknown as { progressLines: string[] }).progressLines);
+    const lines = await progressLines();
     const at = (pattern: RegExp) => lines.findIndex((l) => pattern.test(l));
     const order = [
       /^Endpoint 1 of 4 · round 1 of 5 · GET \/cache\/leak\//,

@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStoppedSession } from '../helpers/shared-sessions.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { openApp, screenshotDir, screenshots, startApp, type App } from './harness.ts';
+import { openApp, recordRenders, screenshotDir, screenshots, startApp, type App } from './harness.ts';
 
 let app: App;
 const downloads = tempDir('djleak-e2e-sharing-');
@@ -48,19 +48,6 @@ const nav = (page: Page, name: string) =>
   page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name, exact: true });
 const row = (page: Page, id: number) =>
   page.getByRole('table', { name: 'Sessions' }).locator(`tbody tr[data-session="${id}"]`);
-
-/** The phases the import progress showed, recorded as they render (a small file imports in a blink). */
-async function recordProgress(page: Page): Promise<void> {
-  await page.evaluate(`(() => {
-    const seen = (window.progressSeen = []);
-    new MutationObserver(() => {
-      const phase = document.querySelector('[data-testid="import-progress"]')?.getAttribute('data-phase');
-      if (phase && seen[seen.length - 1] !== phase) seen.push(phase);
-    }).observe(document.body, { subtree: true, childList: true, attributes: true });
-  })()`);
-}
-
-const progressSeen = (page: Page): Promise<string[]> => page.evaluate('window.progressSeen');
 
 /** A DataTransfer in the page holding the file, as the OS hands over a file dragged from the desktop. */
 function dataTransferWith(page: Page, file: string) {
@@ -116,7 +103,8 @@ describe('sharing sessions', () => {
     await dialog.waitFor({ state: 'hidden' });
 
     // Import by dropping the file anywhere on the Sessions view
-    await recordProgress(page);
+    // the phases the import progress showed, recorded as they render (a small file imports in a blink)
+    const progressSeen = await recordRenders(page, '[data-testid="import-progress"]', 'data-phase');
     const transfer = await dataTransferWith(page, saved);
     await page.getByTestId('sessions-view').dispatchEvent('dragenter', { dataTransfer: transfer });
     const zone = page.getByTestId('drop-zone');
@@ -126,7 +114,7 @@ describe('sharing sessions', () => {
     await zone.dispatchEvent('dragover', { dataTransfer: transfer });
     await zone.dispatchEvent('drop', { dataTransfer: transfer });
     const dropped = await importedSession(page, [before, after]);
-    const phases = await progressSeen(page);
+    const phases = await progressSeen();
     // the upload, then the engine's own phases as its file-progress events arrive
     expect(phases[0]).toBe('uploading');
     const engineOwn = phases.filter((p) => !['opening', 'uploading', 'checking'].includes(p));
