@@ -2,7 +2,7 @@ import type { EngineEvent, StartInvestigationArgs } from '../preload/contract.ts
 import { Investigation, type InvestigationOptions, type Listener } from './investigation.ts';
 import { ApiError } from './api/errors.ts';
 import { scenarioSchema, type Scenario } from './scenario/scenario.ts';
-import { scanSession } from './scanning.ts';
+import { scanSession, type ScanOverrides } from './scanning.ts';
 import { Library } from './store/library.ts';
 import { libraryPath } from './paths.ts';
 import { withCost, workerBaseRss } from './analysis/cost.ts';
@@ -81,7 +81,7 @@ export class Engine {
    * Starts a leak scan of a running session in the background; progress, each endpoint's result and the end
    * arrive as events. One scan per session at a time.
    */
-  startScan(sessionId: number, scenario: Scenario | null): void {
+  startScan(sessionId: number, scenario: Scenario | null, overrides: ScanOverrides = {}): void {
     const investigation = this.running.get(sessionId);
     if (!investigation)
       throw new ApiError('not-found', `session ${sessionId} is not running: start it to scan`);
@@ -91,6 +91,7 @@ export class Engine {
     this.scans.set(sessionId, abort);
     void scanSession(this, investigation, scenario, {
       signal: abort.signal,
+      overrides,
       onProgress: (p) =>
         this.emit({
           kind: 'scan-progress',

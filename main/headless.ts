@@ -4,7 +4,7 @@ import { latestGauges } from './store/checklist.ts';
 import type { Engine } from './engine.ts';
 import type { InvestigationOptions, Listener } from './investigation.ts';
 import type { ScanProgress } from './scenario/scan.ts';
-import { scanSession, type ScanBudget } from './scanning.ts';
+import { scanSession, type ScanOverrides } from './scanning.ts';
 import type { Scenario, ScenarioEndpoint } from './scenario/scenario.ts';
 import type { SessionStatus } from './store/library.ts';
 import { processSummaries, routeSummaries, sampleTimes } from './store/queries.ts';
@@ -15,8 +15,9 @@ export interface HeadlessRun {
   /** Endpoints to scan from a scenario file; with `discover`, found from the target's URL patterns. */
   scenario: Scenario | null;
   discover: boolean;
-  /** Overrides of the scenario's (or discovery's) smallest leak of interest and requests per endpoint. */
-  budget?: ScanBudget;
+  /** Overrides of the scenario's (or discovery's) smallest leak of interest, requests per endpoint, user to log
+   * in as and headers. */
+  overrides?: ScanOverrides;
   /** The memory budget per worker the stop-gaps keep to (MB). */
   workerBudgetMb?: number;
   /** A traced window on each leaking endpoint after the verdicts (top sites, types, who holds them). */
@@ -85,7 +86,7 @@ export async function runHeadless(engine: Engine, run: HeadlessRun): Promise<Hea
     if (run.scenario || run.discover) {
       ({ skipped } = await scanSession(engine, investigation, run.scenario, {
         signal: run.signal,
-        budget: run.budget,
+        overrides: run.overrides,
         onProgress: run.onProgress,
         diagnose: run.diagnose ?? true,
         onDiagnosing: run.onDiagnosing,

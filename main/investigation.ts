@@ -26,11 +26,11 @@ export interface InvestigationOptions extends StartInvestigationArgs {
  * stored as `demo: true` whichever way it was asked for, as older readers of the options expect.
  */
 function startArgs(o: InvestigationOptions): StartInvestigationArgs {
-  const { project, python, settings, server, workers, port, name } = o;
+  const { project, python, settings, server, workers, port, name, env } = o;
   const example = requestedExample(o);
   const which = example === DEFAULT_EXAMPLE ? { demo: true } : example ? { example } : { project };
   return Object.fromEntries(
-    Object.entries({ ...which, python, settings, server, workers, port, name }).filter(
+    Object.entries({ ...which, python, settings, server, workers, port, name, env }).filter(
       ([, v]) => v !== undefined,
     ),
   ) as StartInvestigationArgs;
@@ -143,8 +143,17 @@ export class Investigation {
     const example = requestedExample(o);
     const projectDir = example ? exampleDir(example) : o.project;
     if (!projectDir)
-      throw new LaunchError('project-missing', 'no project given: pass --project DIR or --demo');
-    const project: ProjectLayout = inspectProject(projectDir, o.settings);
+      throw new LaunchError(
+        'project-missing',
+        {
+          cli: 'no project given: pass --project DIR or --demo',
+          app: 'no project given: fill in Project folder',
+        },
+        [],
+        { field: 'project' },
+      );
+    // A DJANGO_SETTINGS_MODULE given in the environment counts as the settings, as manage.py's setdefault reads it.
+    const project: ProjectLayout = inspectProject(projectDir, o.settings ?? o.env?.DJANGO_SETTINGS_MODULE);
     const python =
       example && !o.python
         ? await ensureDemoVenv(this.dataHome, (message) => this.emit({ kind: 'setup', message }))
@@ -152,9 +161,12 @@ export class Investigation {
     const interpreter = await resolveInterpreter(project.dir, python);
     this.interpreter = interpreter;
     if (server === 'gunicorn' && !interpreter.gunicorn) {
+      const problem = `gunicorn is not importable by ${interpreter.python}: pip install gunicorn`;
       throw new LaunchError(
         'gunicorn-missing',
-        `gunicorn is not importable by ${interpreter.python}: pip install gunicorn, or use --server runserver`,
+        { cli: `${problem}, or use --server runserver`, app: `${problem}, or choose runserver as Server` },
+        [],
+        { field: 'server' },
       );
     }
     this.port = await choosePort(o.port);
@@ -177,6 +189,7 @@ export class Investigation {
       port: this.port,
       collector: `127.0.0.1:${linkPort}`,
       token,
+      ...(o.env ? { extraEnv: o.env } : {}),
     };
     const startedAt = now();
     this.sessionId = this.library.createSession({
@@ -228,11 +241,14 @@ export class Investigation {
       this.stopping = true;
       await target.stop();
       await this.finished;
+      // Stored as the app says it: the stored session is read in the app (the CLI prints its own at once).
+      const message = launchError.messageFor('app');
       this.library.updateSession(this.sessionId, {
         status: 'failed',
-        error: [launchError.message, ...launchError.detail].join('\n'),
+        error: [message, ...launchError.detail].join('\n'),
       });
-      this.emit({ kind: 'status', sessionId: this.sessionId, status: 'failed', error: launchError.message });
+      this.emit({ kind: 'status', sessionId: this.sessionId, status: 'failed', error: message });
+      launchError.sessionId = this.sessionId;
       throw launchError;
     }
     this.setStatus('running');

@@ -4,13 +4,14 @@ import type { Investigation } from './investigation.ts';
 import { LaunchError } from './launcher/errors.ts';
 import {
   endpointsFromPatterns,
+  requestBase,
   runScan,
   ScanInterrupted,
   type ScanProgress,
   type UrlPattern,
 } from './scenario/scan.ts';
 import { scenarioSchema, type Scenario, type ScenarioEndpoint } from './scenario/scenario.ts';
-import { LoadDriver } from './scenario/driver.ts';
+import { LoadDriver, type RequestBase } from './scenario/driver.ts';
 import { diagnoseEndpoint } from './diagnosis.ts';
 import { routeForPath } from './store/queries.ts';
 import { addScanResult, type ScanResultRow } from './store/scans.ts';
@@ -25,10 +26,13 @@ export const DISCOVERY_WARMUP = 50;
 /** The probe sends request records every 0.5 s and the engine flushes every 0.25 s. */
 const RECORDS_SETTLE_MS = 1000;
 
-/** What the user set for a scan beyond its endpoints (unset: the scenario's, or the defaults). */
-export interface ScanBudget {
+/** What the user set for a scan beyond its endpoints (unset: the scenario's, or the defaults): its budget, and
+ * who its requests are (a user to log in as, headers such as a token). */
+export interface ScanOverrides {
   min_leak?: number;
   max_requests?: number;
+  login?: string;
+  headers?: Record<string, string>;
 }
 
 export interface ScanOutcome {
@@ -44,14 +48,14 @@ export async function discoverScenario(
 ): Promise<{ scenario: Scenario; skipped: SkippedRoute[] }> {
   const probe = investigation.servers()[0];
   if (!probe) throw new LaunchError('not-ready', 'no probe connected to ask for the URL patterns');
-  const answer = (await probe.command('urls', {}, 30_000)) as { patterns: UrlPattern[] };
+  const answer = (await probe.command('urls', { examples: true }, 30_000)) as { patterns: UrlPattern[] };
   const found = endpointsFromPatterns(answer.patterns, DISCOVERY_REQUESTS);
   const skipped = found.skipped.map((p) => ({
     route: p.route,
-    reason: 'needs path parameters: add example paths in a scenario file',
+    reason: p.why ?? 'needs path parameters: add example paths in a scenario file',
   }));
   if (found.endpoints.length === 0) {
-    const listed = skipped.map((s) => `  ${s.route}`).join('\n');
+    const listed = skipped.map((s) => `  ${s.route}: ${s.reason}`).join('\n');
     throw new LaunchError(
       'bad-scenario',
       `discovery found no GET route without path parameters to scan${listed ? `; these need example paths in a scenario file (--scenario):\n${listed}` : ''}`,
@@ -68,10 +72,11 @@ async function diagnoseLeaks(
   engine: Engine,
   investigation: Investigation,
   scenario: Scenario,
+  base: RequestBase,
   results: ScanResultRow[],
   onDiagnosing?: (endpoint: ScenarioEndpoint) => void,
 ): Promise<void> {
-  const driver = new LoadDriver(investigation.port, scenario.cookies, 1);
+  const driver = new LoadDriver(investigation.port, scenario.cookies, 1, base);
   try {
     for (const row of results) {
       if (row.verdict !== 'leak' || row.partial) continue;
@@ -99,7 +104,7 @@ export async function scanSession(
   given: Scenario | null,
   opts: {
     signal?: AbortSignal;
-    budget?: ScanBudget;
+    overrides?: ScanOverrides;
     onProgress?: (p: ScanProgress) => void;
     onResult?: (r: ScanResultRow) => void;
     /** After the verdicts, a traced window on each leaking endpoint (default on). */
@@ -110,31 +115,31 @@ export async function scanSession(
   const found = given ? { scenario: given, skipped: [] } : await discoverScenario(investigation);
   const { skipped } = found;
   const overrides = Object.fromEntries(
-    Object.entries(opts.budget ?? {}).filter(([, v]) => v !== undefined),
-  ) as ScanBudget;
+    Object.entries(opts.overrides ?? {}).filter(([, v]) => v !== undefined),
+  ) as ScanOverrides;
   const scenario: Scenario = { ...found.scenario, ...overrides };
   engine.library.updateSession(investigation.sessionId, { scenario: JSON.stringify(scenario) });
   let results: ScanResultRow[];
   let interrupted = false;
+  const target = { port: investigation.port, servers: () => investigation.servers() };
   const release = investigation.holdPeriodic();
   try {
+    // Made once: the scan and the diagnosis windows after it send the same user's session and headers.
+    const base = await requestBase(target, scenario);
     try {
-      results = await runScan(
-        { port: investigation.port, servers: () => investigation.servers() },
-        scenario,
-        {
-          ...opts,
-          snapshot: (label, requests) => investigation.snapshot(label, requests),
-          gauges: (label) => investigation.gauges(label),
-        },
-      );
+      results = await runScan(target, scenario, {
+        ...opts,
+        base,
+        snapshot: (label, requests) => investigation.snapshot(label, requests),
+        gauges: (label) => investigation.gauges(label),
+      });
     } catch (error) {
       if (!(error instanceof ScanInterrupted)) throw error;
       results = (error as ScanInterrupted & { results?: ScanResultRow[] }).results ?? [];
       interrupted = true;
     }
     if (opts.diagnose !== false && !interrupted && !opts.signal?.aborted)
-      await diagnoseLeaks(engine, investigation, scenario, results, opts.onDiagnosing);
+      await diagnoseLeaks(engine, investigation, scenario, base, results, opts.onDiagnosing);
   } finally {
     release();
   }

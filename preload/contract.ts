@@ -120,7 +120,7 @@ export interface SystemInfoDto {
 }
 
 /** The bundled example projects (main/launcher/examples.ts); `leaky_shop` is the demo. */
-export type ExampleName = 'leaky_shop' | 'slow_leaks';
+export type ExampleName = 'leaky_shop' | 'slow_leaks' | 'lending_library';
 
 export interface ExampleDto {
   name: ExampleName;
@@ -442,6 +442,10 @@ export interface ScanRequestDto {
   rounds?: number;
   warmup?: number;
   cookies?: 'fresh' | 'keep';
+  /** An existing user every request is logged in as (the probe makes the session in the app). */
+  login?: string;
+  /** Headers every request sends (a token-authenticated API). */
+  headers?: Record<string, string>;
   /** Bytes per request below which an endpoint shown to retain less is ok (engine default 64). */
   min_leak?: number;
   /** Requests per endpoint at the most, extensions of an undecided one included (engine default 2,000). */
@@ -538,6 +542,11 @@ export interface StartInvestigationArgs {
   workers?: number;
   port?: number;
   name?: string;
+  /**
+   * Environment variables of the target, over the engine's own (the app's Environment field, `--env`,
+   * `--env-file`). Stored with the session; an export keeps the names and redacts the values.
+   */
+  env?: Record<string, string>;
 }
 
 /** Every call: channel name → (argument) → result. */
@@ -560,7 +569,8 @@ export interface ApiContract {
   'investigation.start': (args: StartInvestigationArgs) => { sessionId: number; port: number };
   'investigation.stop': (args: { sessionId: number }) => { status: SessionStatus };
   'investigation.running': (args: Record<string, never>) => RunningDto[];
-  'scan.start': (args: { sessionId: number; scenario?: ScanRequestDto }) => { ok: true };
+  /** `login`: an existing user every request is logged in as (over the scenario's own). */
+  'scan.start': (args: { sessionId: number; scenario?: ScanRequestDto; login?: string }) => { ok: true };
   'scan.cancel': (args: { sessionId: number }) => { ok: true };
   'sessions.scans': (args: { id: number }) => ScanResultDto[];
   /**

@@ -41,6 +41,8 @@ export interface ReportEndpoint {
   errors: number;
   mean_duration_ms: number;
   rss_delta_total: number;
+  /** The scan's responses, counted per HTTP status (a redirect or 404 on every one: the view never ran). */
+  statuses?: Record<string, number>;
   /** The leak scan's figures, when the endpoint was scanned. */
   retained_bytes_per_request?: number;
   /** The 95 % interval of the bytes retained per request (null: too few points to bound it). */
@@ -147,6 +149,7 @@ export function buildReport(
     scan
       ? {
           sent: scan.sent,
+          statuses: scan.statuses,
           retained_bytes_per_request: scan.retained_bytes_per_request,
           retained_range: scan.retained_range,
           blocks_per_request: scan.blocks_per_request,
@@ -337,7 +340,12 @@ export function formatReport(report: Report): string {
       lines.push(
         `  ${e.method.padEnd(6)} ${routeLabel(e).padEnd(32)} ${String(e.requests).padStart(6)} req` +
           `  ${e.mean_duration_ms.toFixed(1).padStart(7)} ms avg  RSS Δ ${mb(e.rss_delta_total)}` +
-          (e.errors ? `  ${e.errors} errors` : ''),
+          (e.errors ? `  ${e.errors} errors` : '') +
+          (e.statuses && Object.keys(e.statuses).some((c) => !c.startsWith('2'))
+            ? `  responses ${Object.entries(e.statuses)
+                .map(([c, n]) => `${c} × ${n}`)
+                .join(', ')}`
+            : ''),
       );
       if (e.verdict) {
         const range = e.retained_range;
@@ -363,8 +371,8 @@ export function formatReport(report: Report): string {
     }
   }
   if (report.skipped.length) {
-    lines.push('', 'not scanned (need example paths in a scenario file):');
-    for (const s of report.skipped) lines.push(`  ${s.route}`);
+    lines.push('', 'not scanned (routes with parameters no example path was found for):');
+    for (const s of report.skipped) lines.push(`  ${s.route}: ${s.reason}`);
   }
   const suspects = report.findings.filter((f) => f.status === 'suspect');
   if (suspects.length) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Engine } from '../engine.ts';
 import { LaunchError } from '../launcher/errors.ts';
+import { ENV_NAME } from '../launcher/environment.ts';
 import { EXAMPLE_NAMES } from '../launcher/examples.ts';
 import { ApiError } from './errors.ts';
 import type { HandlerSpecs } from './handler.ts';
@@ -19,6 +20,16 @@ export const startSchema = z
     workers: z.number().int().min(1).max(64).optional(),
     port: z.number().int().min(1).max(65535).optional(),
     name: z.string().max(200).optional(),
+    env: z
+      .record(
+        z.string().regex(ENV_NAME, 'a variable name is letters, digits and _, not starting with a digit'),
+        z
+          .string()
+          .max(65536)
+          .refine((v) => !v.includes('\0'), 'a value cannot hold a NUL byte'),
+      )
+      .refine((env) => Object.keys(env).length <= 1000, 'at most 1000 variables')
+      .optional(),
   })
   .strict()
   .refine((a) => a.demo || a.example || a.project, { message: 'give a project folder or choose the demo' })
@@ -35,7 +46,7 @@ export function investigationHandlers(engine: Engine) {
           const investigation = await engine.startInvestigation(args);
           return { sessionId: investigation.sessionId, port: investigation.port };
         } catch (error) {
-          if (error instanceof LaunchError) throw new ApiError('launch-failed', error.message, error.detail);
+          if (error instanceof LaunchError) throw ApiError.fromLaunch(error);
           throw error;
         }
       },

@@ -16,9 +16,11 @@ const sessionId = z.number().int().positive();
 export function scanHandlers(engine: Engine) {
   return {
     'scan.start': {
-      input: z.object({ sessionId, scenario: scenarioSchema.optional() }).strict(),
-      run: ({ sessionId, scenario }) => {
-        engine.startScan(sessionId, scenario ? scenarioSchema.parse(scenario) : null);
+      input: z
+        .object({ sessionId, scenario: scenarioSchema.optional(), login: scenarioSchema.shape.login })
+        .strict(),
+      run: ({ sessionId, scenario, login }) => {
+        engine.startScan(sessionId, scenario ? scenarioSchema.parse(scenario) : null, { login });
         return { ok: true as const };
       },
     },
@@ -44,7 +46,7 @@ export function scanHandlers(engine: Engine) {
         try {
           return { sessionId: await engine.rerunScan(sessionId) };
         } catch (error) {
-          if (error instanceof LaunchError) throw new ApiError('launch-failed', error.message, error.detail);
+          if (error instanceof LaunchError) throw ApiError.fromLaunch(error);
           throw error;
         }
       },

@@ -31,7 +31,8 @@ export function systemHandlers(engine: Engine) {
           const layout = inspectProject(project, undefined);
           return { ...layout, interpreters: await inspectCandidates(layout.dir, python) };
         } catch (error) {
-          if (error instanceof LaunchError) throw new ApiError('bad-input', error.message);
+          if (error instanceof LaunchError)
+            throw new ApiError('bad-input', error.messageFor('app'), [], error.field);
           throw error;
         }
       },

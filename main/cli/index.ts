@@ -13,7 +13,7 @@ import { loadScenario } from '../scenario/scenario.ts';
 import { LibraryError } from '../store/library.ts';
 import { listSessions } from '../store/queries.ts';
 import { startWebServer } from '../web/server.ts';
-import { integer, parse, seconds, UsageError, USAGE } from './args.ts';
+import { environment, headers, integer, login, parse, seconds, UsageError, USAGE } from './args.ts';
 
 const err = (line: string): void => void process.stderr.write(line + '\n');
 const out = (line: string): void => void process.stdout.write(line + '\n');
@@ -54,6 +54,10 @@ async function run(argv: string[]): Promise<number> {
     'min-leak': { type: 'string' },
     'max-requests': { type: 'string' },
     'worker-budget': { type: 'string' },
+    login: { type: 'string' },
+    header: { type: 'string', multiple: true },
+    env: { type: 'string', multiple: true },
+    'env-file': { type: 'string', multiple: true },
   });
   if (values.help) return (out(USAGE), 0);
   if (values.scan && values.scenario)
@@ -76,19 +80,20 @@ async function run(argv: string[]): Promise<number> {
     workers: integer(values.workers, 'workers', 1, 64),
     port: integer(values.port, 'port', 1, 65535),
     name: values.name,
+    env: environment(values.env, values['env-file']),
   };
   const durationS = seconds(values.duration, 'duration');
-  const budget = {
+  const overrides = {
     min_leak: integer(values['min-leak'], 'min-leak', 1, 1_000_000_000),
     max_requests: integer(values['max-requests'], 'max-requests', 1, 10_000_000),
+    login: login(values.login),
+    headers: headers(values.header),
   };
   const workerBudgetMb = integer(values['worker-budget'], 'worker-budget', 1, 1_000_000);
-  if (
-    (budget.min_leak !== undefined || budget.max_requests !== undefined) &&
-    !values.scan &&
-    !values.scenario
-  )
-    throw new UsageError('--min-leak and --max-requests set a scan: give --scan or --scenario FILE too');
+  if (Object.values(overrides).some((v) => v !== undefined) && !values.scan && !values.scenario)
+    throw new UsageError(
+      '--min-leak, --max-requests, --login and --header set a scan: give --scan or --scenario FILE too',
+    );
   // Everything the user typed is checked before anything is launched or written.
   const scenario = values.scenario ? loadScenario(values.scenario) : null;
 
@@ -105,7 +110,7 @@ async function run(argv: string[]): Promise<number> {
       options,
       scenario,
       discover: values.scan ?? false,
-      budget,
+      overrides,
       workerBudgetMb,
       diagnose: !values['skip-diagnosis'],
       onDiagnosing: (ep) => err(`djleak: diagnosing ${ep.method} ${ep.path} (tracemalloc window)`),

@@ -74,7 +74,7 @@ if (!app.requestSingleInstanceLock()) {
           return await dispatch(handlers, channel, args);
         } catch (error) {
           const e = error instanceof ApiError ? error : new ApiError('internal', String(error));
-          throw new Error(JSON.stringify({ code: e.code, message: e.message, detail: e.detail }));
+          throw new Error(JSON.stringify(e.toWire()));
         }
       });
     }

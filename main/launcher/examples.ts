@@ -22,6 +22,12 @@ const EXAMPLES = {
     title: 'Slow leaks',
     description: 'small leaks of 76 B–4 KB a request among hard controls',
   },
+  lending_library: {
+    folder: 'lending_library',
+    title: 'Lending library',
+    description:
+      'a catalogue whose pages need a login, with detail views by key: one leak behind the login, one in a detail view',
+  },
 } as const satisfies Record<ExampleName, ExampleEntry>;
 
 /** What `--demo` (and `demo: true`) starts. */

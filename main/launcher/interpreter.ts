@@ -70,11 +70,19 @@ function inspect(python: string, cwd: string): Promise<ProbeAnswer> {
   return new Promise((resolve, reject) => {
     execFile(python, ['-c', PROBE_SCRIPT], { cwd, timeout: 30_000 }, (error, stdout, stderr) => {
       if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
-        reject(new LaunchError('interpreter-missing', `Python interpreter not found: ${python}`));
+        reject(
+          new LaunchError('interpreter-missing', `Python interpreter not found: ${python}`, [], {
+            field: 'python',
+          }),
+        );
         return;
       }
       if (error && (error as NodeJS.ErrnoException).code === 'EACCES') {
-        reject(new LaunchError('interpreter-missing', `Python interpreter is not executable: ${python}`));
+        reject(
+          new LaunchError('interpreter-missing', `Python interpreter is not executable: ${python}`, [], {
+            field: 'python',
+          }),
+        );
         return;
       }
       try {
@@ -82,7 +90,14 @@ function inspect(python: string, cwd: string): Promise<ProbeAnswer> {
       } catch {
         const detail = (stderr || String(error ?? '')).trim().split('\n').slice(-3).join(' | ');
         reject(
-          new LaunchError('interpreter-broken', `${python} does not run as a Python interpreter: ${detail}`),
+          new LaunchError(
+            'interpreter-broken',
+            `${python} does not run as a Python interpreter: ${detail}`,
+            [],
+            {
+              field: 'python',
+            },
+          ),
         );
       }
     });
@@ -150,16 +165,26 @@ export async function resolveInterpreter(
     tried.push(
       `${candidate.python} (${candidate.source}, Python ${answer.python}): cannot import django (${answer.error})`,
     );
+    const problem = `Django is not importable by ${candidate.python} (Python ${answer.python}): ${answer.error}.`;
     lastError = new LaunchError(
       'django-missing',
-      `Django is not importable by ${candidate.python} (Python ${answer.python}): ${answer.error}. ` +
-        `Install it there (pip install django) or pick the project's interpreter with --python.`,
+      {
+        cli: `${problem} Install it there (pip install django) or pick the project's interpreter with --python.`,
+        app: `${problem} Install it there (pip install django) or pick the project's interpreter as Interpreter path.`,
+      },
+      [],
+      { field: 'python' },
     );
   }
   if (explicit && lastError) throw lastError;
+  const problem = `no Python interpreter with Django was found for ${projectDir}. Tried:\n  ${tried.join('\n  ')}\n`;
   throw new LaunchError(
     'django-missing',
-    `no Python interpreter with Django was found for ${projectDir}. Tried:\n  ${tried.join('\n  ')}\n` +
-      `Pass --python /path/to/venv/bin/python.`,
+    {
+      cli: `${problem}Pass --python /path/to/venv/bin/python.`,
+      app: `${problem}Enter the project's interpreter as Interpreter path (e.g. /path/to/venv/bin/python).`,
+    },
+    [],
+    { field: 'python' },
   );
 }

@@ -20,7 +20,12 @@ export function inspectProject(dir: string, settings: string | undefined): Proje
   if (!hasManage && !settings) {
     throw new LaunchError(
       'not-django',
-      `no manage.py in ${abs}: point --project at the folder holding manage.py, or pass --settings MODULE`,
+      {
+        cli: `no manage.py in ${abs}: point --project at the folder holding manage.py, or pass --settings MODULE`,
+        app: `no manage.py in ${abs}: choose the folder holding manage.py as Project folder, or fill in Settings module`,
+      },
+      [],
+      { field: 'project' },
     );
   }
   return {
@@ -67,7 +72,12 @@ export async function choosePort(requested: number | undefined): Promise<number>
     if (code === 'EADDRINUSE') {
       throw new LaunchError(
         'port-in-use',
-        `port ${requested} on 127.0.0.1 is already in use: stop what holds it or pick another --port`,
+        {
+          cli: `port ${requested} on 127.0.0.1 is already in use: stop what holds it or pick another --port`,
+          app: `port ${requested} on 127.0.0.1 is already in use: stop what holds it, then start again`,
+        },
+        [],
+        { field: 'port' },
       );
     }
     throw new LaunchError(

@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { probeDir } from '../paths.ts';
 import { INTERNAL_HEADER } from '../probe/protocol.ts';
 import { LaunchError } from './errors.ts';
 import { wsgiModuleFor, type ProjectLayout } from './project.ts';
+import { describeFailure, rootCause, type FailureContext } from './start-failure.ts';
 
 export type ServerKind = 'runserver' | 'gunicorn';
 
@@ -32,7 +34,12 @@ export function targetCommand(spec: Pick<TargetSpec, 'project' | 'server' | 'wor
     if (!wsgi)
       throw new LaunchError(
         'not-django',
-        'cannot tell the WSGI module for gunicorn: pass --settings package.settings',
+        {
+          cli: 'cannot tell the WSGI module for gunicorn: pass --settings package.settings',
+          app: 'cannot tell the WSGI module for gunicorn: fill in Settings module (package.settings)',
+        },
+        [],
+        { field: 'settings' },
       );
     return [
       '-m',
@@ -59,7 +66,11 @@ export function targetArgv(
   return [spec.python, '-m', 'djleak_probe', 'run', '--', ...targetCommand(spec)];
 }
 
-const TAIL_LINES = 40;
+/**
+ * stderr lines kept: enough for the whole traceback chain of a failed start (a missing middleware under
+ * gunicorn prints ~65 lines per worker, and its root exception comes first).
+ */
+const TAIL_LINES = 400;
 
 /**
  * GLIBC_TUNABLES for the target: glibc's per-thread cache of freed chunks (tcache, up to 7 chunks per size up
@@ -78,16 +89,22 @@ export function targetTunables(existing: string | undefined): string {
 export class Target {
   readonly child: ChildProcess;
   readonly argv: string[];
+  /** The project folder the target runs in. */
+  readonly dir: string;
   readonly stderrTail: string[] = [];
   exit: TargetExit | undefined;
   readonly exited: Promise<TargetExit>;
 
   constructor(spec: TargetSpec, onLine: (stream: 'stdout' | 'stderr', line: string) => void) {
     this.argv = targetArgv(spec);
+    this.dir = spec.project.dir;
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...spec.extraEnv,
-      PYTHONPATH: [probeDir(), process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+      // The probe first; then the user's own PYTHONPATH (--env replaces the engine's, as env(1) would).
+      PYTHONPATH: [probeDir(), spec.extraEnv?.PYTHONPATH ?? process.env.PYTHONPATH]
+        .filter(Boolean)
+        .join(path.delimiter),
       PYTHONUNBUFFERED: '1',
       GLIBC_TUNABLES: targetTunables(spec.extraEnv?.GLIBC_TUNABLES ?? process.env.GLIBC_TUNABLES),
       DJLEAK_COLLECTOR: spec.collector,
@@ -198,7 +215,20 @@ function httpAnswers(port: number): Promise<boolean> {
   });
 }
 
-/** Resolves when the server answers HTTP; rejects with the stderr tail if the target exits or times out. */
+/** What explaining a failed start asks of the disk: is a module name the project's own? */
+function failureContext(target: Target): FailureContext {
+  return {
+    project: target.dir,
+    python: target.argv[0]!,
+    isProjectModule: (name) =>
+      existsSync(path.join(target.dir, name)) || existsSync(path.join(target.dir, `${name}.py`)),
+  };
+}
+
+/**
+ * Resolves when the server answers HTTP; rejects with the stderr tail if the target exits or times out. An
+ * exit is told root cause first: the first exception of the traceback chain that ended it, with a hint.
+ */
 export async function waitUntilServing(target: Target, port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -209,11 +239,12 @@ export async function waitUntilServing(target: Target, port: number, timeoutMs: 
   const tail = target.stderrTail.slice(-15);
   if (target.exit) {
     const how = target.exit.signal ? `signal ${target.exit.signal}` : `exit code ${target.exit.code}`;
-    throw new LaunchError(
-      'exited-during-startup',
-      `the Django process exited during start-up (${how})`,
-      tail,
-    );
+    const summary = `the Django process exited during start-up (${how})`;
+    const cause = rootCause(target.stderrTail, failureContext(target));
+    if (!cause) throw new LaunchError('exited-during-startup', summary, tail);
+    throw new LaunchError('exited-during-startup', describeFailure(cause, summary), tail, {
+      ...(cause.field ? { field: cause.field } : {}),
+    });
   }
   throw new LaunchError(
     'not-ready',

@@ -74,6 +74,15 @@ export const measureSchema = z.object({
 });
 export type Measurement = z.infer<typeof measureSchema>;
 
+/** The `login` command's answer: the session cookie a scan sends to be logged in. */
+export const loginSchema = z.object({
+  cookie: z.string().min(1).max(200),
+  session_key: z.string().min(1).max(10_000),
+  user: z.string().max(1000),
+  user_model: z.string().max(200),
+  session_engine: z.string().max(300),
+});
+
 /** The `snapshot` command's answer; in a recording, a `snapshot` line after its chunks. */
 export const snapshotSummarySchema = z.object({
   id: z.string().max(64),
@@ -273,6 +282,7 @@ export interface ProbeCommand {
     | 'census'
     | 'referrers'
     | 'gauges'
-    | 'action';
+    | 'action'
+    | 'login';
   args: Record<string, unknown>;
 }

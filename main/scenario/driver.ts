@@ -7,12 +7,18 @@ export interface EndpointResult {
   path: string;
   sent: number;
   statuses: Record<string, number>;
+  /** Where redirects pointed (path only), counted. */
+  redirects: Record<string, number>;
   failures: number;
   elapsed_ms: number;
 }
 
 class CookieJar {
-  private cookies = new Map<string, string>();
+  private readonly cookies: Map<string, string>;
+  /** `seed`: cookies every request starts with (the session of a logged-in scan). */
+  constructor(seed: Readonly<Record<string, string>> = {}) {
+    this.cookies = new Map(Object.entries(seed));
+  }
   header(): string | undefined {
     return this.cookies.size ? [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') : undefined;
   }
@@ -25,28 +31,42 @@ class CookieJar {
   }
 }
 
+/** What every request of a scan carries: the scenario's headers, and cookies such as a logged-in session. */
+export interface RequestBase {
+  headers?: Readonly<Record<string, string>>;
+  cookies?: Readonly<Record<string, string>>;
+}
+
 /**
- * HTTP load for one target. "fresh" cookies = a new client per request; "keep" = one client for the whole
- * run. Requests marked internal (warm-up) carry a header the probe leaves out of its records.
+ * HTTP load for one target. "fresh" cookies = a new client per request (each starting with the base cookies);
+ * "keep" = one client for the whole run. Requests marked internal (warm-up) carry a header the probe leaves out
+ * of its records.
  */
 export class LoadDriver {
   private readonly agent = new http.Agent({ keepAlive: false });
-  private readonly keptJar = new CookieJar();
+  private readonly keptJar: CookieJar;
 
   constructor(
     private readonly port: number,
     private readonly cookies: Scenario['cookies'],
     private readonly concurrency: number,
-  ) {}
+    private readonly base: RequestBase = {},
+  ) {
+    this.keptJar = new CookieJar(base.cookies);
+  }
 
   close(): void {
     this.agent.destroy();
   }
 
-  private send(ep: ScenarioEndpoint, internal: boolean): Promise<number> {
-    const jar = this.cookies === 'keep' ? this.keptJar : new CookieJar();
+  private send(ep: ScenarioEndpoint, internal: boolean): Promise<{ status: number; location?: string }> {
+    const jar = this.cookies === 'keep' ? this.keptJar : new CookieJar(this.base.cookies);
     let body: string | undefined = ep.body;
-    const headers: Record<string, string> = { 'User-Agent': 'djleak-scenario', ...ep.headers };
+    const headers: Record<string, string> = {
+      'User-Agent': 'djleak-scenario',
+      ...this.base.headers,
+      ...ep.headers,
+    };
     if (ep.form) {
       body = new URLSearchParams(ep.form).toString();
       headers['Content-Type'] = 'application/x-www-form-urlencoded';
@@ -69,7 +89,7 @@ export class LoadDriver {
         (res) => {
           jar.take(res.headers['set-cookie']);
           res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location }));
         },
       );
       req.on('timeout', () => req.destroy(new Error(`request to ${ep.path} timed out`)));
@@ -93,8 +113,14 @@ export class LoadDriver {
       while (next < count && !signal?.aborted) {
         next++;
         try {
-          const status = await this.send(ep, internal);
-          if (!internal) into.statuses[status] = (into.statuses[status] ?? 0) + 1;
+          const { status, location } = await this.send(ep, internal);
+          if (!internal) {
+            into.statuses[status] = (into.statuses[status] ?? 0) + 1;
+            if (location && status >= 300 && status < 400) {
+              const target = redirectPath(location, ep.path);
+              into.redirects[target] = (into.redirects[target] ?? 0) + 1;
+            }
+          }
         } catch {
           if (!internal) into.failures++;
         }
@@ -107,5 +133,24 @@ export class LoadDriver {
 }
 
 export function emptyResult(ep: ScenarioEndpoint): EndpointResult {
-  return { method: ep.method, path: ep.path, sent: 0, statuses: {}, failures: 0, elapsed_ms: 0 };
+  return {
+    method: ep.method,
+    path: ep.path,
+    sent: 0,
+    statuses: {},
+    redirects: {},
+    failures: 0,
+    elapsed_ms: 0,
+  };
+}
+
+/** A redirect's target as a path: relative ones resolved against the request's, the query string left out (a
+ * login redirect carries ?next=<the page>). Another host keeps its origin. */
+function redirectPath(location: string, from: string): string {
+  try {
+    const url = new URL(location, `http://127.0.0.1${from}`);
+    return url.host === '127.0.0.1' ? url.pathname : `${url.origin}${url.pathname}`;
+  } catch {
+    return location.split('?')[0]!;
+  }
 }

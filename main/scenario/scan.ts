@@ -2,7 +2,10 @@ import { assessGrowth, type Measure, type ScanPoint } from '../analysis/verdict.
 import type { GaugesDto } from '../../preload/contract.ts';
 import type { ProbeConnection } from '../probe/link.ts';
 import type { ScanResultRow } from '../store/scans.ts';
-import { emptyResult, LoadDriver, type EndpointResult } from './driver.ts';
+import { unreachedViewReason } from '../analysis/statuses.ts';
+import { LaunchError } from '../launcher/errors.ts';
+import { loginSchema } from '../probe/protocol.ts';
+import { emptyResult, LoadDriver, type EndpointResult, type RequestBase } from './driver.ts';
 import type { Scenario, ScenarioEndpoint } from './scenario.ts';
 
 interface ProbeFigures {
@@ -124,9 +127,12 @@ export async function runScan(
     snapshot?: (label: string, requests: number) => Promise<unknown>;
     /** The checklist's gauges at the start and the end of each endpoint's rounds. */
     gauges?: (label: string) => Promise<GaugesDto[]>;
+    /** What every request carries, when the caller made it already (else made here: see requestBase). */
+    base?: RequestBase;
   } = {},
 ): Promise<ScanResultRow[]> {
-  const driver = new LoadDriver(target.port, scenario.cookies, scenario.concurrency);
+  const base = opts.base ?? (await requestBase(target, scenario));
+  const driver = new LoadDriver(target.port, scenario.cookies, scenario.concurrency, base);
   const results: ScanResultRow[] = [];
   try {
     for (const [index, ep] of scenario.endpoints.entries()) {
@@ -139,10 +145,21 @@ export async function runScan(
       const progress = (p: Pick<ScanProgress, 'round' | 'rounds' | 'stage' | 'extending'>): void =>
         opts.onProgress?.({ endpoint: ep, index, endpoints: scenario.endpoints.length, ...p });
       const finish = (partial: boolean, gauges: ScanResultRow['gauges'] = null): ScanResultRow => {
-        const { pending, ...verdict } = assessGrowth(points, { minLeak: scenario.min_leak });
+        const { pending, ...assessed } = assessGrowth(points, { minLeak: scenario.min_leak });
+        const unreached = unreachedViewReason(sent.statuses, sent.redirects);
+        const verdict = unreached
+          ? {
+              ...assessed,
+              verdict: 'inconclusive' as const,
+              cause: null,
+              confidence: 0,
+              requests_needed: null,
+              reason: unreached,
+            }
+          : assessed;
         const note = partial
           ? ' (partial: the scan was cut short)'
-          : pending !== null && stopped
+          : pending !== null && stopped && !unreached
             ? ` (${stopped})`
             : '';
         const row: ScanResultRow = {
@@ -211,7 +228,8 @@ export async function runScan(
         let [sentBefore, failedBefore] = [0, 0];
         for (let stage = 1; !opts.signal?.aborted; stage++) {
           const assessment = assessGrowth(points, { minLeak: scenario.min_leak });
-          if (assessment.pending === null) break;
+          // More of the same redirect or refusal decides nothing about the view.
+          if (assessment.pending === null || unreachedViewReason(sent.statuses)) break;
           const elapsedS = Date.now() / 1000 - startedAt;
           const perRequestS = sent.elapsed_ms / 1000 / Math.max(1, sent.sent);
           stageSize = Math.min(
@@ -257,6 +275,33 @@ export async function runScan(
   return results;
 }
 
+/** What every request of the scenario carries: its headers, and the session of its user when it logs in. */
+export async function requestBase(target: ScanTarget, scenario: Scenario): Promise<RequestBase> {
+  return {
+    headers: scenario.headers,
+    cookies: scenario.login ? await logIn(target, scenario.login) : undefined,
+  };
+}
+
+/**
+ * The session cookie of an existing user, made in the target (the probe's `login` command) by its first serving
+ * process: sessions live in the project's session store, which its processes share (a store only one process
+ * sees would fail the project's own logins too). A user that does not exist is the scenario's error.
+ */
+async function logIn(target: ScanTarget, username: string): Promise<Record<string, string>> {
+  const [server] = target.servers();
+  if (!server) throw new ScanInterrupted('no serving process is connected');
+  let reply: unknown;
+  try {
+    reply = await server.command('login', { username }, 30_000);
+  } catch (error) {
+    if (server.socket.destroyed) throw new ScanInterrupted((error as Error).message);
+    throw new LaunchError('bad-scenario', `cannot log in as '${username}': ${(error as Error).message}`);
+  }
+  const session = loginSchema.parse(reply);
+  return { [session.cookie]: session.session_key };
+}
+
 /** Whether a serving process has tracemalloc on (the user opened a trace window). */
 async function anyTracing(target: ScanTarget): Promise<boolean> {
   try {
@@ -289,22 +334,28 @@ export interface UrlPattern {
   name: string | null;
   view: string | null;
   has_params: boolean;
+  /** A concrete path: the route itself, or with its parameters filled from an existing row. */
   example: string | null;
+  /** Filled parameters: where their values came from ("catalog.Book pk=1"). */
+  example_from?: string | null;
+  /** Parameters not filled: why. */
+  why?: string | null;
 }
 
 export interface Discovery {
   endpoints: ScenarioEndpoint[];
-  /** Routes that need example paths (parameters) and were not scanned. */
+  /** Routes with parameters no example path was found for, not scanned. */
   skipped: UrlPattern[];
 }
 
-/** Every GET route that needs no path parameter becomes an endpoint to scan; the rest are listed. */
+/** Every GET route with a concrete path (none needed, or its keys filled in) becomes an endpoint to scan; the rest
+ * are listed. */
 export function endpointsFromPatterns(patterns: readonly UrlPattern[], requests: number): Discovery {
   const endpoints: ScenarioEndpoint[] = [];
   const seen = new Set<string>();
   const skipped: UrlPattern[] = [];
   for (const p of patterns) {
-    if (p.has_params || p.example === null) {
+    if (p.example === null) {
       skipped.push(p);
       continue;
     }

@@ -2,6 +2,21 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { LaunchError } from '../launcher/errors.ts';
 
+/** Header names (RFC 9110 tokens) and one-line values, each bad one named. */
+const headersSchema = z
+  .record(
+    z.string(),
+    z
+      .string()
+      .max(8000)
+      .regex(/^[^\r\n]*$/, 'must be on one line'),
+  )
+  .superRefine((headers, ctx) => {
+    for (const name of Object.keys(headers))
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,200}$/.test(name))
+        ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid HTTP header name' });
+  });
+
 const endpointSchema = z
   .object({
     method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']).default('GET'),
@@ -9,7 +24,7 @@ const endpointSchema = z
     requests: z.number().int().min(1).max(1_000_000).default(50),
     body: z.string().max(1_000_000).optional(),
     form: z.record(z.string(), z.string()).optional(),
-    headers: z.record(z.string(), z.string()).optional(),
+    headers: headersSchema.optional(),
   })
   .strict();
 
@@ -17,6 +32,10 @@ export const scenarioSchema = z
   .object({
     endpoints: z.array(endpointSchema).min(1, 'needs at least one endpoint').max(1000),
     cookies: z.enum(['fresh', 'keep']).default('fresh'),
+    /** An existing user every request is logged in as (a session the probe makes in the target). */
+    login: z.string().min(1).max(254).optional(),
+    /** Headers sent with every request (a token-authenticated API); an endpoint's own headers win. */
+    headers: headersSchema.optional(),
     concurrency: z.number().int().min(1).max(64).default(1),
     /** Requests per endpoint before measuring, not recorded: imports, first-use caches, connections. */
     warmup: z.number().int().min(0).max(100_000).default(10),

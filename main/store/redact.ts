@@ -29,18 +29,63 @@ export function redactText(text: string, project: string): string {
 
 export const dropQuery = (p: string): string => p.replace(/\?.*$/s, '');
 
-/** Redacts one session's rows in `schema` (the export being written), in place. */
+/** What a redacted environment value reads. */
+export const REDACTED = '…';
+
+/** A stored scenario without who its requests were: the user it logged in as, its headers' values (a token),
+ * its endpoints' query strings. */
+function redactScenario(json: string): string {
+  const scenario = JSON.parse(json) as {
+    login?: string;
+    headers?: Record<string, string>;
+    endpoints?: { path: string; headers?: Record<string, string> }[];
+  };
+  const blank = (headers: Record<string, string>) =>
+    Object.fromEntries(Object.keys(headers).map((k) => [k, REDACTED]));
+  if (scenario.login !== undefined) scenario.login = REDACTED;
+  if (scenario.headers) scenario.headers = blank(scenario.headers);
+  for (const e of scenario.endpoints ?? []) {
+    e.path = dropQuery(e.path);
+    if (e.headers) e.headers = blank(e.headers);
+  }
+  return JSON.stringify(scenario);
+}
+
+/**
+ * The session's environment (its start options' `env`) with every value replaced, and the values worth looking
+ * for in its text: the target may have printed one (a settings dump, a connection string in a traceback).
+ * Values under 4 characters (`1`, `on`) are not searched: they would blank unrelated text.
+ */
+function redactEnvironment(options: Record<string, unknown> | null): string[] {
+  const env = options?.env;
+  if (!env || typeof env !== 'object') return [];
+  const values = Object.values(env as Record<string, unknown>).filter(
+    (v): v is string => typeof v === 'string',
+  );
+  options!.env = Object.fromEntries(Object.keys(env).map((k) => [k, REDACTED]));
+  return [...new Set(values.filter((v) => v.length >= 4))].sort((a, b) => b.length - a.length);
+}
+
+const withoutValues = (text: string, values: readonly string[]): string =>
+  values.reduce((t, v) => t.split(v).join(REDACTED), text);
+
+/**
+ * Redacts one session's rows in `schema` (the export being written), in place. The environment it was
+ * started with keeps its names; its values are replaced, there and wherever the target's output repeated them.
+ */
 export function redactSession(db: Database.Database, schema: string, project: string): void {
-  const text = (v: unknown): unknown => (typeof v === 'string' ? redactText(v, project) : v);
   const session = db.prepare(`SELECT id, python, command, options FROM ${schema}.sessions`).get() as {
     id: number;
     python: string | null;
     command: string;
     options: string | null;
   };
-  const argv = (JSON.parse(session.command) as string[]).map((a) => redactText(a, project));
   const options = session.options ? (JSON.parse(session.options) as Record<string, unknown>) : null;
   if (options && typeof options.python === 'string') options.python = shortenPath(options.python, project);
+  const secrets = redactEnvironment(options);
+  const clean = (v: string): string => redactText(withoutValues(v, secrets), project);
+  const text = (v: unknown): unknown => (typeof v === 'string' ? clean(v) : v);
+  const argv = (JSON.parse(session.command) as string[]).map(clean);
   db.prepare(
     `UPDATE ${schema}.sessions SET python = ?, command = ?, options = ?, error = ? WHERE id = ?`,
   ).run(
@@ -64,12 +109,11 @@ export function redactSession(db: Database.Database, schema: string, project: st
         if (next !== r.v) set.run(next, r.k);
       }
   };
-  update('processes', 'argv', (v) =>
-    JSON.stringify((JSON.parse(v) as string[]).map((a) => redactText(a, project))),
-  );
-  update('events', 'message', (v) => redactText(v, project));
+  update('processes', 'argv', (v) => JSON.stringify((JSON.parse(v) as string[]).map(clean)));
+  update('events', 'message', clean);
   update('requests', 'path', dropQuery);
   update('scan_results', 'path', dropQuery);
+  update('sessions', 'scenario', redactScenario);
   // File paths are unique: two files shortened alike keep apart by their id.
   const taken = new Set<string>();
   update('files', 'path', (v) => {

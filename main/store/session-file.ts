@@ -92,6 +92,9 @@ export function exportSession(
     }
     db.prepare(`ATTACH DATABASE ? AS out`).run(partial);
     attached = true;
+    // Redaction rewrites rows after copying them: without this the values it replaced stay readable in the
+    // file's freed space (measured: a redacted export still held every environment value it had replaced).
+    if (opts.redact) db.pragma('out.secure_delete = ON');
     db.transaction(() => copyOut(db, sessionId, opts.redact ? project : null))();
     db.prepare(`DETACH DATABASE out`).run();
     attached = false;

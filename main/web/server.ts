@@ -308,9 +308,7 @@ function serveSocket(ws: WebSocket, handlers: Handlers, engine: Engine): void {
       ws.send(JSON.stringify({ id, ok: true, result }));
     } catch (error) {
       const e = error instanceof ApiError ? error : new ApiError('bad-input', 'a call must be JSON');
-      ws.send(
-        JSON.stringify({ id, ok: false, error: { code: e.code, message: e.message, detail: e.detail } }),
-      );
+      ws.send(JSON.stringify({ id, ok: false, error: e.toWire() }));
     }
   });
 }

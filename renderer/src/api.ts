@@ -6,12 +6,18 @@ declare global {
   }
 }
 
-/** A rejected call as the engine reported it: `code` for the program, `message` and `detail` for people. */
+/**
+ * A rejected call as the engine reported it: `code` for the program, `message` and `detail` for people,
+ * `field` the start form's input it is about (project, python, settings, server, port, env), if any, `session`
+ * the session a failed start was stored as.
+ */
 export class ApiCallError extends Error {
   constructor(
     message: string,
     readonly code: string = 'internal',
     readonly detail: string[] = [],
+    readonly field: string | null = null,
+    readonly session: number | null = null,
   ) {
     super(message);
   }
@@ -21,6 +27,8 @@ interface WireError {
   code?: string;
   message?: string;
   detail?: string[];
+  field?: string;
+  session?: number;
 }
 
 function fromWire(error: WireError | undefined): ApiCallError {
@@ -28,6 +36,8 @@ function fromWire(error: WireError | undefined): ApiCallError {
     error?.message ?? 'call failed',
     error?.code ?? 'internal',
     Array.isArray(error?.detail) ? error.detail : [],
+    typeof error?.field === 'string' ? error.field : null,
+    typeof error?.session === 'number' ? error.session : null,
   );
 }
 

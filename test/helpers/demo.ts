@@ -49,6 +49,23 @@ export function slowLeaksEndpoints(): (DemoEndpoint & { bytes_per_request: numbe
   ) as (DemoEndpoint & { bytes_per_request: number })[];
 }
 
+/** The lending_library example's manifest: whether a page needs a login, and how discovery finds its path. */
+export interface LibraryEndpoint extends DemoEndpoint {
+  bytes_per_request: number;
+  login: boolean;
+  /** The route of a path with parameters (null: the path is the route). */
+  route: string | null;
+  discovery: 'path' | 'filled' | 'skipped';
+  /** What the page answers when it is reached (its view ran). */
+  status: number;
+}
+
+export function lendingLibraryEndpoints(): LibraryEndpoint[] {
+  return JSON.parse(
+    readFileSync(path.join(repoRoot, 'assets', 'examples', 'lending_library', 'leaks.json'), 'utf8'),
+  ) as LibraryEndpoint[];
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;

@@ -41,21 +41,26 @@ while True:
 print(f"server answered after {time.monotonic() - started:.1f} s", file=sys.stderr)
 mixes = [{"/": 4, "/cache/leak/": 1}, {"/cache/leak/": 3, "/products/": 1}, {"/products/": 3, "/": 2},
          {"/cache/leak/": 2, "/": 1}]
-end = time.monotonic() + 20
+# 20 s at least, and enough requests of every route whatever the machine's speed (a loaded one served 30 of
+# /cache/leak/ in 20 s), within 90 s
+started = time.monotonic()
+sent = dict.fromkeys(["/", "/cache/leak/", "/products/"], 0)
 phase = 0
-while time.monotonic() < end:
+while time.monotonic() - started < 20 or (min(sent.values()) < 60 and time.monotonic() - started < 90):
     until = time.monotonic() + 1.7
     while time.monotonic() < until:
         for path, times in mixes[phase % len(mixes)].items():
             for _ in range(times):
                 urllib.request.urlopen(base + path, timeout=10).read()
+                sent[path] += 1
     phase += 1
+print(f"sent {sent} in {time.monotonic() - started:.1f} s", file=sys.stderr)
 `;
 
 describe('a recording made with only Python, imported', () => {
   it(
     'becomes a session with its processes, samples, requests, snapshots and per-route verdicts',
-    { timeout: 120_000 },
+    { timeout: 240_000 },
     async () => {
       const t = tempDir('djleak-rec-');
       cleanups.push(t.cleanup);

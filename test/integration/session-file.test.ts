@@ -52,7 +52,12 @@ describe('session files (.djleak)', () => {
     await dispatch(handlers, 'snapshots.take', { sessionId, label: 'second' });
     await dispatch(handlers, 'scan.start', {
       sessionId,
-      scenario: { endpoints: [{ path: '/gc/leak/', requests: 60 }], rounds: 3, warmup: 0 },
+      scenario: {
+        endpoints: [{ path: '/gc/leak/', requests: 60 }],
+        rounds: 3,
+        warmup: 0,
+        headers: { 'X-Api-Token': 'tok-3f9a' },
+      },
     });
     await until(() => done, 'the scan', 90_000);
     await dispatch(handlers, 'actions.run', { sessionId, name: 'gc_collect', item: 'garbage-collection' });
@@ -143,6 +148,10 @@ describe('session files (.djleak)', () => {
         expect(f.startsWith(session.project!), f).toBe(true);
       expect(files.some((f) => f.startsWith(session.project!))).toBe(true);
       expect(files.some((f) => f.startsWith('…/site-packages/django/'))).toBe(true);
+      // the scan's headers keep their names, not their values (a token)
+      const scenario = JSON.parse(db.prepare('SELECT scenario FROM sessions').pluck().get() as string);
+      expect(scenario.headers).toEqual({ 'X-Api-Token': '…' });
+      expect(JSON.stringify(scenario)).not.toContain('tok-3f9a');
     } finally {
       db.close();
     }

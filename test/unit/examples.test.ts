@@ -17,14 +17,15 @@ import { demoDir } from '../../main/paths.ts';
 import { repoRoot } from '../helpers/demo.ts';
 
 describe('the bundled examples', () => {
-  it('lists the demo (default) and slow_leaks, each a Django project whose settings manage.py names', () => {
-    expect(EXAMPLE_NAMES).toEqual(['leaky_shop', 'slow_leaks']);
+  it('lists the demo (default), slow_leaks and lending_library, each a Django project whose settings manage.py names', () => {
+    expect(EXAMPLE_NAMES).toEqual(['leaky_shop', 'slow_leaks', 'lending_library']);
     expect(DEFAULT_EXAMPLE).toBe('leaky_shop');
     expect(exampleDir('leaky_shop')).toBe(demoDir());
     expect(exampleDir('slow_leaks')).toBe(path.join(repoRoot, 'assets', 'examples', 'slow_leaks'));
     expect(listExamples().map((e) => [e.name, e.default])).toEqual([
       ['leaky_shop', true],
       ['slow_leaks', false],
+      ['lending_library', false],
     ]);
     expect(listExamples()[1]!.description).toBe('small leaks of 76 B–4 KB a request among hard controls');
     for (const e of listExamples()) {
@@ -33,6 +34,9 @@ describe('the bundled examples', () => {
     }
     expect(inspectProject(exampleDir('slow_leaks'), undefined).settings).toBe('slow_leaks.settings');
     expect(inspectProject(exampleDir('leaky_shop'), undefined).settings).toBe('leaky_shop.settings');
+    expect(inspectProject(exampleDir('lending_library'), undefined).settings).toBe(
+      'lending_library.settings',
+    );
   });
 
   it('installs one requirements set when the examples need the same packages', () => {

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { LaunchError } from '../../main/launcher/errors.ts';
 import { interpreterCandidates, resolveInterpreter } from '../../main/launcher/interpreter.ts';
 import {
   choosePort,
@@ -47,6 +48,33 @@ describe('inspectProject', () => {
     expect(() => inspectProject(path.join(dir, 'file.txt'), undefined)).toThrow(/not a folder/);
     expect(() => inspectProject(dir, undefined)).toThrow(/no manage.py in .*--settings/);
     expect(inspectProject(dir, 'x.settings').managePy).toBeNull();
+  });
+
+  it("names the CLI's flags in the CLI and the start form's fields in the app, and says which input", () => {
+    const error = (() => {
+      try {
+        inspectProject(tmp(), undefined);
+      } catch (e) {
+        return e as LaunchError;
+      }
+      throw new Error('no error');
+    })();
+    expect(error.message).toMatch(
+      /point --project at the folder holding manage\.py, or pass --settings MODULE$/,
+    );
+    expect(error.messageFor('cli')).toBe(error.message);
+    expect(error.messageFor('app')).toMatch(
+      /choose the folder holding manage\.py as Project folder, or fill in Settings module$/,
+    );
+    expect(error.field).toBe('project');
+    expect(() =>
+      targetCommand({
+        project: { dir: '/p', managePy: null, settings: null },
+        server: 'gunicorn',
+        workers: 1,
+        port: 1,
+      }),
+    ).toThrow(expect.objectContaining({ field: 'settings', message: expect.stringMatching(/--settings/) }));
   });
 
   it('derives the gunicorn WSGI module and the command lines', () => {

@@ -9,7 +9,7 @@ import threading
 import time
 from typing import Any, Callable, Dict, Optional, Tuple, Union
 
-from . import actions, census, garbage, gauges, referrers, sampler, tracing, urlwalk, world
+from . import actions, census, garbage, gauges, login, referrers, sampler, tracing, urlwalk, world
 
 try:  # built in (no file to import); imported here, never lazily in the reader thread
     import _tracemalloc
@@ -154,8 +154,11 @@ def _measure(args: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _urls(args: Dict[str, Any]) -> Dict[str, Any]:
+    examples = args.get("examples", False)
+    if not isinstance(examples, bool):
+        raise CommandError("examples must be true or false")
     try:
-        return urlwalk.list_urls()
+        return urlwalk.list_urls(fill_examples=examples)
     except urlwalk.NotSetUp as exc:
         raise CommandError(str(exc)) from None
 
@@ -183,6 +186,7 @@ COMMANDS: Dict[str, Handler] = {
     "trace_status": tracing.trace_status,
     "gauges": gauges.gauges,
     "action": actions.action,
+    "login": login.login,
 }
 
 CONTEXT_COMMANDS: Dict[str, ContextHandler] = {
@@ -198,6 +202,7 @@ _ARG_ERRORS = (
     referrers.ReferrersError,
     gauges.GaugeError,
     actions.ActionError,
+    login.LoginError,
 )
 
 

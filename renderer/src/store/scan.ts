@@ -39,8 +39,12 @@ interface ScanState {
   scenarios: Record<number, ScanRequestDto | null>;
   /** endpointKey() of the row whose chart is open. */
   selected: string | null;
+  /** The user a session's scans log in as ("": none), as typed in the panel. */
+  logins: Record<number, string>;
+  setLogin(sessionId: number, username: string): void;
   load(sessionId: number): Promise<void>;
-  /** Without a scenario the engine discovers the parameter-free GET routes. */
+  /** Without a scenario the engine discovers the parameter-free GET routes. Logged in as the session's user,
+   * when one is set. */
   start(sessionId: number, scenario?: ScanRequestDto): Promise<void>;
   /** A scan the engine started on its own (scan.rerun): shown as under way until its scan-done. */
   track(sessionId: number): void;
@@ -85,6 +89,9 @@ export const useScan = create<ScanState>((set, get) => {
     startError: null,
     scenarios: {},
     selected: null,
+    logins: {},
+
+    setLogin: (sessionId, username) => set({ logins: { ...get().logins, [sessionId]: username } }),
 
     async load(sessionId) {
       if (get().sessionId !== sessionId)
@@ -109,7 +116,12 @@ export const useScan = create<ScanState>((set, get) => {
         scenarios: { ...get().scenarios, [sessionId]: scenario ?? null },
       });
       try {
-        await api.call('scan.start', scenario ? { sessionId, scenario } : { sessionId });
+        const login = get().logins[sessionId]?.trim() || undefined;
+        await api.call('scan.start', {
+          sessionId,
+          ...(scenario ? { scenario } : {}),
+          ...(login ? { login } : {}),
+        });
       } catch (error) {
         set({ runs: without(get().runs, sessionId), startError: toApiCallError(error).message });
       }

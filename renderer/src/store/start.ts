@@ -7,6 +7,7 @@ import type {
   StartInvestigationArgs,
 } from '../../../preload/contract.ts';
 import { api, toApiCallError } from '../api.ts';
+import { parseEnvironment } from '../views/start/environment.ts';
 import { useLibrary } from './library.ts';
 import { useNav } from './nav.ts';
 
@@ -15,6 +16,10 @@ export interface LaunchFailure {
   code: string;
   detail: string[];
   what: string;
+  /** The form's input the failure is about (the message names it by its label). */
+  field: string | null;
+  /** The session stored as failed, with all the output the box shows the end of. */
+  session: number | null;
 }
 
 export interface StartForm {
@@ -23,6 +28,8 @@ export interface StartForm {
   settings: string;
   server: ServerKind;
   workers: number;
+  /** The Environment field's text: one KEY=VALUE per line. */
+  env: string;
 }
 
 type Inspection =
@@ -41,6 +48,9 @@ interface StartState {
   progress: string[];
   failure: LaunchFailure | null;
   formError: string | null;
+  /** The Environment field's first bad line, once it has been left or the form sent. */
+  envError: string | null;
+  checkEnvironment(): boolean;
   setField<K extends keyof StartForm>(key: K, value: StartForm[K]): void;
   inspect(): Promise<void>;
   inspectInterpreter(): Promise<void>;
@@ -71,21 +81,43 @@ export const useStart = create<StartState>((set, get) => {
       return sessionId;
     } catch (error) {
       const e = toApiCallError(error);
-      set({ starting: null, failure: { message: e.message, code: e.code, detail: e.detail, what } });
+      set({
+        starting: null,
+        failure: {
+          message: e.message,
+          code: e.code,
+          detail: e.detail,
+          what,
+          field: e.field,
+          session: e.session,
+        },
+      });
       void useLibrary.getState().refresh();
       return null;
     }
   }
 
   return {
-    form: { project: '', python: '', settings: '', server: 'runserver', workers: 2 },
+    form: { project: '', python: '', settings: '', server: 'runserver', workers: 2, env: '' },
     inspection: { state: 'idle' },
     starting: null,
     examples: [],
     progress: [],
     failure: null,
     formError: null,
-    setField: (key, value) => set({ form: { ...get().form, [key]: value }, formError: null }),
+    envError: null,
+    setField: (key, value) =>
+      set({
+        form: { ...get().form, [key]: value },
+        formError: null,
+        ...(key === 'env' ? { envError: null } : {}),
+      }),
+
+    checkEnvironment() {
+      const parsed = parseEnvironment(get().form.env);
+      set({ envError: parsed.ok ? null : `Environment, ${parsed.message}` });
+      return parsed.ok;
+    },
 
     async inspect() {
       const dir = get().form.project.trim();
@@ -135,6 +167,11 @@ export const useStart = create<StartState>((set, get) => {
         set({ formError: 'Enter the folder that holds manage.py, or try the demo.' });
         return;
       }
+      const env = parseEnvironment(f.env);
+      if (!env.ok) {
+        set({ envError: `Environment, ${env.message}` });
+        return;
+      }
       await launch(
         'project',
         {
@@ -143,6 +180,7 @@ export const useStart = create<StartState>((set, get) => {
           ...(f.python.trim() ? { python: f.python.trim() } : {}),
           ...(f.settings.trim() ? { settings: f.settings.trim() } : {}),
           ...(f.server === 'gunicorn' ? { workers: f.workers } : {}),
+          ...(Object.keys(env.env).length ? { env: env.env } : {}),
         },
         f.project.trim(),
       );

@@ -10,7 +10,7 @@ import type { ScanBlocker } from './decidingScan.ts';
 import { EndpointDetail } from './EndpointDetail.tsx';
 import { costText, retainedText } from '../../leakFigures.ts';
 
-const COLUMNS = 6;
+const COLUMNS = 7;
 
 function statusesTitle(r: ScanResultDto): string {
   const codes = Object.entries(r.statuses).map(([code, n]) => `${code} × ${n}`);
@@ -18,6 +18,31 @@ function statusesTitle(r: ScanResultDto): string {
     r.errors - Object.entries(r.statuses).reduce((n, [c, k]) => n + (Number(c) >= 500 ? k : 0), 0);
   if (failed > 0) codes.push(`failed × ${failed}`);
   return codes.length ? `Responses: ${codes.join(', ')}` : 'No response';
+}
+
+/** The responses by status, most frequent first: "200", or "302 × 100" where not every one was the same 2xx. */
+function StatusCell({ r }: { r: ScanResultDto }) {
+  const codes = Object.entries(r.statuses)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
+  const unusual = codes.some(([code]) => !code.startsWith('2'));
+  return (
+    <td
+      className={`mono nowrap ${unusual ? 'text-warn' : ''}`}
+      title={statusesTitle(r)}
+      data-testid="statuses"
+      data-unusual={unusual}
+    >
+      {codes.length === 0
+        ? '–'
+        : codes.length === 1 && !unusual
+          ? codes[0]![0]
+          : codes
+              .slice(0, 2)
+              .map(([code, n]) => `${code} × ${n.toLocaleString('en-US')}`)
+              .join(' · ') + (codes.length > 2 ? ' · …' : '')}
+    </td>
+  );
 }
 
 /** Under the figure: what a leak costs, or how far an undecided endpoint is from a verdict. */
@@ -79,6 +104,12 @@ export function EndpointTable({ sessionId, rows, fromRun, measuring, blocker }: 
               >
                 Requests
               </th>
+              <th
+                scope="col"
+                title="HTTP status of the measured responses: a redirect or a 404 on every one means the view never ran"
+              >
+                Status
+              </th>
               <th scope="col">Why</th>
             </tr>
           </thead>
@@ -133,6 +164,7 @@ export function EndpointTable({ sessionId, rows, fromRun, measuring, blocker }: 
                         </span>
                       )}
                     </td>
+                    <StatusCell r={r} />
                     <td className="scan-reason small">
                       {r.reason}
                       {(r.diagnosis?.snapshots || r.verdict === 'inconclusive') && (

@@ -12,7 +12,8 @@ import { ScanProgress } from './ScanProgress.tsx';
 
 /** What a discovered scan does to the app: 50 warm-up requests, 5 rounds of 20 per route, then extensions. */
 export const SCAN_EXPLANATION =
-  'Drives each GET route without parameters in rounds and measures memory after a full collection between ' +
+  'Drives each GET route without parameters (and each detail view, with the key of an existing row) in rounds ' +
+  'and measures memory after a full collection between ' +
   'rounds; your app receives ~150 requests per route (50 of them warm-up), and a route not decided by then ' +
   'more, up to 2,000 in all.';
 
@@ -80,6 +81,8 @@ export function EndpointsPanel({ sessionId, running }: EndpointsPanelProps) {
   const startError = useScan((s) => (s.sessionId === sessionId ? s.startError : null));
   const end = useScan((s) => s.ends[sessionId]);
   const start = useScan((s) => s.start);
+  const login = useScan((s) => s.logins[sessionId] ?? '');
+  const setLogin = useScan((s) => s.setLogin);
   const cancel = useScan((s) => s.cancel);
   const dismissEnd = useScan((s) => s.dismissEnd);
   const stopping = useLive((s) => s.stopping);
@@ -122,15 +125,35 @@ export function EndpointsPanel({ sessionId, running }: EndpointsPanelProps) {
           </button>
         ) : (
           running && (
-            <button
-              type="button"
-              className="btn btn-primary"
-              onClick={() => void start(sessionId)}
-              disabled={stopping}
-              title={`Scan for leaks (${MOD}+Shift+L)`}
-            >
-              Scan for leaks
-            </button>
+            <>
+              <label
+                className="scan-login small"
+                title="Pages behind a login answer a redirect without a user: scan them as an existing user of the project (no password needed)"
+              >
+                Log in as
+                <input
+                  type="text"
+                  className="input mono"
+                  placeholder="username (optional)"
+                  autoComplete="off"
+                  spellCheck={false}
+                  value={login}
+                  onChange={(e) => setLogin(sessionId, e.target.value)}
+                  onKeyDown={(e) => {
+                    if (e.key === 'Enter' && !stopping) void start(sessionId);
+                  }}
+                />
+              </label>
+              <button
+                type="button"
+                className="btn btn-primary"
+                onClick={() => void start(sessionId)}
+                disabled={stopping}
+                title={`Scan for leaks (${MOD}+Shift+L)`}
+              >
+                Scan for leaks
+              </button>
+            </>
           )
         )}
       </header>

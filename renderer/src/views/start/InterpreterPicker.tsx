@@ -22,6 +22,7 @@ export function InterpreterPicker() {
   const python = useStart((s) => s.form.python);
   const setField = useStart((s) => s.setField);
   const inspectInterpreter = useStart((s) => s.inspectInterpreter);
+  const failedOn = useStart((s) => s.failure?.field);
   const candidates = inspection.state === 'done' ? inspection.info.interpreters : [];
 
   return (
@@ -62,6 +63,7 @@ export function InterpreterPicker() {
         placeholder="Found from VIRTUAL_ENV, .venv, venv, env, then python3"
         value={python}
         spellCheck={false}
+        aria-invalid={failedOn === 'python'}
         onChange={(e) => setField('python', e.target.value)}
         onBlur={() => void inspectInterpreter()}
       />

@@ -25,6 +25,42 @@ function ProjectStatus() {
   }
 }
 
+/** The Environment field: the target's own variables, checked line by line when it is left. */
+function EnvironmentField() {
+  const env = useStart((s) => s.form.env);
+  const envError = useStart((s) => s.envError);
+  const failedOn = useStart((s) => s.failure?.field);
+  const setField = useStart((s) => s.setField);
+  const checkEnvironment = useStart((s) => s.checkEnvironment);
+  return (
+    <div className="field">
+      <label htmlFor="env">Environment</label>
+      <textarea
+        id="env"
+        className="input mono textarea"
+        rows={3}
+        placeholder={'DATABASE_URL=sqlite:///db.sqlite3\nSECRET_KEY=…'}
+        value={env}
+        spellCheck={false}
+        aria-invalid={envError !== null || failedOn === 'env'}
+        aria-describedby="env-hint"
+        onChange={(e) => setField('env', e.target.value)}
+        onBlur={() => checkEnvironment()}
+      />
+      {envError ? (
+        <p id="env-hint" className="hint small text-danger" role="alert" data-testid="env-error">
+          {envError}
+        </p>
+      ) : (
+        <p id="env-hint" className="hint small">
+          One KEY=VALUE per line, as in a .env file; the values are kept with the session and left out of
+          exports.
+        </p>
+      )}
+    </div>
+  );
+}
+
 export function NewInvestigationForm() {
   const form = useStart((s) => s.form);
   const starting = useStart((s) => s.starting);
@@ -32,6 +68,7 @@ export function NewInvestigationForm() {
   const setField = useStart((s) => s.setField);
   const inspect = useStart((s) => s.inspect);
   const startProject = useStart((s) => s.startProject);
+  const failedOn = useStart((s) => s.failure?.field);
 
   return (
     <form
@@ -53,6 +90,7 @@ export function NewInvestigationForm() {
           value={form.project}
           spellCheck={false}
           autoComplete="off"
+          aria-invalid={failedOn === 'project'}
           onChange={(e) => setField('project', e.target.value)}
           onBlur={() => void inspect()}
         />
@@ -68,6 +106,7 @@ export function NewInvestigationForm() {
           placeholder="shop.settings (read from manage.py)"
           value={form.settings}
           spellCheck={false}
+          aria-invalid={failedOn === 'settings'}
           onChange={(e) => setField('settings', e.target.value)}
         />
       </div>
@@ -104,6 +143,7 @@ export function NewInvestigationForm() {
           />
         </div>
       </div>
+      <EnvironmentField />
       {formError && (
         <p className="text-danger small" role="alert">
           {formError}

@@ -1,4 +1,5 @@
 import { ErrorPanel } from '../../components/ErrorPanel.tsx';
+import { useNav } from '../../store/nav.ts';
 import { useStart } from '../../store/start.ts';
 import { DemoCard } from './DemoCard.tsx';
 import { ExampleCards } from './ExampleCards.tsx';
@@ -9,6 +10,7 @@ import { StartProgress } from './StartProgress.tsx';
 export function StartView() {
   const failure = useStart((s) => s.failure);
   const dismiss = useStart((s) => s.dismissFailure);
+  const openSession = useNav((s) => s.openSession);
   return (
     <div className="view" data-testid="start-view">
       <header className="view-head">
@@ -27,7 +29,15 @@ export function StartView() {
           detail={failure.detail}
           code={failure.code}
           onDismiss={dismiss}
-        />
+        >
+          {failure.session !== null && (
+            <div className="form-actions">
+              <button type="button" className="btn btn-small" onClick={() => openSession(failure.session!)}>
+                Open the full output
+              </button>
+            </div>
+          )}
+        </ErrorPanel>
       )}
       <StartProgress />
       <DemoCard />
