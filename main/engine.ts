@@ -1,6 +1,7 @@
 import type { EngineEvent, StartInvestigationArgs } from '../preload/contract.ts';
 import { Investigation, type InvestigationOptions, type Listener } from './investigation.ts';
 import { ApiError } from './api/errors.ts';
+import { LaunchError } from './launcher/errors.ts';
 import { scenarioSchema, type Scenario } from './scenario/scenario.ts';
 import { scanSession, type ScanOverrides } from './scanning.ts';
 import { Library } from './store/library.ts';
@@ -112,7 +113,11 @@ export class Engine {
     })
       .then(
         (outcome) => ({ results: outcome.results.length, interrupted: outcome.interrupted, error: null }),
-        (error: Error) => ({ results: 0, interrupted: false, error: error.message }),
+        (error: Error) => ({
+          results: 0,
+          interrupted: false,
+          error: error instanceof LaunchError ? error.messageFor('app') : error.message,
+        }),
       )
       .then((end) => {
         this.scans.delete(sessionId);

@@ -1,3 +1,4 @@
+import { STDERR_HEADING } from '../preload/contract.ts';
 import path from 'node:path';
 import type { GaugesDto, StartInvestigationArgs } from '../preload/contract.ts';
 import { ensureDemoVenv } from './launcher/demo.ts';
@@ -245,7 +246,9 @@ export class Investigation {
       const message = launchError.messageFor('app');
       this.library.updateSession(this.sessionId, {
         status: 'failed',
-        error: [message, ...launchError.detail].join('\n'),
+        error: [message, ...(launchError.detail.length ? [STDERR_HEADING, ...launchError.detail] : [])].join(
+          '\n',
+        ),
       });
       this.emit({ kind: 'status', sessionId: this.sessionId, status: 'failed', error: message });
       launchError.sessionId = this.sessionId;

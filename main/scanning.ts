@@ -56,10 +56,12 @@ export async function discoverScenario(
   }));
   if (found.endpoints.length === 0) {
     const listed = skipped.map((s) => `  ${s.route}: ${s.reason}`).join('\n');
-    throw new LaunchError(
-      'bad-scenario',
-      `discovery found no GET route without path parameters to scan${listed ? `; these need example paths in a scenario file (--scenario):\n${listed}` : ''}`,
-    );
+    const said = (where: string): string =>
+      `discovery found no GET route without path parameters to scan${listed ? `; these need example paths in ${where}:\n${listed}` : ''}`;
+    throw new LaunchError('bad-scenario', {
+      cli: said('a scenario file (--scenario)'),
+      app: said('a scenario file (djleak run --scenario FILE)'),
+    });
   }
   return {
     scenario: scenarioSchema.parse({ endpoints: found.endpoints, warmup: DISCOVERY_WARMUP }),

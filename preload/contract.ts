@@ -7,6 +7,10 @@
 export type SessionStatus = 'starting' | 'running' | 'stopped' | 'crashed' | 'failed' | 'interrupted';
 export type ServerKind = 'runserver' | 'gunicorn';
 
+/** In a failed session's `error`: the line between what went wrong (its first line the headline) and the last
+ * lines the target printed. */
+export const STDERR_HEADING = 'last lines from the target:';
+
 export interface SessionSummaryDto {
   id: number;
   name: string;

@@ -1,3 +1,4 @@
+import { STDERR_HEADING } from '../../preload/contract.ts';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { junitXml } from '../analysis/junit.ts';
@@ -301,7 +302,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof LaunchError || error instanceof ApiError) {
       err(`djleak: error: ${error.message}`);
-      if (error.detail.length) err(`last lines from the target:\n  ${error.detail.join('\n  ')}`);
+      if (error.detail.length) err(`${STDERR_HEADING}\n  ${error.detail.join('\n  ')}`);
       return error instanceof LaunchError && error.code === 'bad-scenario' ? 2 : 1;
     }
     if (error instanceof LibraryError) {

@@ -20,7 +20,7 @@ export interface InterpreterInfo extends InterpreterCandidate {
 const binDir = process.platform === 'win32' ? 'Scripts' : 'bin';
 const exe = process.platform === 'win32' ? 'python.exe' : 'python';
 
-/** Order from DESIGN.md: --python, VIRTUAL_ENV, the project's .venv/venv/env, then python3 on PATH. */
+/** The order: --python, VIRTUAL_ENV, the project's .venv/venv/env, then python3 on PATH. */
 export function interpreterCandidates(
   projectDir: string,
   explicit: string | undefined,

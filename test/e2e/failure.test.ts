@@ -138,6 +138,14 @@ describe('launch failures are explained where they happen', () => {
     const output = page.getByRole('log', { name: 'Server output' });
     await output.getByText('Worker failed to boot').first().waitFor();
     expect(await output.textContent()).toContain('Traceback (most recent call last):');
+    // the stored session says it the same way: the cause, what to do, then what the target printed
+    const stored = page.getByRole('alert', { name: 'The server did not start' });
+    expect(await stored.getByTestId('error-message').textContent()).toMatch(
+      /^ModuleNotFoundError: No module/,
+    );
+    expect(await stored.getByTestId('error-hint').textContent()).toMatch(/^What to do: install it/);
+    expect(await stored.getByTestId('error-detail').textContent()).not.toContain('What to do');
+    expect(await stored.getByTestId('error-detail').textContent()).toContain('Worker failed to boot');
     expect(problems, problems.join('\n')).toEqual([]);
   });
 

@@ -213,6 +213,13 @@ describe('leak scans from the Live view', () => {
     }
     // the stored results carry the route each path matched
     expect(await rowFor(page, '/cache/leak/').getAttribute('data-route')).toBe('/cache/leak/');
+    // the Routes table marks RSS growth only where the scan found a leak: RSS rose on every route
+    const routeDelta = (route: string) =>
+      page.locator(`[data-testid="route-table"] tr[data-route="${route}"] [data-testid="rss-delta"]`);
+    await expect.poll(() => routeDelta('cache/leak/').getAttribute('data-leak')).toBe('true');
+    expect(await routeDelta('cache/leak/').getAttribute('class')).toContain('text-grow');
+    expect(await routeDelta('cache/bounded/').getAttribute('data-leak')).toBe('false');
+    expect(await routeDelta('cache/bounded/').getAttribute('class')).not.toContain('text-grow');
 
     // a growth leak: its 95 % interval in KB, and what it costs in production
     const cache = rowFor(page, '/cache/leak/');

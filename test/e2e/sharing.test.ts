@@ -163,6 +163,21 @@ describe('sharing sessions', () => {
     await refused.waitFor({ state: 'hidden' });
     expect(await page.getByRole('table', { name: 'Sessions' }).locator('tbody tr').count()).toBe(4);
 
+    // Start's "Open session file…" imports the same way, and says there why it refused a file
+    await nav(page, 'Start').click();
+    const start = page.getByTestId('start-view');
+    await start.getByRole('button', { name: 'Open session file…' }).waitFor();
+    await start.getByTestId('import-input').setInputFiles({
+      name: 'junk.djleak',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from('not a session\n'),
+    });
+    await start.getByRole('alert', { name: 'Could not import junk.djleak' }).waitFor();
+    await start.getByTestId('import-input').setInputFiles(saved);
+    const opened = await importedSession(page, [before, after, dropped, picked]);
+    expect(new URL(page.url()).hash).toBe(`#/live/${opened}`);
+    await nav(page, 'Sessions').click();
+
     // Compare: tick two sessions, the later one is "after"
     await row(page, after).getByRole('checkbox', { name: 'Compare Shop after fix' }).check();
     await row(page, before).getByRole('checkbox', { name: 'Compare Shop before fix' }).check();
@@ -194,9 +209,10 @@ describe('sharing sessions', () => {
     expect(await fixes.locator('tbody tr').count()).toBe(5);
     await compareScreenshots(page);
 
-    // Chromium logs the refused upload's HTTP 400 itself; anything else is a fault
+    // Chromium logs the refused uploads' HTTP 400 itself (one from Sessions, one from Start); anything else is a
+    // fault
     const refusedUpload = 'Failed to load resource: the server responded with a status of 400 (Bad Request)';
-    expect(problems.filter((p) => p === refusedUpload)).toHaveLength(1);
+    expect(problems.filter((p) => p === refusedUpload)).toHaveLength(2);
     const others = problems.filter((p) => p !== refusedUpload);
     expect(others, others.join('\n')).toEqual([]);
   });

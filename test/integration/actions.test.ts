@@ -36,6 +36,10 @@ describe('fix actions on the demo (measured before and after, stored with the se
         confirm: true,
       });
       expect(cleared).toMatchObject({ ok: true, item: 'clear-caches' });
+      // sizes read as sizes, not as a raw byte count
+      expect(cleared!.message).toMatch(
+        /^cleared shop\.fragments\._PRICE_LIST_FRAGMENTS \(\d+ entries, ~[\d.]+ MB\)$/,
+      );
       const effect = cleared!.effect as Record<string, number>;
       expect(effect.entries_before).toBeGreaterThanOrEqual(40);
       expect(effect.entries_after).toBe(0);

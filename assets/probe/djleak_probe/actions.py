@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable, Dict, Tuple
 
-from . import garbage, gauges, holders, sampler, sizing, world
+from . import garbage, gauges, holders, referrers, sampler, sizing, world
 
 
 class ActionError(Exception):
@@ -45,7 +45,7 @@ def _gc_collect(args: Dict[str, Any]) -> Tuple[Dict[str, Any], str]:
     collected, garbage_bytes = garbage.collect_and_size()
     return (
         {"collected": collected, "garbage_bytes": garbage_bytes},
-        f"a full collection freed {collected} unreachable objects holding ~{garbage_bytes} bytes",
+        f"a full collection freed {collected} unreachable objects holding ~{referrers.size_text(garbage_bytes)}",
     )
 
 
@@ -60,7 +60,7 @@ def _cache_clear(args: Dict[str, Any]) -> Tuple[Dict[str, Any], str]:
     after = gauges.locmem_figures(cache)
     effect = {"entries_before": before and before[0], "entries_after": after and after[0],
               "bytes_before": before and before[1], "bytes_after": after and after[1]}
-    freed = f" ({before[0]} entries, {before[1]} bytes)" if before else ""
+    freed = f" ({before[0]} entries, {referrers.size_text(before[1])})" if before else ""
     return effect, f"cleared cache {alias!r}{freed}"
 
 
@@ -90,7 +90,7 @@ def _container_clear(args: Dict[str, Any]) -> Tuple[Dict[str, Any], str]:
         value.clear()
     effect = {"entries_before": entries, "entries_after": sum(map(len, found)), "bytes_before": size,
               "bytes_after": sum(sizing.container_bytes(v) for v in found)}
-    return effect, f"cleared {name} ({entries} entries, ~{size} bytes)"
+    return effect, f"cleared {name} ({entries} entries, ~{referrers.size_text(size)})"
 
 
 def _close_connections(args: Dict[str, Any]) -> Tuple[Dict[str, Any], str]:

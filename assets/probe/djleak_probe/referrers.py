@@ -121,10 +121,13 @@ def _key_text(key: Any) -> str:
     return "…"
 
 
-def _size_text(nbytes: int) -> str:
+def size_text(nbytes: int) -> str:
+    """A byte count as people read it: 512 B, 14 KB, 6.7 MB."""
     if nbytes >= 1 << 20:
         return f"{nbytes / (1 << 20):.1f} MB"
-    return f"{round(nbytes / 1024)} KB"
+    if nbytes >= 1024:
+        return f"{round(nbytes / 1024)} KB"
+    return f"{nbytes} B"
 
 
 def _func_name(func: Any) -> str:
@@ -530,7 +533,7 @@ def _describe(obj: Any, names: TypeNames, leaf: bool) -> str:
         except Exception:
             size = 0
         if size >= 1024:
-            text = f"{text} ({_size_text(size)})"
+            text = f"{text} ({size_text(size)})"
     return text
 
 

@@ -50,6 +50,8 @@ interface StartState {
   formError: string | null;
   /** The Environment field's first bad line, once it has been left or the form sent. */
   envError: string | null;
+  /** Fields the user filled in: what inspecting a project folder finds leaves them as typed. */
+  typed: Partial<Record<keyof StartForm, boolean>>;
   checkEnvironment(): boolean;
   setField<K extends keyof StartForm>(key: K, value: StartForm[K]): void;
   inspect(): Promise<void>;
@@ -106,9 +108,11 @@ export const useStart = create<StartState>((set, get) => {
     failure: null,
     formError: null,
     envError: null,
+    typed: {},
     setField: (key, value) =>
       set({
         form: { ...get().form, [key]: value },
+        typed: { ...get().typed, [key]: String(value).trim() !== '' },
         formError: null,
         ...(key === 'env' ? { envError: null } : {}),
       }),
@@ -129,10 +133,14 @@ export const useStart = create<StartState>((set, get) => {
         const info = await api.call('project.inspect', { project: dir });
         if (get().form.project.trim() !== dir) return;
         const usable = info.interpreters.find((i) => !i.error) ?? info.interpreters[0];
-        const form = get().form;
+        const { form, typed } = get();
         set({
           inspection: { state: 'done', project: dir, info },
-          form: { ...form, settings: info.settings ?? form.settings, python: usable?.python ?? form.python },
+          form: {
+            ...form,
+            settings: typed.settings ? form.settings : (info.settings ?? form.settings),
+            python: typed.python ? form.python : (usable?.python ?? form.python),
+          },
         });
       } catch (error) {
         set({ inspection: { state: 'error', project: dir, message: toApiCallError(error).message } });

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { STDERR_HEADING } from '../../../../preload/contract.ts';
 import { NoSessionState } from '../../components/NoSessionState.tsx';
 import { ErrorPanel } from '../../components/ErrorPanel.tsx';
 import { runningInfo, useLibrary } from '../../store/library.ts';
@@ -49,15 +50,19 @@ export function LiveView() {
 
   const { session } = detail;
   const isRunning = running !== undefined && session.status !== 'stopped';
-  const [headline, ...rest] = (session.error ?? '').split('\n');
+  // what went wrong (a headline and its notes), then what the target printed last
+  const lines = (session.error ?? '').split('\n');
+  const cut = lines.indexOf(STDERR_HEADING);
+  const [said, printed] =
+    cut < 0 ? [lines.slice(0, 1), lines.slice(1)] : [lines.slice(0, cut), lines.slice(cut + 1)];
   return (
     <div className="view" data-testid="live-view" data-session={session.id} data-running={isRunning}>
       <LiveHeader session={session} running={isRunning ? running : undefined} />
       {session.error && FAILURE_TITLES[session.status] && (
         <ErrorPanel
           title={FAILURE_TITLES[session.status]!}
-          message={headline ?? ''}
-          detail={rest}
+          message={said.join('\n')}
+          detail={printed}
           code={session.exit_code === null ? undefined : `exit ${session.exit_code}`}
         />
       )}

@@ -132,9 +132,7 @@ export function RequestLog({ routes }: { routes: RouteDto[] }) {
                     <span className={statusClass(r.status)}>{r.status}</span>
                   </td>
                   <td className="num">{formatMs(r.duration_ms)}</td>
-                  <td className={`num ${r.rss_delta > 0 ? 'text-grow' : 'muted'}`}>
-                    {formatDelta(r.rss_delta)}
-                  </td>
+                  <td className="num muted">{formatDelta(r.rss_delta)}</td>
                   <td className="num muted">{r.pid}</td>
                 </tr>
               ))}

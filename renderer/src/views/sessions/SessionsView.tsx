@@ -12,7 +12,7 @@ import { useSharing } from '../../store/sharing.ts';
 import { verdictSummary, type VerdictCounts } from '../../verdicts.ts';
 import { DropZone } from '../sharing/DropZone.tsx';
 import { ImportButton } from '../sharing/ImportButton.tsx';
-import { ImportProgress } from '../sharing/ImportProgress.tsx';
+import { ImportStatus } from '../sharing/ImportStatus.tsx';
 import { CompareBar } from './CompareBar.tsx';
 import { OriginTag } from './OriginTag.tsx';
 import { SessionNameCell } from './SessionNameCell.tsx';
@@ -56,8 +56,6 @@ export function SessionsView() {
   const go = useNav((s) => s.go);
   const openError = useLibrary((s) => s.openError);
   const setOpenError = useLibrary((s) => s.setOpenError);
-  const importError = useSharing((s) => s.importError);
-  const dismissImportError = useSharing((s) => s.dismissImportError);
   const selected = useSharing((s) => s.selected);
   const toggleSelected = useSharing((s) => s.toggleSelected);
   const openExport = useSharing((s) => s.openExport);
@@ -98,14 +96,7 @@ export function SessionsView() {
         </p>
       </header>
       {libraryError && <ErrorPanel title="Cannot read the library" message={libraryError} />}
-      <ImportProgress />
-      {importError && (
-        <ErrorPanel
-          title={`Could not import ${importError.file}`}
-          message={importError.message}
-          onDismiss={dismissImportError}
-        />
-      )}
+      <ImportStatus />
       {openError && (
         <ErrorPanel
           title="Could not open the file"

@@ -3,8 +3,9 @@ import { Icon } from '../../components/Icon.tsx';
 import { IMPORT_ACCEPT } from '../../files.ts';
 import { useSharing } from '../../store/sharing.ts';
 
-/** Import… : a session file someone exported, or a recording made with DJLEAK_RECORD on another machine. */
-export function ImportButton() {
+/** Import… : a session file someone exported, or a recording made with DJLEAK_RECORD on another machine. The
+ * session opens once it is in. */
+export function ImportButton({ label = 'Import…' }: { label?: string }) {
   const input = useRef<HTMLInputElement>(null);
   const importing = useSharing((s) => s.importing !== null);
   const importFiles = useSharing((s) => s.importFiles);
@@ -17,7 +18,7 @@ export function ImportButton() {
         onClick={() => input.current?.click()}
         title="Open a .djleak session file or a .ndjson probe recording (you can also drop it on this page)"
       >
-        <Icon name="upload" /> Import…
+        <Icon name="upload" /> {label}
       </button>
       <input
         ref={input}

@@ -1,3 +1,4 @@
+import { ImportButton } from '../sharing/ImportButton.tsx';
 import { useStart } from '../../store/start.ts';
 import { useWalkthrough } from '../../store/walkthrough.ts';
 
@@ -35,14 +36,7 @@ export function DemoCard() {
         >
           {touring ? 'Guided tour under way' : 'Take the guided tour'}
         </button>
-        <button
-          type="button"
-          className="btn"
-          disabled
-          title="Coming soon: open a shared .djleak session file"
-        >
-          Open session file…
-        </button>
+        <ImportButton label="Open session file…" />
       </div>
     </section>
   );

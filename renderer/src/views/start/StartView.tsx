@@ -1,6 +1,7 @@
 import { ErrorPanel } from '../../components/ErrorPanel.tsx';
 import { useNav } from '../../store/nav.ts';
 import { useStart } from '../../store/start.ts';
+import { ImportStatus } from '../sharing/ImportStatus.tsx';
 import { DemoCard } from './DemoCard.tsx';
 import { ExampleCards } from './ExampleCards.tsx';
 import { NewInvestigationForm } from './NewInvestigationForm.tsx';
@@ -40,6 +41,7 @@ export function StartView() {
         </ErrorPanel>
       )}
       <StartProgress />
+      <ImportStatus />
       <DemoCard />
       <ExampleCards />
       <div className="columns">
