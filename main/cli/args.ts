@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { HEADER_NAME } from '../scenario/scenario.ts';
 import { EnvironmentError, parseAssignment, parseDotenv } from '../launcher/environment.ts';
 
 export class UsageError extends Error {}
@@ -96,7 +97,7 @@ export function headers(values: string[] | undefined): Record<string, string> | 
   for (const raw of values) {
     const colon = raw.indexOf(':');
     const name = colon > 0 ? raw.slice(0, colon).trim() : '';
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,200}$/.test(name))
+    if (!HEADER_NAME.test(name))
       throw new UsageError(
         `--header takes "Name: value" (an HTTP header name, a colon, its value), not '${raw}'`,
       );

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { LaunchError } from '../launcher/errors.ts';
 
-/** Header names (RFC 9110 tokens) and one-line values, each bad one named. */
+/** An HTTP header name (an RFC 9110 token). */
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,200}$/;
+
+/** Header names and one-line values, each bad one named. */
 const headersSchema = z
   .record(
     z.string(),
@@ -13,7 +16,7 @@ const headersSchema = z
   )
   .superRefine((headers, ctx) => {
     for (const name of Object.keys(headers))
-      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,200}$/.test(name))
+      if (!HEADER_NAME.test(name))
         ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid HTTP header name' });
   });
 
