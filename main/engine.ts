@@ -106,6 +106,8 @@ export class Engine {
           stage: p.stage,
           extending: p.extending,
         }),
+      onDiagnosing: ({ endpoint, ...d }) =>
+        this.emit({ kind: 'scan-diagnosing', sessionId, method: endpoint.method, path: endpoint.path, ...d }),
       onResult: (result) => {
         const [costed] = withCost([result], workerBaseRss(processSummaries(this.library.db, sessionId)));
         this.emit({ kind: 'scan-result', sessionId, result: costed! });

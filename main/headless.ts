@@ -1,14 +1,14 @@
-import { buildReport, type Report, type SkippedRoute } from './analysis/report.ts';
+import { buildReport, type Report } from './analysis/report.ts';
 import { detect } from './analysis/detectors.ts';
 import { latestGauges } from './store/checklist.ts';
 import type { Engine } from './engine.ts';
 import type { InvestigationOptions, Listener } from './investigation.ts';
 import type { ScanProgress } from './scenario/scan.ts';
-import { scanSession, type ScanOverrides } from './scanning.ts';
-import type { Scenario, ScenarioEndpoint } from './scenario/scenario.ts';
+import { scanSession, type Diagnosing, type ScanOverrides } from './scanning.ts';
+import type { Scenario } from './scenario/scenario.ts';
 import type { SessionStatus } from './store/library.ts';
 import { processSummaries, routeSummaries, sampleTimes } from './store/queries.ts';
-import { scanResults } from './store/scans.ts';
+import { scanResults, sessionSkipped } from './store/scans.ts';
 
 export interface HeadlessRun {
   options: InvestigationOptions;
@@ -28,7 +28,7 @@ export interface HeadlessRun {
   onEvent?: Listener;
   onServing?: (sessionId: number, port: number) => void;
   onProgress?: (progress: ScanProgress) => void;
-  onDiagnosing?: (endpoint: ScenarioEndpoint) => void;
+  onDiagnosing?: (d: Diagnosing) => void;
 }
 
 export interface HeadlessResult {
@@ -50,12 +50,7 @@ function sleep(ms: number, signal: AbortSignal, ended: Promise<unknown>): Promis
   ]);
 }
 
-export function sessionReport(
-  engine: Engine,
-  sessionId: number,
-  skipped: readonly SkippedRoute[] = [],
-  workerBudgetMb?: number,
-): Report {
+export function sessionReport(engine: Engine, sessionId: number, workerBudgetMb?: number): Report {
   const db = engine.library.db;
   const session = engine.library.session(sessionId);
   if (!session) throw new Error(`no session ${sessionId}`);
@@ -69,7 +64,7 @@ export function sessionReport(
     times,
     routeSummaries(db, sessionId),
     scans,
-    skipped,
+    sessionSkipped(db, sessionId),
     findings,
     workerBudgetMb,
   );
@@ -80,17 +75,16 @@ export async function runHeadless(engine: Engine, run: HeadlessRun): Promise<Hea
   const investigation = await engine.startInvestigation(run.options, run.onEvent);
   const sessionId = investigation.sessionId;
   run.onServing?.(sessionId, investigation.port);
-  let skipped: SkippedRoute[] = [];
   let failure: Error | null = null;
   try {
     if (run.scenario || run.discover) {
-      ({ skipped } = await scanSession(engine, investigation, run.scenario, {
+      await scanSession(engine, investigation, run.scenario, {
         signal: run.signal,
         overrides: run.overrides,
         onProgress: run.onProgress,
         diagnose: run.diagnose ?? true,
         onDiagnosing: run.onDiagnosing,
-      }));
+      });
     }
     if (run.durationS !== null) await sleep(run.durationS * 1000, run.signal, investigation.ended);
     else if (!run.scenario && !run.discover) await sleep(2 ** 31 - 1, run.signal, investigation.ended);
@@ -99,5 +93,5 @@ export async function runHeadless(engine: Engine, run: HeadlessRun): Promise<Hea
   }
   const status = await investigation.stop();
   if (failure) throw failure;
-  return { sessionId, status, report: sessionReport(engine, sessionId, skipped, run.workerBudgetMb) };
+  return { sessionId, status, report: sessionReport(engine, sessionId, run.workerBudgetMb) };
 }

@@ -69,6 +69,18 @@ export async function discoverScenario(
   };
 }
 
+/** The traced window's requests to a leaking endpoint, after a few to warm it up under tracing. */
+const DIAGNOSIS_REQUESTS = 40;
+
+/** A leaking endpoint's diagnosis beginning: which of the scan's leaks, and the traced window's requests. */
+export interface Diagnosing {
+  endpoint: ScenarioEndpoint;
+  /** 0-based, of `count` leaks to diagnose. */
+  index: number;
+  count: number;
+  requests: number;
+}
+
 /** A traced window on each leaking endpoint; a diagnosis that fails says why in the endpoint's reason. */
 async function diagnoseLeaks(
   engine: Engine,
@@ -76,16 +88,23 @@ async function diagnoseLeaks(
   scenario: Scenario,
   base: RequestBase,
   results: ScanResultRow[],
-  onDiagnosing?: (endpoint: ScenarioEndpoint) => void,
+  onDiagnosing?: (d: Diagnosing) => void,
 ): Promise<void> {
   const driver = new LoadDriver(investigation.port, scenario.cookies, 1, base);
+  const leaks = results.filter((row) => row.verdict === 'leak' && !row.partial);
   try {
-    for (const row of results) {
-      if (row.verdict !== 'leak' || row.partial) continue;
+    for (const [index, row] of leaks.entries()) {
       const ep = scenario.endpoints.find((e) => e.method === row.method && e.path === row.path)!;
-      onDiagnosing?.(ep);
+      onDiagnosing?.({ endpoint: ep, index, count: leaks.length, requests: DIAGNOSIS_REQUESTS });
       try {
-        row.diagnosis = await diagnoseEndpoint(engine, investigation, driver, ep, row.cause);
+        row.diagnosis = await diagnoseEndpoint(
+          engine,
+          investigation,
+          driver,
+          ep,
+          row.cause,
+          DIAGNOSIS_REQUESTS,
+        );
       } catch (error) {
         // The verdict stands without its diagnosis; say why in the reason.
         row.reason = `${row.reason} (diagnosis failed: ${(error as Error).message})`;
@@ -111,7 +130,7 @@ export async function scanSession(
     onResult?: (r: ScanResultRow) => void;
     /** After the verdicts, a traced window on each leaking endpoint (default on). */
     diagnose?: boolean;
-    onDiagnosing?: (endpoint: ScenarioEndpoint) => void;
+    onDiagnosing?: (d: Diagnosing) => void;
   } = {},
 ): Promise<ScanOutcome> {
   const found = given ? { scenario: given, skipped: [] } : await discoverScenario(investigation);
@@ -120,7 +139,11 @@ export async function scanSession(
     Object.entries(opts.overrides ?? {}).filter(([, v]) => v !== undefined),
   ) as ScanOverrides;
   const scenario: Scenario = { ...found.scenario, ...overrides };
-  engine.library.updateSession(investigation.sessionId, { scenario: JSON.stringify(scenario) });
+  // a scan of some endpoints keeps what the last discovery could not fill
+  engine.library.updateSession(investigation.sessionId, {
+    scenario: JSON.stringify(scenario),
+    ...(given ? {} : { skipped: JSON.stringify(skipped) }),
+  });
   let results: ScanResultRow[];
   let interrupted = false;
   const target = { port: investigation.port, servers: () => investigation.servers() };

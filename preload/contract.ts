@@ -528,10 +528,18 @@ export interface ReferrersDto {
   elapsed_ms?: number;
 }
 
+/** A route discovery could not scan: its pattern and why (a path parameter it found no example for). */
+export interface SkippedRouteDto {
+  route: string;
+  reason: string;
+}
+
 export interface SessionDetailDto {
   session: SessionSummaryDto;
   processes: ProcessDto[];
   routes: RouteDto[];
+  /** The routes the session's last discovery scan could not fill, with why. */
+  skipped: SkippedRouteDto[];
 }
 
 export interface StartInvestigationArgs {
@@ -682,6 +690,16 @@ export type EngineEvent =
       extending: string | null;
     }
   | { kind: 'scan-result'; sessionId: number; result: ScanResultDto }
+  /** Every endpoint measured: a traced window on leak `index` (0-based) of `count`, of `requests` requests. */
+  | {
+      kind: 'scan-diagnosing';
+      sessionId: number;
+      method: string;
+      path: string;
+      index: number;
+      count: number;
+      requests: number;
+    }
   /** The OS asked the app to open a file (double-click, file association): imported as this session. */
   | { kind: 'opened'; sessionId: number; file: string }
   | { kind: 'open-failed'; file: string; message: string }

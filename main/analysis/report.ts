@@ -5,6 +5,7 @@ import type {
   FindingDto,
   FindingEndpointDto,
   ProductionCostDto,
+  SkippedRouteDto,
   StartInvestigationArgs,
 } from '../../preload/contract.ts';
 import type { ScanResultRow } from '../store/scans.ts';
@@ -66,10 +67,7 @@ export interface ReportEndpoint {
   held_by?: Diagnosis['held_by'];
 }
 
-export interface SkippedRoute {
-  route: string;
-  reason: string;
-}
+export type SkippedRoute = SkippedRouteDto;
 
 export interface Report {
   schema: typeof REPORT_SCHEMA;

@@ -204,14 +204,17 @@ function atLeast(f: SlopeFit, half: number, share = 0): SlopeFit {
   return { ...f, low: Math.min(f.low, f.slope - h), high: Math.max(f.high, f.slope + h), floor: h };
 }
 
-/** The series with its largest rise between two consecutive measurements taken out of every later one, and
- * that rise: the trend the rest of the series shows. */
-export function withoutLargestRise(values: readonly number[]): { rest: number[]; rise: number; at: number } {
+/** The series with its steepest rise between two consecutive measurements (bytes per request in between: a
+ * burst of requests is no step) taken out of every later one, and that rise: the trend the rest shows. */
+export function withoutSteepestRise(
+  x: readonly number[],
+  y: readonly number[],
+): { rest: number[]; rise: number; at: number } {
+  const steep = (i: number): number => (y[i]! - y[i - 1]!) / Math.max(1, x[i]! - x[i - 1]!);
   let at = 1;
-  for (let i = 2; i < values.length; i++)
-    if (values[i]! - values[i - 1]! > values[at]! - values[at - 1]!) at = i;
-  const rise = values.length > 1 ? values[at]! - values[at - 1]! : 0;
-  return { rest: values.map((v, i) => (i >= at ? v - rise : v)), rise, at };
+  for (let i = 2; i < y.length; i++) if (steep(i) > steep(at)) at = i;
+  const rise = y.length > 1 ? y[at]! - y[at - 1]! : 0;
+  return { rest: y.map((v, i) => (i >= at ? v - rise : v)), rise, at };
 }
 
 /** Inverse of a symmetric 3×3 matrix (null when singular). */
@@ -461,13 +464,14 @@ export function assessGrowth(
   const slowing = slope > 0 && bytesLate.high < 0.5 * slope;
   const bytesUp = bytesFit.low > 0 && !slowing;
   const blocksUp = blocksFit.low > BLOCKS_FLOOR && blocksLate.high >= 0.5 * blocksFit.slope;
-  // Bytes whose rise rests on one step between two measurements (no trend without it), with no objects kept: a
+  // Bytes whose rise rests on one steep step between two measurements (no trend without it), with no objects kept: a
   // container's table resized once (a dict doubling, a list over-allocating) or a one-off cache fill. Measured on
   // a view that returns a constant under runserver: +2.4 KB between requests 140 and 155 of 200, blocks flat,
   // which a fit over the whole series reads as 11-59 B/request "certain". A leak of that shape steps again; one
   // step alone is not a rate.
-  const stepped = withoutLargestRise(values.slice(from));
-  const oneStep = !blocksUp && bytesFit.low > 0 && fits(stepped.rest, bytesNoise)[0].low <= 0;
+  const stepped = withoutSteepestRise(xs, values.slice(from));
+  // (a scan's rounds only: a recording's intervals rise with its traffic, which comes in bursts)
+  const oneStep = scanRounds && !blocksUp && bytesFit.low > 0 && fits(stepped.rest, bytesNoise)[0].low <= 0;
   // Levelled off: the latest rate is clearly below the whole series' and below the smallest leak of interest
   // (a cache that filled up). A latest part that is merely noisy decides nothing.
   const levelledOff = slowing && bound(bytesLate) < minLeak && lateFrom > 0;

@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Engine } from '../engine.ts';
-import { sessionDigest } from '../store/session-digest.ts';
+import { fileDigest } from '../store/session-digest.ts';
 import { importRecording } from '../recording.ts';
 import { exportSession, importSession, regularFile, SessionFileError } from '../store/session-file.ts';
 import { ApiError } from './errors.ts';
@@ -61,7 +61,9 @@ export function fileHandlers(engine: Engine) {
           const written = exportSession(db, id, file ?? defaultExportFile(engine.dataHome, session), {
             redact,
           });
-          return { ...written, digest: sessionDigest(db, id) };
+          // What the file holds (redacted, or as it was when a running session was exported), which is what an
+          // import of it reproduces: the library's rows differ from it in both cases.
+          return { ...written, digest: fileDigest(written.file, id) };
         } catch (error) {
           return refused(error);
         }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Engine } from '../engine.ts';
 import { listSessions, processSummaries, routeSummaries, sessionEvents } from '../store/queries.ts';
+import { sessionSkipped } from '../store/scans.ts';
 import { ApiError } from './errors.ts';
 import type { HandlerSpecs } from './handler.ts';
 
@@ -21,6 +22,7 @@ export function sessionHandlers(engine: Engine) {
         session: summary(id),
         processes: processSummaries(db, id),
         routes: routeSummaries(db, id),
+        skipped: sessionSkipped(db, id),
       }),
     },
     'sessions.rename': {

@@ -172,8 +172,15 @@ export function snapshotHandlers(engine: Engine) {
         if (!probe) throw new ApiError('not-found', 'no serving process is connected');
         const args: Record<string, unknown> = { type, samples, max_depth: 10, budget_ms: budgetMs };
         // Sites come from stored tracebacks: project files relative to the project, others absolute.
-        if (site)
+        if (site) {
+          const status = (await probeCall(() => probe.command('trace_status', {}))) as { tracing: boolean };
+          if (!status.tracing)
+            throw new ApiError(
+              'bad-input',
+              `tracing is off, and only tracemalloc records the line an object was allocated at: start tracing, send requests to the endpoint, then ask who holds what ${site.file}:${site.line} allocates`,
+            );
           args.site = [path.resolve(engine.library.session(sessionId)!.project, site.file), site.line];
+        }
         return (await probeCall(() =>
           probe.command('referrers', args, 30_000 + budgetMs * 2),
         )) as ReferrersDto;

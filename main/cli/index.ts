@@ -114,7 +114,10 @@ async function run(argv: string[]): Promise<number> {
       overrides,
       workerBudgetMb,
       diagnose: !values['skip-diagnosis'],
-      onDiagnosing: (ep) => err(`djleak: diagnosing ${ep.method} ${ep.path} (tracemalloc window)`),
+      onDiagnosing: ({ endpoint: ep, index, count, requests }) =>
+        err(
+          `djleak: diagnosing leak ${index + 1} of ${count}: ${ep.method} ${ep.path} (a tracemalloc window of ${requests} requests)`,
+        ),
       durationS,
       signal: abort.signal,
       onEvent: (event) => {

@@ -44,6 +44,8 @@ export interface SessionRow {
   options: string | null;
   scenario: string | null;
   origin: string | null;
+  /** The last discovery's routes it could not fill (JSON SkippedRouteDto[]). */
+  skipped: string | null;
 }
 
 export interface SessionPatch {
@@ -58,6 +60,8 @@ export interface SessionPatch {
   scenario?: string;
   /** Where an imported session came from (JSON). */
   origin?: string;
+  /** The last discovery's routes it could not fill (JSON). */
+  skipped?: string;
 }
 
 export class LibraryError extends Error {}
@@ -163,6 +167,7 @@ export class Library {
       'name',
       'scenario',
       'origin',
+      'skipped',
     ]);
     for (const key of keys) if (!allowed.has(key)) throw new Error(`unknown session field ${key}`);
     const sets = keys.map((k) => `${k} = @${k}`).join(', ');

@@ -241,6 +241,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE scan_results ADD COLUMN blocks_per_request REAL;
   ALTER TABLE scan_results ADD COLUMN requests_needed INTEGER;
   `,
+  // 8: the routes a discovery scan could not fill with an example path, with why (JSON [{route, reason}]):
+  // listed beside its results, in the app as in the report.
+  `
+  ALTER TABLE sessions ADD COLUMN skipped TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { memoryMetric, type GrowthVerdict, type ScanPoint } from '../analysis/verdict.ts';
 import type { Diagnosis } from '../diagnosis.ts';
-import type { ScanResultDto } from '../../preload/contract.ts';
+import type { ScanResultDto, SkippedRouteDto } from '../../preload/contract.ts';
 
 /** One scanned endpoint: what was sent, the verdict's figures, and the points they came from. */
 export interface ScanResultRow extends GrowthVerdict {
@@ -58,6 +58,13 @@ export function addScanResult(
     r.blocks_per_request ?? null,
     r.requests_needed ?? null,
   );
+}
+
+/** The routes the session's last discovery scan could not fill, with why (none before any). */
+export function sessionSkipped(db: Database.Database, sessionId: number): SkippedRouteDto[] {
+  const row = db.prepare(`SELECT skipped FROM sessions WHERE id = ?`).get(sessionId) as
+    { skipped: string | null } | undefined;
+  return row?.skipped ? (JSON.parse(row.skipped) as SkippedRouteDto[]) : [];
 }
 
 export function scanResults(db: Database.Database, sessionId: number): ScanResultRow[] {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 
 /**
  * Counts and a content hash per table for one session, with every id that a copy renumbers replaced by what it
@@ -76,4 +76,14 @@ export function sessionDigest(db: Database.Database, sessionId: number): Session
     out[table] = { rows, sha256: hash.digest('hex') };
   }
   return out;
+}
+
+/** The digest of a session file's session (it keeps its id in the file), read from the file. */
+export function fileDigest(file: string, sessionId: number): SessionDigest {
+  const db = new Database(file, { readonly: true });
+  try {
+    return sessionDigest(db, sessionId);
+  } finally {
+    db.close();
+  }
 }

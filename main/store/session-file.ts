@@ -150,6 +150,10 @@ function copyOut(db: Database.Database, sessionId: number, redactProject: string
   for (const id of fileIds) fileRow.run(id);
   for (const id of frameIds) frame.run(id);
   copy('snapshot_rows', 'snapshot_id IN (SELECT id FROM main.snapshots WHERE session_id = ?)');
+  // A session exported while it runs keeps its status at export ('running'), and ends in the file where the file
+  // ends: at its last sample (no end time left the imported copy without a duration).
+  db.exec(`UPDATE out.sessions SET ended_at = coalesce(ended_at, (SELECT max(t) FROM out.samples), started_at)
+    WHERE status IN ('starting', 'running')`);
   if (redactProject !== null) redactSession(db, 'out', redactProject);
 }
 
@@ -342,13 +346,22 @@ function copyIn(db: Database.Database, source: string, onProgress: (p: FileProgr
   const cols = columns(db, 'sessions').filter((c) => c !== 'id');
   const values: Record<string, unknown> = { ...old };
   // Not running here, not following any of this library's sessions, and labelled with where it came from.
-  if (values.status === 'running' || values.status === 'starting') values.status = 'interrupted';
+  // A session exported while it ran is cut short here ('interrupted'), its origin saying why
+  // (status_at_export); like every session that is not running, it has ended: at its last sample when the
+  // file gives no end (files of older versions), as Library.markInterrupted ends one an engine left running.
+  const runningAtExport = old.status === 'running' || old.status === 'starting';
+  if (runningAtExport) values.status = 'interrupted';
+  values.ended_at ??= db
+    .prepare(`SELECT coalesce(max(t), ?) FROM src.samples`)
+    .pluck()
+    .get(old.started_at) as number;
   values.engine_pid = null;
   values.follows = null;
   values.origin = JSON.stringify({
     file: source,
     imported_at: Date.now() / 1000,
     original_id: old.id,
+    ...(runningAtExport ? { status_at_export: old.status } : {}),
     exported_from: old.origin ? (JSON.parse(String(old.origin)) as unknown) : null,
   });
   const sessionId = Number(

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { focusViewHeading, useViewFocus } from './focus.ts';
 import { Nav } from './Nav.tsx';
 import { ShortcutsDialog } from './ShortcutsDialog.tsx';
 import { guardFileDrops } from './files.ts';
@@ -42,9 +43,11 @@ function useHashSync(): void {
 
 export function App() {
   const view = useNav((s) => s.view);
+  const place = useNav((s) => hashFor(s.view, s.sessionId, s.compare));
   const touring = useWalkthrough((s) => s.active);
   useShortcuts();
   useHashSync();
+  useViewFocus(place);
   useEffect(() => {
     void useLibrary.getState().refresh();
     void useWalkthrough.getState().resume();
@@ -57,6 +60,9 @@ export function App() {
   }, []);
   return (
     <div className={touring ? 'app touring' : 'app'}>
+      <button type="button" className="skip-link" onClick={() => focusViewHeading()}>
+        Skip to content
+      </button>
       <Nav />
       <main className="main" aria-live="off">
         {view === 'start' && <StartView />}

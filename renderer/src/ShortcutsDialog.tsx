@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { useModalFocus } from './focus.ts';
 import { SHORTCUTS } from './shortcuts.ts';
 import { useNav } from './store/nav.ts';
 
@@ -6,6 +7,7 @@ export function ShortcutsDialog() {
   const open = useNav((s) => s.shortcutsOpen);
   const setOpen = useNav((s) => s.setShortcutsOpen);
   const dialog = useRef<HTMLDialogElement>(null);
+  useModalFocus(dialog, open);
   useEffect(() => {
     const d = dialog.current;
     if (!d) return;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createHandlers } from '../../main/api/index.ts';
 import { Engine } from '../../main/engine.ts';
+import type { addScanResult } from '../../main/store/scans.ts';
 import { startWebServer, type WebServer } from '../../main/web/server.ts';
 import { demoVenv, repoRoot } from '../helpers/demo.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -19,8 +20,11 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** A real engine over its own data folder, the browser-mode server in front of it, and Debian's Chromium. */
-export async function startApp(): Promise<App> {
+/**
+ * A real engine over its own data folder, the browser-mode server in front of it, and Debian's Chromium.
+ * `scrollbars`: draw them as a desktop does (headless Chromium hides them by default).
+ */
+export async function startApp(options: { scrollbars?: boolean } = {}): Promise<App> {
   process.env.DJLEAK_DEMO_VENV ??= demoVenv;
   if (!existsSync(CHROMIUM))
     throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set DJLEAK_CHROMIUM)`);
@@ -37,6 +41,7 @@ export async function startApp(): Promise<App> {
       '--disable-sync',
       '--no-first-run',
     ],
+    ignoreDefaultArgs: options.scrollbars ? ['--hide-scrollbars'] : [],
   });
   return {
     engine,
@@ -146,4 +151,48 @@ export async function recordRenders(
     }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
   })()`);
   return () => page.evaluate(`window[${JSON.stringify(name)}]`);
+}
+
+const MB = 1024 * 1024;
+
+/** An earlier scan's undecided result, stored as the engine stores one: the Live view offers to decide it. */
+export function undecided(
+  path: string,
+  needed: number,
+  statuses: Record<string, number> = { '200': 100 },
+): Parameters<typeof addScanResult>[2] {
+  const now = Date.now() / 1000;
+  const heap = (k: number): number => 160 * MB + 40 * k + ((k * 7919) % 5) * 900;
+  const figures = (k: number) => ({ rss: 90 * MB, blocks: 100_000, gcObjects: 50_000, heap: heap(k) });
+  return {
+    method: 'GET',
+    path,
+    route: path.slice(1),
+    sent: 100,
+    errors: 0,
+    statuses,
+    verdict: 'inconclusive',
+    cause: null,
+    confidence: 0,
+    retained_bytes_per_request: 40,
+    retained_range: [0, 143],
+    blocks_per_request: 0.1,
+    requests_needed: needed,
+    garbage_bytes_per_request: 0,
+    objects_per_request: 0,
+    reason: `heap in use after a full collection moves 0 B–143 B/request (95 %) over 80 requests: neither clearly above zero nor below 64 B/request; about ${needed} more requests would decide it`,
+    points: [0, 20, 40, 60, 80, 100].map((requests, k) => ({
+      requests,
+      pre: k ? figures(k) : null,
+      post: figures(k),
+      collected: 0,
+      garbageBytes: 0,
+      gcEnabled: true,
+      appFullCollections: 0,
+      ...(k ? { stage: 0 } : { idle: [figures(0), figures(0), figures(0)] }),
+    })),
+    partial: false,
+    started_at: now - 10,
+    ended_at: now,
+  };
 }

@@ -6,7 +6,7 @@ import { createHandlers, dispatch } from '../../main/api/index.ts';
 import { addScanResult, scanResults } from '../../main/store/scans.ts';
 import { demoEndpoints, demoPython } from '../helpers/demo.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { openApp, recordRenders, screenshots, startApp, type App } from './harness.ts';
+import { openApp, recordRenders, screenshots, startApp, undecided, type App } from './harness.ts';
 
 let app: App;
 const project = tempDir('djleak-e2e-params-');
@@ -44,7 +44,6 @@ function paramsOnlyProject(): string {
 const PANEL = '[data-testid="endpoints"]';
 const ROWS = '[data-testid="endpoint-table"] tbody tr';
 const RANK: Record<string, number> = { leak: 0, inconclusive: 1, ok: 2 };
-const MB = 1024 * 1024;
 /** "1.0–1.1 KB/request", "0–268 B/request", "800 B–1.2 KB/request" */
 const RANGE = /^[\d.]+( B| KB| MB)?–[\d.]+ (B|KB|MB)\/request$/;
 
@@ -54,44 +53,6 @@ function rowFor(page: Page, path: string) {
 
 async function verdicts(page: Page): Promise<string[]> {
   return page.locator(ROWS).evaluateAll((rows) => rows.map((r) => r.getAttribute('data-verdict') ?? ''));
-}
-
-/** An earlier scan's undecided result, stored as the engine stores one: the Live view offers to decide it. */
-function undecided(path: string, needed: number): Parameters<typeof addScanResult>[2] {
-  const now = Date.now() / 1000;
-  const heap = (k: number): number => 160 * MB + 40 * k + ((k * 7919) % 5) * 900;
-  const figures = (k: number) => ({ rss: 90 * MB, blocks: 100_000, gcObjects: 50_000, heap: heap(k) });
-  return {
-    method: 'GET',
-    path,
-    route: path.slice(1),
-    sent: 100,
-    errors: 0,
-    statuses: { '200': 100 },
-    verdict: 'inconclusive',
-    cause: null,
-    confidence: 0,
-    retained_bytes_per_request: 40,
-    retained_range: [0, 143],
-    blocks_per_request: 0.1,
-    requests_needed: needed,
-    garbage_bytes_per_request: 0,
-    objects_per_request: 0,
-    reason: `heap in use after a full collection moves 0 B–143 B/request (95 %) over 80 requests: neither clearly above zero nor below 64 B/request; about ${needed} more requests would decide it`,
-    points: [0, 20, 40, 60, 80, 100].map((requests, k) => ({
-      requests,
-      pre: k ? figures(k) : null,
-      post: figures(k),
-      collected: 0,
-      garbageBytes: 0,
-      gcEnabled: true,
-      appFullCollections: 0,
-      ...(k ? { stage: 0 } : { idle: [figures(0), figures(0), figures(0)] }),
-    })),
-    partial: false,
-    started_at: now - 10,
-    ended_at: now,
-  };
 }
 
 describe('leak scans from the Live view', () => {
@@ -174,6 +135,10 @@ describe('leak scans from the Live view', () => {
     await page.locator(`${PANEL}[data-state="scanning"] ${ROWS}`).first().waitFor({ timeout: 60_000 });
     expect(await panel.getByTestId('scan-summary').textContent()).toMatch(/so far$/);
     await screenshots(page, 'scan-progress');
+    await panel
+      .locator('[data-testid="scan-progress"][data-phase="diagnosing"]')
+      .waitFor({ timeout: 240_000 });
+    await screenshots(page, 'scan-diagnosing');
 
     await page.locator(`${PANEL}[data-state="done"]`).waitFor({ timeout: 240_000 });
     expect(await panel.getByTestId('scan-progress').count()).toBe(0);
@@ -186,7 +151,9 @@ describe('leak scans from the Live view', () => {
       /^Endpoint 1 of 4 · extension 1, round 1 of 4 · GET \/cache\/leak\//,
       /^Endpoint 2 of 4 · warming up/,
       /^Endpoint 2 of 4 · round 1 of 5 · GET \/gc\/leak\//,
-      /^Every endpoint measured: diagnosing 2 leaks in a traced window/,
+      // each leak's traced window named as it runs, not ~40 s of one line
+      /^Every endpoint measured · diagnosing leak 1 of 2 · GET \/cache\/leak\/ in a traced window of 40 requests…/,
+      /^Every endpoint measured · diagnosing leak 2 of 2 · GET \/gc\/leak\/ in a traced window of 40 requests…/,
     ].map(at);
     expect(
       order.every((k, n) => k >= 0 && (n === 0 || k > order[n - 1]!)),

@@ -143,6 +143,10 @@ describe('sharing sessions', () => {
     // Import with the file picker
     await nav(page, 'Sessions').click();
     await row(page, dropped).getByTestId('origin-tag').waitFor();
+    // exported after it ended: the status and duration it had
+    expect(await row(page, dropped).getByTestId('status-badge').textContent()).toBe('Stopped');
+    expect(await row(page, before).locator('[data-col="duration"]').textContent()).toBe('10 min 0 s');
+    expect(await row(page, dropped).locator('[data-col="duration"]').textContent()).toBe('10 min 0 s');
     await page.getByTestId('import-input').setInputFiles(saved);
     const picked = await importedSession(page, [before, after, dropped]);
     expect(new URL(page.url()).hash).toBe(`#/live/${picked}`);
@@ -215,6 +219,51 @@ describe('sharing sessions', () => {
     expect(problems.filter((p) => p === refusedUpload)).toHaveLength(2);
     const others = problems.filter((p) => p !== refusedUpload);
     expect(others, others.join('\n')).toEqual([]);
+  });
+});
+
+describe('a session exported while it ran', () => {
+  it('is imported with its duration up to its last sample, and says it was exported while running', async () => {
+    // still running here (the engine of this process owns it), as the app's Export… on a live session sees it
+    const live = buildStoppedSession(app.engine.library, {
+      name: 'Shop live',
+      startedAt: Math.floor(Date.now() / 1000) - 1800,
+      seconds: 300,
+      rss: 60 * 1024 ** 2,
+      growth: 1000,
+      scans: [],
+    });
+    app.engine.library.updateSession(live, { status: 'running', ended_at: null });
+    const { page, problems } = await openApp(app);
+    await nav(page, 'Sessions').click();
+    expect(await row(page, live).locator('[data-col="duration"]').textContent()).toBe('running');
+    await row(page, live).getByRole('button', { name: 'Export Shop live' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Export “Shop live”' });
+    await dialog.getByText('This session is still running').waitFor();
+    const downloading = page.waitForEvent('download');
+    await dialog.getByRole('button', { name: 'Export', exact: true }).click();
+    const saved = path.join(downloads.dir, 'live.djleak');
+    await (await downloading).saveAs(saved);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    await page.getByTestId('import-input').setInputFiles(saved);
+    const id = await importedSession(page, [live]);
+    // the Live view: what happened in words, a duration up to the last sample (299.5 s after the start)
+    const badge = page.getByTestId('live-view').getByTestId('status-badge');
+    expect(await badge.textContent()).toBe('Exported while running');
+    expect(await badge.getAttribute('data-status')).toBe('interrupted');
+    expect(await badge.getAttribute('title')).toMatch(/still running when it was exported/);
+    expect(await page.getByTestId('origin-text').textContent()).toMatch(
+      /, exported while it was still running$/,
+    );
+    const facts = page.getByTestId('live-view').locator('.facts');
+    expect(await facts.locator('div', { hasText: 'Duration' }).locator('dd').textContent()).toBe('5 min 0 s');
+    // and the Sessions list
+    await nav(page, 'Sessions').click();
+    await row(page, id).waitFor();
+    expect(await row(page, id).getByTestId('status-badge').textContent()).toBe('Exported while running');
+    expect(await row(page, id).locator('[data-col="duration"]').textContent()).toBe('5 min 0 s');
+    expect(problems).toEqual([]);
   });
 });
 

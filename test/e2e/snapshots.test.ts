@@ -163,6 +163,19 @@ describe('the Snapshots view', () => {
     expect(await root.getAttribute('data-kind')).toBe('module global');
     expect(await root.getAttribute('data-name')).toBe('shop.fragments._PRICE_LIST_FRAGMENTS');
 
+    // the diagnosis stopped tracing: a row's Who holds it? says so and offers to start it, and the stored
+    // chain stays in view (it used to fail with "site needs tracemalloc tracing" and hide it)
+    await page.locator('[data-testid="tracing"][data-state="off"]').waitFor();
+    await firstRow.getByRole('button', { name: /^Show the traceback/ }).click();
+    const notTracing = page.getByTestId('who-holds-not-tracing');
+    await notTracing.getByText('What the scan found holding them while it traced is under').waitFor();
+    expect(await stored.count()).toBe(1);
+    await screenshots(page, 'snapshots-not-tracing');
+    await notTracing.getByRole('button', { name: 'Start tracing (slows requests)' }).click();
+    await page.locator('tr.diff-detail').getByRole('button', { name: 'Who holds it?' }).waitFor();
+    expect(await page.getByTestId('tracing').getAttribute('data-state')).toBe('on');
+    await firstRow.getByRole('button', { name: /^Hide the traceback/ }).click();
+
     // picking snapshots by hand leaves the diagnosis
     await page.getByRole('combobox', { name: 'Before' }).selectOption({ index: 1 });
     await stored.waitFor({ state: 'detached' });

@@ -137,7 +137,10 @@ describe('a recording made with only Python, imported', () => {
 
       const scans = await dispatch(h, 'sessions.scans', { id: 1 });
       const verdict = Object.fromEntries(scans.map((s) => [s.path, s]));
-      expect(verdict['/cache/leak/']).toMatchObject({ verdict: 'leak', cause: 'growth' });
+      expect(verdict['/cache/leak/'], verdict['/cache/leak/']?.reason).toMatchObject({
+        verdict: 'leak',
+        cause: 'growth',
+      });
       expect(verdict['/cache/leak/']!.reason).toMatch(/^from the recording's measurements: traced memory/);
       // The planted leak keeps ~45.5 KB a request. Estimated from 1 s intervals of mixed traffic (the index's
       // bounded cache filling up early on muddles the first ones): 27-51 KB over 35 recordings of 14-20 s.

@@ -23,6 +23,8 @@ let handlers: ReturnType<typeof createHandlers>;
 let dir: string;
 let demoSession: number;
 let exported: string;
+/** The demo exported while it ran (the app's Export… on a live session), with the digest printed for it. */
+let exportedRunning: { file: string; digest: Record<string, { rows: number; sha256: string }> };
 
 /** Everything the library holds, hashed: a refused import must leave it exactly as it was. */
 function libraryState(): string {
@@ -62,6 +64,11 @@ describe('session files (.djleak)', () => {
     await until(() => done, 'the scan', 90_000);
     await dispatch(handlers, 'actions.run', { sessionId, name: 'gc_collect', item: 'garbage-collection' });
     await dispatch(handlers, 'checklist.tick', { sessionId, item: 'garbage-collection', done: true });
+    exportedRunning = await dispatch(handlers, 'sessions.export', {
+      id: sessionId,
+      file: path.join(dir, 'running.djleak'),
+      redact: false,
+    });
     await dispatch(handlers, 'investigation.stop', { sessionId });
     exported = path.join(dir, 'demo.djleak');
   }, 180_000);
@@ -115,6 +122,37 @@ describe('session files (.djleak)', () => {
     const other = testEngine(cleanups);
     const there = await dispatch(createHandlers(other), 'sessions.import', { file: exported });
     expect(sessionDigest(other.library.db, there.sessionId)).toEqual(out.digest);
+  });
+
+  it('a session exported while it ran is imported as cut short at its last sample, and says so', async () => {
+    const file = new Database(exportedRunning.file, { readonly: true });
+    const inFile = file.prepare('SELECT status, started_at, ended_at FROM sessions').get() as {
+      status: string;
+      started_at: number;
+      ended_at: number;
+    };
+    const lastSample = file.prepare('SELECT max(t) FROM samples').pluck().get() as number;
+    file.close();
+    // the file keeps its status at export, and ends where its samples end
+    expect(inFile).toMatchObject({ status: 'running', ended_at: lastSample });
+    expect(lastSample).toBeGreaterThan(inFile.started_at);
+
+    const { sessionId } = await dispatch(handlers, 'sessions.import', { file: exportedRunning.file });
+    const imported = (await dispatch(handlers, 'sessions.list', {})).find((s) => s.id === sessionId)!;
+    expect(imported).toMatchObject({
+      status: 'interrupted',
+      started_at: inFile.started_at,
+      ended_at: lastSample,
+    });
+    expect(JSON.parse(imported.origin!)).toMatchObject({
+      status_at_export: 'running',
+      original_id: demoSession,
+    });
+    expect(sessionDigest(engine.library.db, sessionId)).toEqual(exportedRunning.digest);
+    // the original ran on and was stopped: its own status and end
+    const original = engine.library.session(demoSession)!;
+    expect(original.status).toBe('stopped');
+    expect(original.ended_at!).toBeGreaterThan(lastSample);
   });
 
   it('imports the same file twice as two sessions, without a clash', async () => {

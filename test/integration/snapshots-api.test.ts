@@ -93,7 +93,13 @@ describe('snapshots, diffs, referrers and source through the handler map', () =>
 
       // Who holds what the planted line allocated, and a search cut by its time budget.
       const site = { file: 'shop/fragments.py', line: 32 };
-      const held = await dispatch(handlers, 'referrers.find', { sessionId, type: 'str', site });
+      // (the diagnosis' 10 s budget: the default 2 s ran out on a loaded CI machine before the root)
+      const held = await dispatch(handlers, 'referrers.find', {
+        sessionId,
+        type: 'str',
+        site,
+        budgetMs: 10_000,
+      });
       expect(held.chains[0]!.root).toMatchObject({
         kind: 'module global',
         name: 'shop.fragments._PRICE_LIST_FRAGMENTS',
@@ -175,6 +181,18 @@ describe('snapshots, diffs, referrers and source through the handler map', () =>
       await expect(
         dispatch(handlers, 'source.open', { sessionId, file: 'shop/fragments.py', line: 32 }),
       ).rejects.toMatchObject({ message: 'shop/fragments.py no longer exists' });
+
+      // Tracing off, no object carries the line it was allocated at: a search by line says what to do.
+      await dispatch(handlers, 'trace.stop', { sessionId });
+      expect(await dispatch(handlers, 'trace.status', { sessionId })).toMatchObject({ tracing: false });
+      await expect(
+        dispatch(handlers, 'referrers.find', { sessionId, type: 'str', site }),
+      ).rejects.toMatchObject({
+        code: 'bad-input',
+        message: expect.stringMatching(
+          /^tracing is off, .*: start tracing, send requests to the endpoint, then ask/,
+        ),
+      });
 
       await dispatch(handlers, 'investigation.stop', { sessionId });
       await expect(dispatch(handlers, 'referrers.find', { sessionId, type: 'str' })).rejects.toMatchObject({

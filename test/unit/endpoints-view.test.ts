@@ -222,4 +222,14 @@ describe('scan progress', () => {
     });
     expect(progressModel(null, 0).phase).toBe('discovering');
   });
+
+  it('the diagnosis counts the leaks traced, the one under way in stripes', () => {
+    const diagnosing = { method: 'GET', path: '/gc/leak/', index: 1, count: 2, requests: 40 };
+    expect(progressModel(at({ index: 3 }), 4, diagnosing)).toEqual({
+      phase: 'diagnosing',
+      index: 1,
+      done: 0.5,
+      busy: { from: 0.5, width: 0.5 },
+    });
+  });
 });

@@ -49,6 +49,7 @@ const session: SessionRow = {
   options: null,
   scenario: null,
   origin: null,
+  skipped: null,
 };
 
 describe('sampleSpacing', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TimelineDto } from '../../preload/contract.ts';
-import { originFileName, originText, parseOrigin } from '../../renderer/src/origin.ts';
+import { formatDuration } from '../../renderer/src/format.ts';
+import { exportedWhileRunning, originFileName, originText, parseOrigin } from '../../renderer/src/origin.ts';
 import { ELAPSED_ORIGIN, elapsedRss, totalRss } from '../../renderer/src/views/compare/elapsedRss.ts';
 
 const day = (t: number): string => `day ${t}`;
@@ -16,6 +17,7 @@ describe('where a session came from', () => {
       importedAt: 100,
       originalId: 3,
       relayed: false,
+      exportedWhileRunning: false,
     });
     expect(originText(imported!, day)).toBe('Imported from shop-3.djleak on day 100 (original session #3)');
 
@@ -35,9 +37,40 @@ describe('where a session came from', () => {
     expect(originText(relayed!, day)).toBe('Imported from a.djleak');
   });
 
+  it('says a session was exported while it ran, here or where it was first imported', () => {
+    const cut = JSON.stringify({
+      file: '/tmp/shop-3.djleak',
+      imported_at: 100,
+      original_id: 3,
+      status_at_export: 'running',
+      exported_from: null,
+    });
+    expect(parseOrigin(cut)).toMatchObject({ exportedWhileRunning: true, relayed: false });
+    expect(exportedWhileRunning(cut)).toBe(true);
+    expect(originText(parseOrigin(cut)!, day)).toBe(
+      'Imported from shop-3.djleak on day 100 (original session #3), exported while it was still running',
+    );
+    // imported there while running, exported again from there (as 'interrupted'), imported here
+    const relayed = JSON.stringify({ file: 'b.djleak', exported_from: JSON.parse(cut) as unknown });
+    expect(exportedWhileRunning(relayed)).toBe(true);
+    expect(exportedWhileRunning(JSON.stringify({ file: 'a.djleak', exported_from: null }))).toBe(false);
+    expect(exportedWhileRunning(null)).toBe(false);
+  });
+
   it('names an import by its file name, on any system', () => {
     expect(originFileName('/home/u/.config/djleak/uploads/upload-Ab12/shop-3.djleak')).toBe('shop-3.djleak');
     expect(originFileName('C:\\Users\\u\\AppData\\djleak\\uploads\\upload-Ab12\\a.ndjson')).toBe('a.ndjson');
+  });
+});
+
+describe('durations', () => {
+  it('rounds once: a session that ends half a second short of 10 min lasted 10 min 0 s, not 9 min 60 s', () => {
+    expect(formatDuration(599.5)).toBe('10 min 0 s');
+    expect(formatDuration(59.5)).toBe('1 min 0 s');
+    expect(formatDuration(59.4)).toBe('59 s');
+    expect(formatDuration(3599.5)).toBe('1 h 0 min');
+    expect(formatDuration(3725)).toBe('1 h 2 min');
+    expect(formatDuration(null)).toBe('—');
   });
 });
 

@@ -22,7 +22,10 @@ import {
   timelineRows,
 } from '../../main/store/queries.ts';
 import { MAX_PENDING, SessionWriter } from '../../main/store/writer.ts';
+import { exportSession, importSession } from '../../main/store/session-file.ts';
+import { fileDigest, sessionDigest } from '../../main/store/session-digest.ts';
 import { sampleItem } from '../helpers/samples.ts';
+import { buildStoppedSession } from '../helpers/shared-sessions.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const cleanups: (() => void)[] = [];
@@ -441,5 +444,58 @@ describe('Library', () => {
     expect(lib.deleteSession(id)).toBe(true);
     expect(lib.db.prepare('SELECT count(*) FROM samples').pluck().get()).toBe(0);
     expect(lib.deleteSession(id)).toBe(false);
+  });
+});
+
+describe('a shared session keeps how it ended', () => {
+  it('exported after it ended: its status and end as they were; exported while running: ended at its last sample, and says so', async () => {
+    const { lib, file } = freshLibrary();
+    const dir = path.dirname(file);
+    const other = new Library(path.join(dir, 'other', 'library.sqlite')); // the colleague's
+    cleanups.unshift(() => other.close());
+    // 600 s from t=1000, two samples a second: the last one at 1599.5
+    const spec = { startedAt: 1000, seconds: 600, rss: 50e6, growth: 1000, scans: [] };
+    const stopped = buildStoppedSession(lib, { ...spec, name: 'stopped' });
+    const crashed = buildStoppedSession(lib, { ...spec, name: 'crashed' });
+    lib.updateSession(crashed, { status: 'crashed', exit_code: -9, ended_at: 1601.25 });
+    // still running in this engine (its engine_pid is this process), as the app's Export… on a live session
+    const live = buildStoppedSession(lib, { ...spec, name: 'live' });
+    lib.updateSession(live, { status: 'running', ended_at: null });
+    lib.db.prepare('UPDATE processes SET ended_at = NULL WHERE session_id = ?').run(live);
+
+    const shared = async (id: number, edit?: (db: Database.Database) => void) => {
+      const out = path.join(dir, `${id}.djleak`);
+      exportSession(lib.db, id, out, { redact: true });
+      const file = new Database(out);
+      const inFile = file.prepare('SELECT status, ended_at FROM sessions').get();
+      edit?.(file);
+      file.close();
+      const { sessionId } = await importSession(other.db, out);
+      const row = listSessions(other.db).find((s) => s.id === sessionId)!;
+      return { out, inFile, sessionId, row, origin: JSON.parse(row.origin!) as Record<string, unknown> };
+    };
+
+    for (const [id, status, end] of [
+      [stopped, 'stopped', 1600],
+      [crashed, 'crashed', 1601.25],
+    ] as const) {
+      const { row, origin } = await shared(id);
+      expect(row).toMatchObject({ status, started_at: 1000, ended_at: end });
+      expect(origin).not.toHaveProperty('status_at_export');
+    }
+
+    // The file says what it was at export (running) and where it ends; the import is cut short there.
+    const running = await shared(live);
+    expect(running.inFile).toEqual({ status: 'running', ended_at: 1599.5 });
+    expect(running.row).toMatchObject({ status: 'interrupted', started_at: 1000, ended_at: 1599.5 });
+    expect(running.origin).toMatchObject({ status_at_export: 'running', original_id: live });
+    // the digest printed for the file is the imported session's
+    expect(sessionDigest(other.db, running.sessionId)).toEqual(fileDigest(running.out, live));
+    expect(lib.session(live)).toMatchObject({ status: 'running', ended_at: null }); // the library is untouched
+
+    // A file of an older djleak, exported while running with no end: ends at its last sample too.
+    const older = await shared(live, (db) => db.exec('UPDATE sessions SET ended_at = NULL'));
+    expect(older.row).toMatchObject({ status: 'interrupted', ended_at: 1599.5 });
+    expect(older.origin).toMatchObject({ status_at_export: 'running' });
   });
 });

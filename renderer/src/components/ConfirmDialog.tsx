@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { useModalFocus } from '../focus.ts';
 
 interface ConfirmDialogProps {
   title: string;
@@ -8,9 +9,13 @@ interface ConfirmDialogProps {
   onCancel: () => void;
 }
 
-/** A modal question with a safe default: Escape and the focused Cancel button both back out. */
+/**
+ * A modal question with a safe default: Escape and the focused Cancel button both back out. Focus returns to
+ * what opened it.
+ */
 export function ConfirmDialog({ title, message, confirmLabel, onConfirm, onCancel }: ConfirmDialogProps) {
   const dialog = useRef<HTMLDialogElement>(null);
+  useModalFocus(dialog, true);
   useEffect(() => {
     const d = dialog.current;
     if (d && !d.open) d.showModal();

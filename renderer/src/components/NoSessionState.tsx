@@ -1,6 +1,12 @@
 import type { ReactNode } from 'react';
-import { useNav } from '../store/nav.ts';
+import { useNav, type View } from '../store/nav.ts';
 import { EmptyState } from './EmptyState.tsx';
+
+const HEADINGS: Partial<Record<View, string>> = {
+  live: 'Live',
+  snapshots: 'Snapshots',
+  checklist: 'Checklist',
+};
 
 /** A view that belongs to a session, shown with none selected: what to do, and the way to Start or Sessions. */
 export function NoSessionState({
@@ -13,8 +19,12 @@ export function NoSessionState({
   children: ReactNode;
 }) {
   const go = useNav((s) => s.go);
+  const view = useNav((s) => s.view);
   return (
     <div className="view" data-testid={testId}>
+      <header className="view-head">
+        <h1>{HEADINGS[view] ?? title}</h1>
+      </header>
       <EmptyState title={title}>
         <p>{children}</p>
         <div className="empty-actions">

@@ -27,7 +27,7 @@ export function SessionTitle(props: {
       <span className="muted" data-testid={nameTestId}>
         {session?.name ?? `Session ${sessionId}`}
       </span>
-      {session && <StatusBadge status={session.status} />}
+      {session && <StatusBadge status={session.status} origin={session.origin} />}
       {!running && <ReadOnlyPill why={readOnlyWhy} />}
     </>
   );

@@ -47,6 +47,9 @@ export function routeEngineEvent(event: EngineEvent): void {
     case 'scan-result':
       useScan.getState().onResult(event);
       break;
+    case 'scan-diagnosing':
+      useScan.getState().onDiagnosing(event);
+      break;
     case 'scan-done':
       useLibrary.getState().forgetVerdicts(event.sessionId);
       void useScan.getState().onDone(event);

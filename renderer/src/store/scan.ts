@@ -6,8 +6,10 @@ import { endpointKey } from '../verdicts.ts';
 type ProgressEvent = Extract<EngineEvent, { kind: 'scan-progress' }>;
 type ResultEvent = Extract<EngineEvent, { kind: 'scan-result' }>;
 type DoneEvent = Extract<EngineEvent, { kind: 'scan-done' }>;
+type DiagnosingEvent = Extract<EngineEvent, { kind: 'scan-diagnosing' }>;
 
 export type ScanProgress = Omit<ProgressEvent, 'kind' | 'sessionId'>;
+export type ScanDiagnosing = Omit<DiagnosingEvent, 'kind' | 'sessionId'>;
 export type ScanEnd = Omit<DoneEvent, 'kind' | 'sessionId'> & {
   /** The scan was cut short while measuring an endpoint: its result is partial. */
   partial: boolean;
@@ -18,6 +20,8 @@ export interface ScanRun {
   /** null until the first endpoint's rounds begin (discovery and warm-up come first). */
   progress: ScanProgress | null;
   results: ScanResultDto[];
+  /** Every endpoint measured: the leak whose traced window runs (null before, and when none leaks). */
+  diagnosing: ScanDiagnosing | null;
   cancelling: boolean;
   /** endpointKey() of the endpoints a scenario named (the other endpoints keep their stored verdicts); null:
    * every endpoint discovery finds, or a scan started elsewhere. */
@@ -53,6 +57,7 @@ interface ScanState {
   dismissEnd(sessionId: number): void;
   onProgress(event: ProgressEvent): void;
   onResult(event: ResultEvent): void;
+  onDiagnosing(event: DiagnosingEvent): void;
   onDone(event: DoneEvent): Promise<void>;
 }
 
@@ -66,7 +71,13 @@ export function isScanning(sessionId: number): boolean {
   return sessionId in useScan.getState().runs;
 }
 
-const IDLE_RUN: ScanRun = { progress: null, results: [], cancelling: false, endpoints: null };
+const IDLE_RUN: ScanRun = {
+  progress: null,
+  results: [],
+  diagnosing: null,
+  cancelling: false,
+  endpoints: null,
+};
 
 function without<T>(record: Record<number, T>, key: number): Record<number, T> {
   const { [key]: _gone, ...rest } = record;
@@ -158,6 +169,10 @@ export const useScan = create<ScanState>((set, get) => {
 
     onResult({ sessionId, result }) {
       patchRun(sessionId, (run) => ({ results: [...run.results, result] }));
+    },
+
+    onDiagnosing({ kind: _kind, sessionId, ...diagnosing }) {
+      patchRun(sessionId, () => ({ diagnosing }));
     },
 
     async onDone({ kind: _kind, sessionId, ...end }) {

@@ -3,7 +3,8 @@ import type { ScanResultDto, SnapshotDto } from '../../../preload/contract.ts';
 import { api, toApiCallError } from '../api.ts';
 import { endpointKey } from '../verdicts.ts';
 
-/** What this window knows of a session's tracing (there is no call to ask the probe): absent is unknown. */
+/** What this window knows of a session's tracing (asked when the view loads, kept as it changes it): absent is
+ * unknown. */
 export interface TracingState {
   on: boolean;
   frames: number | null;
@@ -37,6 +38,8 @@ interface SnapshotsState {
   setPair(pair: SnapshotPair): void;
   pickDiagnosis(key: string): void;
   take(label: string): Promise<void>;
+  /** Asks the running session's probe whether it traces (a session not running: left unknown). */
+  checkTracing(sessionId: number): Promise<void>;
   startTracing(frames: number): Promise<void>;
   stopTracing(): Promise<void>;
   dismissNote(): void;
@@ -126,6 +129,7 @@ export const useSnapshots = create<SnapshotsState>((set, get) => {
       const [list, scans] = await Promise.all([
         refreshList(sessionId),
         api.call('sessions.scans', { id: sessionId }).catch(() => [] as ScanResultDto[]),
+        get().checkTracing(sessionId),
       ]);
       if (get().sessionId !== sessionId) return;
       set({ scans });
@@ -157,6 +161,15 @@ export const useSnapshots = create<SnapshotsState>((set, get) => {
       set({ taking: false });
     },
 
+    async checkTracing(sessionId) {
+      try {
+        const status = await api.call('trace.status', { sessionId });
+        setTracing(sessionId, { on: status.tracing, frames: status.frames });
+      } catch {
+        // not running (or gone meanwhile): nothing to know
+      }
+    },
+
     async startTracing(frames) {
       const sessionId = get().sessionId;
       if (sessionId === null) return;
@@ -185,6 +198,7 @@ export const useSnapshots = create<SnapshotsState>((set, get) => {
     onScanDone(sessionId) {
       setTracing(sessionId, null);
       if (get().sessionId === sessionId) void get().load(sessionId);
+      else void get().checkTracing(sessionId);
     },
   };
 });

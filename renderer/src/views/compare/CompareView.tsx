@@ -11,6 +11,9 @@ function NoPair() {
   const go = useNav((s) => s.go);
   return (
     <div className="view" data-testid="compare-view">
+      <header className="view-head">
+        <h1>Compare</h1>
+      </header>
       <EmptyState title="No sessions to compare">
         <p>
           Tick two sessions in the Sessions view — a run and its re-run after a fix, or your session and one

@@ -7,7 +7,7 @@ import { originText, parseOrigin } from '../../origin.ts';
 type Fact = [label: string, value: (s: SessionSummaryDto) => ReactNode];
 
 const FACTS: Fact[] = [
-  ['Status', (s) => <StatusBadge status={s.status} />],
+  ['Status', (s) => <StatusBadge status={s.status} origin={s.origin} />],
   ['Started', (s) => formatDateTime(s.started_at)],
   ['Duration', (s) => formatDuration(s.ended_at === null ? null : s.ended_at - s.started_at)],
   ['Peak RSS', (s) => formatMB(s.peak_rss)],

@@ -28,7 +28,7 @@ function StatusCell({ r }: { r: ScanResultDto }) {
   const unusual = codes.some(([code]) => !code.startsWith('2'));
   return (
     <td
-      className={`mono nowrap ${unusual ? 'text-warn' : ''}`}
+      className={`mono status-cell ${unusual ? 'text-warn' : ''}`}
       title={statusesTitle(r)}
       data-testid="statuses"
       data-unusual={unusual}
@@ -37,10 +37,14 @@ function StatusCell({ r }: { r: ScanResultDto }) {
         ? '–'
         : codes.length === 1 && !unusual
           ? codes[0]![0]
-          : codes
-              .slice(0, 2)
-              .map(([code, n]) => `${code} × ${n.toLocaleString('en-US')}`)
-              .join(' · ') + (codes.length > 2 ? ' · …' : '')}
+          : codes.slice(0, 2).map(([code, n], i) => (
+              // each status kept whole, the cell wrapping between them (the table fits at 1280 px)
+              <span key={code}>
+                {i > 0 && ' · '}
+                <span className="nowrap">{`${code} × ${n.toLocaleString('en-US')}`}</span>
+              </span>
+            ))}
+      {codes.length > 2 && ' · …'}
     </td>
   );
 }

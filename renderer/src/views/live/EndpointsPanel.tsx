@@ -9,6 +9,7 @@ import { endpointKey, latestPerEndpoint, verdictCounts, type VerdictCounts } fro
 import { scanBlocker } from './decidingScan.ts';
 import { EndpointTable } from './EndpointTable.tsx';
 import { ScanProgress } from './ScanProgress.tsx';
+import { SkippedRoutes } from './SkippedRoutes.tsx';
 
 /** What a discovered scan does to the app: 50 warm-up requests, 5 rounds of 20 per route, then extensions. */
 export const SCAN_EXPLANATION =
@@ -86,6 +87,7 @@ export function EndpointsPanel({ sessionId, running }: EndpointsPanelProps) {
   const cancel = useScan((s) => s.cancel);
   const dismissEnd = useScan((s) => s.dismissEnd);
   const stopping = useLive((s) => s.stopping);
+  const skipped = useLive((s) => (s.detail?.session.id === sessionId ? s.detail.skipped : null));
 
   // each endpoint's latest stored result; while a scan of every endpoint runs, only its own results (routes not
   // known yet), and while a scan of some endpoints runs, theirs replace the stored ones as they come
@@ -194,6 +196,7 @@ export function EndpointsPanel({ sessionId, running }: EndpointsPanelProps) {
           blocker={blocker}
         />
       )}
+      {skipped && <SkippedRoutes key={sessionId} sessionId={sessionId} skipped={skipped} blocker={blocker} />}
     </section>
   );
 }

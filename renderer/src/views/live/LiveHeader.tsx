@@ -32,7 +32,7 @@ export function LiveHeader({ session, running }: LiveHeaderProps) {
     <header className="view-head live-head">
       <div className="live-title">
         <h1 data-testid="session-name">{session.name}</h1>
-        <StatusBadge status={session.status} />
+        <StatusBadge status={session.status} origin={session.origin} />
         {!running && (
           <ReadOnlyPill
             testId="read-only"

@@ -13,11 +13,13 @@ function Endpoint({ method, path }: { method: string; path: string }) {
 /**
  * A scan under way: which endpoint, which round, and why an undecided endpoint is extended. The bar fills with
  * the endpoints measured; what has no known end (an extension until the verdict is decided, a warm-up, the
- * diagnosis of the leaks) moves in stripes rather than pretending to a share.
+ * storing of the results) moves in stripes rather than pretending to a share; the diagnosis counts the leaks
+ * traced, naming the one under way.
  */
 export function ScanProgress({ run }: { run: ScanRun }) {
   const p = run.progress;
-  const model = progressModel(p, run.results.length);
+  const model = progressModel(p, run.results.length, run.diagnosing);
+  const d = run.diagnosing;
   const leaks = run.results.filter((r) => r.verdict === 'leak' && !r.partial).length;
   const next = model.phase === 'warming-up' && p ? (run.endpoints?.[model.index!] ?? null) : null;
 
@@ -28,6 +30,13 @@ export function ScanProgress({ run }: { run: ScanRun }) {
       <span>Warming up and measuring the baseline…</span>
     ) : (
       <span>Finding the GET routes without parameters and warming up…</span>
+    );
+  else if (d)
+    line = (
+      <span>
+        Every endpoint measured · diagnosing leak <strong>{d.index + 1}</strong> of {d.count} ·{' '}
+        <Endpoint method={d.method} path={d.path} /> in a traced window of {d.requests} requests…
+      </span>
     );
   else if (model.phase === 'finishing')
     line = (

@@ -2,6 +2,7 @@ import type { EngineEvent } from '../../../../preload/contract.ts';
 
 /** The engine's last progress report of a scan (the store's ScanProgress). */
 type Progress = Omit<Extract<EngineEvent, { kind: 'scan-progress' }>, 'kind' | 'sessionId'>;
+type Diagnosing = Omit<Extract<EngineEvent, { kind: 'scan-diagnosing' }>, 'kind' | 'sessionId'>;
 
 /**
  * Where a scan stands, for its progress bar. `done` is the solid share (endpoints measured, and the current one's
@@ -10,14 +11,28 @@ type Progress = Omit<Extract<EngineEvent, { kind: 'scan-progress' }>, 'kind' | '
  * bar says nothing of how far along it is.
  */
 export interface ProgressModel {
-  phase: 'discovering' | 'warming-up' | 'measuring' | 'extending' | 'finishing';
+  phase: 'discovering' | 'warming-up' | 'measuring' | 'extending' | 'diagnosing' | 'finishing';
   /** The endpoint under way, 0-based (null before the first and after the last). */
   index: number | null;
   done: number | null;
   busy: { from: number; width: number } | null;
 }
 
-export function progressModel(progress: Progress | null, measured: number): ProgressModel {
+export function progressModel(
+  progress: Progress | null,
+  measured: number,
+  diagnosing: Diagnosing | null = null,
+): ProgressModel {
+  // every endpoint measured, a traced window on each leak: the bar counts the leaks diagnosed
+  if (diagnosing) {
+    const slot = 1 / diagnosing.count;
+    return {
+      phase: 'diagnosing',
+      index: diagnosing.index,
+      done: diagnosing.index * slot,
+      busy: { from: diagnosing.index * slot, width: slot },
+    };
+  }
   if (progress === null)
     return { phase: 'discovering', index: null, done: null, busy: { from: 0, width: 1 } };
   const { endpoints, index } = progress;

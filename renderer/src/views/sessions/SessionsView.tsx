@@ -183,15 +183,17 @@ export function SessionsView() {
                           {s.project}
                         </div>
                       </td>
-                      <td className="nowrap">{formatDateTime(s.started_at)}</td>
-                      <td className="num">{duration(s)}</td>
+                      <td className="started-cell">{formatDateTime(s.started_at)}</td>
+                      <td className="num" data-col="duration">
+                        {duration(s)}
+                      </td>
                       <td className="num">{formatMB(s.peak_rss)}</td>
                       <td className="num">{s.processes}</td>
                       <td className="num" data-col="requests">
                         {s.requests.toLocaleString()}
                       </td>
                       <td>
-                        <StatusBadge status={s.status} />
+                        <StatusBadge status={s.status} origin={s.origin} />
                       </td>
                       <td data-col="scan">
                         <ScanVerdicts counts={verdicts[s.id]} />

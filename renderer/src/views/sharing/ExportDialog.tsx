@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { ErrorPanel } from '../../components/ErrorPanel.tsx';
+import { useModalFocus } from '../../focus.ts';
 import { formatBytes, formatCount } from '../../format.ts';
 import type { ExportOutcome } from '../../files.ts';
 import { useSharing } from '../../store/sharing.ts';
@@ -41,6 +42,7 @@ export function ExportDialog() {
   const close = useSharing((s) => s.closeExport);
   const [redact, setRedact] = useState(true);
   const dialog = useRef<HTMLDialogElement>(null);
+  useModalFocus(dialog, session !== null);
 
   useEffect(() => {
     const d = dialog.current;

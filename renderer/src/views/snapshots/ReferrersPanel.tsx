@@ -108,7 +108,9 @@ export function ReferrersPanel({ sessionId }: { sessionId: number }) {
           </button>
         )}
       </header>
-      {search ? <LiveSearch search={search} /> : <StoredDiagnosis result={diagnosis!} />}
+      {search && <LiveSearch search={search} />}
+      {/* what the scan stored stays in view when a search in the server fails */}
+      {diagnosis && (!search || search.error) && <StoredDiagnosis result={diagnosis} />}
     </section>
   );
 }

@@ -33,7 +33,7 @@ export function RecentSessions() {
             <li key={s.id}>
               <button type="button" className="recent-item" onClick={() => openSession(s.id)}>
                 <span className="recent-name">{s.name}</span>
-                <StatusBadge status={s.status} />
+                <StatusBadge status={s.status} origin={s.origin} />
                 <span className="recent-meta small muted">
                   {formatDateTime(s.started_at)} · {s.requests.toLocaleString()} requests · peak{' '}
                   {formatMB(s.peak_rss)}

@@ -58,11 +58,13 @@ export function StepDetail() {
   const { step, status, sessionId, found, site, results } = useWalkthrough();
   const startLine = useStart((s) => (s.starting ? s.progress[s.progress.length - 1] : undefined));
   const progress = useScan((s) => (sessionId === null ? null : s.runs[sessionId]?.progress));
+  // a scan of the session under way, the tour's or one the user started with the page's own buttons
+  const scanning = useScan((s) => sessionId !== null && sessionId in s.runs);
   if (step === 'start' && status === 'working')
     return <p className="tour-detail mono small">{startLine ?? 'Preparing…'}</p>;
   if (step === 'start' && status === 'done')
     return <p className="tour-detail small">The demo runs as session #{sessionId}.</p>;
-  if (step === 'scan' && status === 'working')
+  if (step === 'scan' && (status === 'working' || (status === 'todo' && scanning)))
     return (
       <p className="tour-detail small" role="status">
         {progress

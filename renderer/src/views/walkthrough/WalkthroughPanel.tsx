@@ -4,12 +4,16 @@ import { useWalkthrough } from '../../store/walkthrough.ts';
 import { StepDetail } from './StepDetail.tsx';
 import { TOUR_STEPS, TOUR_TEXT } from './tourSteps.ts';
 
-/** The guided tour on the demo: one step at a time, each run for the user with Do it. */
+/**
+ * The guided tour on the demo: one step at a time, each run for the user with Do it, or done with the page's
+ * own buttons (the tour then moves on by itself and says so).
+ */
 export function WalkthroughPanel() {
   const step = useWalkthrough((s) => s.step);
   const status = useWalkthrough((s) => s.status);
   const error = useWalkthrough((s) => s.error);
   const sessionId = useWalkthrough((s) => s.sessionId);
+  const notes = useWalkthrough((s) => s.notes);
   const doIt = useWalkthrough((s) => s.doIt);
   const next = useWalkthrough((s) => s.next);
   const end = useWalkthrough((s) => s.end);
@@ -44,6 +48,16 @@ export function WalkthroughPanel() {
           <li key={s} className={i < index ? 'past' : i === index ? 'now' : undefined} />
         ))}
       </ol>
+      {notes.length > 0 && (
+        <ul className="tour-done small" role="status" data-testid="tour-done">
+          {notes.map((note) => (
+            <li key={note}>
+              <Icon name="check" />
+              {note}
+            </li>
+          ))}
+        </ul>
+      )}
       <h2 id="tour-title">{info.title}</h2>
       <p>{info.text}</p>
       <StepDetail />
