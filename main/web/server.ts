@@ -43,9 +43,17 @@ const PLACEHOLDER = `<!doctype html><html><head><meta charset="utf-8"><title>djl
 <h1>djleak</h1><p>The engine is running in browser mode. The interface is not built yet:
 run <code>npm run build</code>, then reload this page.</p></body></html>`;
 
+/** The request's address; null when it cannot be one (`//[`: the URL parser throws on it). */
+function requestUrl(req: http.IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://127.0.0.1');
+  } catch {
+    return null;
+  }
+}
+
 function tokenFrom(req: http.IncomingMessage): string | null {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  const fromQuery = url.searchParams.get('token');
+  const fromQuery = requestUrl(req)?.searchParams.get('token');
   if (fromQuery) return fromQuery;
   const cookie = /(?:^|;\s*)djleak_token=([^;]+)/.exec(req.headers.cookie ?? '');
   return cookie?.[1] ?? null;
@@ -70,7 +78,12 @@ export async function startWebServer(
       res.end('401: djleak needs the token from the URL it printed when it started\n');
       return;
     }
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const url = requestUrl(req);
+    if (!url) {
+      res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('400: not a valid address\n');
+      return;
+    }
     if (url.pathname.startsWith('/files/')) {
       void serveFile(req, res, url, engine, handlers, prepared).catch((error: Error) => {
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
@@ -85,7 +98,15 @@ export async function startWebServer(
       'Referrer-Policy': 'no-referrer',
       'Cache-Control': 'no-store',
     };
-    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    let rel: string;
+    try {
+      rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    } catch {
+      // a bad percent-escape (`/%`, a mistyped address in the app's own tab): refused, the engine goes on
+      res.writeHead(400, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(`400: ${url.pathname} is not a valid address (a % must start an escape such as %20)\n`);
+      return;
+    }
     const file = path.resolve(staticRoot, rel);
     if (!file.startsWith(staticRoot + path.sep)) {
       res.writeHead(404, headers).end();
@@ -107,8 +128,8 @@ export async function startWebServer(
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname !== '/rpc' || !tokensMatch(tokenFrom(req), token)) {
+    const url = requestUrl(req);
+    if (url?.pathname !== '/rpc' || !tokensMatch(tokenFrom(req), token)) {
       socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
       return;
     }

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createHandlers, dispatch } from '../../main/api/index.ts';
@@ -164,6 +165,27 @@ describe('browser mode server', () => {
     const ok = await fetch(web.url);
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain('djleak');
+    // a bad percent-escape is refused, and the server (the engine's process) goes on; it used to throw in the
+    // request listener and end the process
+    for (const bad of ['/%', '/%zz/x', '/a%E0%A4%A'])
+      expect((await fetch(`${base}${bad}?token=${web.token}`)).status, bad).toBe(400);
+    expect(await (await fetch(`${base}/%?token=${web.token}`)).text()).toMatch(
+      /^400: \/% is not a valid address/,
+    );
+    // and an address the URL parser throws on, sent as it is (fetch would normalise it)
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(web.port, '127.0.0.1', () =>
+        socket.write(
+          `GET //[ HTTP/1.1\r\nHost: x\r\nCookie: djleak_token=${web.token}\r\nConnection: close\r\n\r\n`,
+        ),
+      );
+      let got = '';
+      socket.on('data', (d) => (got += String(d)));
+      socket.on('end', () => resolve(got));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+    expect((await fetch(web.url)).status).toBe(200);
 
     const refused = new WebSocket(`ws://127.0.0.1:${web.port}/rpc`);
     await expect(
