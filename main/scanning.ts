@@ -37,7 +37,6 @@ export interface ScanOverrides {
 
 export interface ScanOutcome {
   results: ScanResultRow[];
-  skipped: SkippedRoute[];
   /** The target went away mid-scan: the last result is partial. */
   interrupted: boolean;
 }
@@ -133,16 +132,15 @@ export async function scanSession(
     onDiagnosing?: (d: Diagnosing) => void;
   } = {},
 ): Promise<ScanOutcome> {
-  const found = given ? { scenario: given, skipped: [] } : await discoverScenario(investigation);
-  const { skipped } = found;
+  const found = given ? null : await discoverScenario(investigation);
   const overrides = Object.fromEntries(
     Object.entries(opts.overrides ?? {}).filter(([, v]) => v !== undefined),
   ) as ScanOverrides;
-  const scenario: Scenario = { ...found.scenario, ...overrides };
-  // a scan of some endpoints keeps what the last discovery could not fill
+  const scenario: Scenario = { ...(given ?? found!.scenario), ...overrides };
+  // what discovery could not fill is stored with the session (a scan of some endpoints keeps the last list)
   engine.library.updateSession(investigation.sessionId, {
     scenario: JSON.stringify(scenario),
-    ...(given ? {} : { skipped: JSON.stringify(skipped) }),
+    ...(found ? { skipped: JSON.stringify(found.skipped) } : {}),
   });
   let results: ScanResultRow[];
   let interrupted = false;
@@ -173,5 +171,5 @@ export async function scanSession(
   const sessionId = investigation.sessionId;
   const stored = results.map((row) => ({ ...row, route: routeForPath(db, sessionId, row.method, row.path) }));
   db.transaction(() => stored.forEach((row) => addScanResult(db, sessionId, row)))();
-  return { results: stored, skipped, interrupted };
+  return { results: stored, interrupted };
 }
