@@ -7,6 +7,50 @@ const electronBan = {
   patterns: [{ group: ['electron/*'], message: 'Only main/electron/ and preload/ may import electron.' }],
 };
 
+/** After a leading `../`: the contract. */
+const contract = String.raw`\.\./preload/contract\.ts$`;
+/** The engine's layers (ARCHITECTURE.md): a folder may import only what lies below it. */
+const below = {
+  /** Nothing below the API imports it: the engine throws its own errors, api/ maps them. */
+  engine: [
+    { regex: String.raw`(^|/)api/`, message: 'Only the faces (api/, cli/, web/, electron/) import api/.' },
+  ],
+  /** Pure: the contract's types and itself. */
+  analysis: [
+    {
+      regex: String.raw`^(?!\./|\.\./${contract})`,
+      message:
+        'analysis/ is pure: it imports only itself and preload/contract.ts (no store, engine, api or I/O).',
+    },
+  ],
+  /** All SQL, and nothing above it. */
+  store: [
+    {
+      regex: String.raw`^\.\./(?!${contract}|probe/protocol\.ts$)`,
+      message:
+        'store/ imports only itself, probe/protocol.ts and preload/contract.ts (no analysis, engine or api).',
+    },
+  ],
+  probe: [
+    {
+      regex: String.raw`^\.\./(?!${contract})`,
+      message: 'probe/ imports only itself and preload/contract.ts.',
+    },
+  ],
+  launcher: [
+    {
+      regex: String.raw`^\.\./(?!${contract}|paths\.ts$|probe/)`,
+      message: 'launcher/ imports only itself, probe/, paths.ts and preload/contract.ts.',
+    },
+  ],
+};
+const layer = (files, patterns) => ({
+  files,
+  rules: {
+    'no-restricted-imports': ['error', { ...electronBan, patterns: [...electronBan.patterns, ...patterns] }],
+  },
+});
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'out/', 'dist/', 'release/', '.cache/', 'assets/', 'test-results/'] },
   js.configs.recommended,
@@ -21,6 +65,13 @@ export default tseslint.config(
       'no-restricted-imports': ['error', electronBan],
     },
   },
+  layer(['main/**'], below.engine),
+  layer(['main/analysis/**'], [...below.engine, ...below.analysis]),
+  layer(['main/store/**'], [...below.engine, ...below.store]),
+  layer(['main/probe/**'], [...below.engine, ...below.probe]),
+  layer(['main/launcher/**'], [...below.engine, ...below.launcher]),
+  // The faces sit on top of the API.
+  layer(['main/api/**', 'main/cli/**', 'main/web/**', 'main/open-files.ts'], []),
   {
     files: ['main/electron/**', 'preload/**'],
     rules: { 'no-restricted-imports': 'off' },

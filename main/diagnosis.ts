@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { diffSnapshots, typeGrowth, type TypeGrowth } from './analysis/snapshot-diff.ts';
-import type { Engine } from './engine.ts';
 import type { DiagnosisDto, HeldByDto, ReferrersDto, TopSiteDto } from '../preload/contract.ts';
 import type { Investigation } from './investigation.ts';
 import type { ProbeConnection } from './probe/link.ts';
@@ -28,7 +27,7 @@ async function heldBy(
   if (site) args.site = site;
   let reply: ReferrersDto;
   try {
-    reply = (await probe.command('referrers', args, 30_000)) as ReferrersDto;
+    reply = await probe.command('referrers', args, 30_000);
   } catch {
     return null;
   }
@@ -55,7 +54,6 @@ export function candidateTypes(types: readonly TypeGrowth[], requests: number): 
  * project's own lines, and the shortest referrer chain to a root for the types that grew.
  */
 export async function diagnoseEndpoint(
-  engine: Engine,
   investigation: Investigation,
   driver: LoadDriver,
   ep: ScenarioEndpoint,
@@ -63,9 +61,7 @@ export async function diagnoseEndpoint(
   requests = 40,
 ): Promise<Diagnosis> {
   const servers = investigation.servers();
-  const started = (await Promise.all(servers.map((c) => c.command('trace_start', { frames: 10 })))) as {
-    was_tracing: boolean;
-  }[];
+  const started = await Promise.all(servers.map((c) => c.command('trace_start', { frames: 10 })));
   const sink = emptyResult(ep);
   try {
     await driver.drive(ep, 3, sink, undefined, true);
@@ -81,8 +77,8 @@ export async function diagnoseEndpoint(
     const b = after.find((s) => s.snapshotId !== null)?.snapshotId ?? null;
     if (a === null || b === null) return { top_sites: [], top_types: [], held_by: null, snapshots: null };
 
-    const db = engine.library.db;
-    const project = engine.library.session(investigation.sessionId)!.project;
+    const db = investigation.library.db;
+    const project = investigation.library.session(investigation.sessionId)!.project;
     const rowsA = snapshotRows(db, a);
     const rowsB = snapshotRows(db, b);
     const sites = new Set([...rowsA, ...rowsB].map((r) => r.site));

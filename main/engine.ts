@@ -1,6 +1,6 @@
 import type { EngineEvent, StartInvestigationArgs } from '../preload/contract.ts';
 import { Investigation, type InvestigationOptions, type Listener } from './investigation.ts';
-import { ApiError } from './api/errors.ts';
+import { EngineError } from './engine-errors.ts';
 import { LaunchError } from './launcher/errors.ts';
 import { scenarioSchema, type Scenario } from './scenario/scenario.ts';
 import { scanSession, type ScanOverrides } from './scanning.ts';
@@ -85,12 +85,12 @@ export class Engine {
   startScan(sessionId: number, scenario: Scenario | null, overrides: ScanOverrides = {}): void {
     const investigation = this.running.get(sessionId);
     if (!investigation)
-      throw new ApiError('not-found', `session ${sessionId} is not running: start it to scan`);
+      throw new EngineError('not-found', `session ${sessionId} is not running: start it to scan`);
     if (this.scans.has(sessionId))
-      throw new ApiError('bad-input', `session ${sessionId} is already being scanned`);
+      throw new EngineError('bad-input', `session ${sessionId} is already being scanned`);
     const abort = new AbortController();
     this.scans.set(sessionId, abort);
-    void scanSession(this, investigation, scenario, {
+    void scanSession(investigation, scenario, {
       signal: abort.signal,
       overrides,
       onProgress: (p) =>
@@ -133,15 +133,18 @@ export class Engine {
    */
   async rerunScan(sessionId: number): Promise<number> {
     const old = this.library.session(sessionId);
-    if (!old) throw new ApiError('not-found', `no session ${sessionId} in the library`);
-    if (!old.scenario) throw new ApiError('bad-input', `session ${sessionId} has no scan to re-run`);
+    if (!old) throw new EngineError('not-found', `no session ${sessionId} in the library`);
+    if (!old.scenario) throw new EngineError('bad-input', `session ${sessionId} has no scan to re-run`);
     if (!old.options)
-      throw new ApiError(
+      throw new EngineError(
         'bad-input',
         `session ${sessionId} was made by an older djleak: start it again from Start`,
       );
     if (this.scans.has(sessionId))
-      throw new ApiError('bad-input', `session ${sessionId} is still being scanned: wait or cancel it first`);
+      throw new EngineError(
+        'bad-input',
+        `session ${sessionId} is still being scanned: wait or cancel it first`,
+      );
     await this.running.get(sessionId)?.stop();
     const options = JSON.parse(old.options) as StartInvestigationArgs;
     const name = `${old.name.replace(/ \(re-run\)$/, '')} (re-run)`;

@@ -1,4 +1,5 @@
 import { buildReport, type Report } from './analysis/report.ts';
+import { currentScans } from './analysis/current.ts';
 import { detect } from './analysis/detectors.ts';
 import { latestGauges } from './store/checklist.ts';
 import type { Engine } from './engine.ts';
@@ -56,7 +57,7 @@ export function sessionReport(engine: Engine, sessionId: number, workerBudgetMb?
   if (!session) throw new Error(`no session ${sessionId}`);
   const processes = processSummaries(db, sessionId);
   const times = new Map(processes.map((p) => [p.id, sampleTimes(db, p.id)] as const));
-  const scans = scanResults(db, sessionId);
+  const scans = currentScans(scanResults(db, sessionId));
   const { findings } = detect({ scans, gauges: latestGauges(db, sessionId) });
   return buildReport(
     session,
@@ -78,7 +79,7 @@ export async function runHeadless(engine: Engine, run: HeadlessRun): Promise<Hea
   let failure: Error | null = null;
   try {
     if (run.scenario || run.discover) {
-      await scanSession(engine, investigation, run.scenario, {
+      await scanSession(investigation, run.scenario, {
         signal: run.signal,
         overrides: run.overrides,
         onProgress: run.onProgress,

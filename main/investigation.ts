@@ -9,7 +9,7 @@ import { choosePort, inspectProject, type ProjectLayout } from './launcher/proje
 import { Target, targetArgv, waitUntilServing, type TargetExit, type TargetSpec } from './launcher/target.ts';
 import { newToken, ProbeLink, type ProbeConnection } from './probe/link.ts';
 import type { RequestRecord, Sample, SnapshotRow, StreamMessage } from './probe/protocol.ts';
-import { storeCensus, storeSnapshot, type CensusRow } from './store/snapshots.ts';
+import { storeCensus, storeSnapshot } from './store/snapshots.ts';
 import { addGauges } from './store/checklist.ts';
 import type { EventLevel, EventSource, Library, SessionStatus } from './store/library.ts';
 import { MAX_PENDING, SessionWriter } from './store/writer.ts';
@@ -62,17 +62,6 @@ export const MAX_SNAPSHOT_ROWS = 200_000;
 /** How often a running session reads the checklist's gauges (measured at ~20 ms in the demo's process). */
 const GAUGE_INTERVAL_MS = 10_000;
 
-/** What the probe's `snapshot` command answers (assets/probe/PROTOCOL.md). */
-interface SnapshotReply {
-  id: string;
-  t: number;
-  started_tracing: boolean;
-  frames: number;
-  traced_bytes: number;
-  rows_total: number;
-  truncated: boolean;
-}
-
 export interface TakenSnapshot {
   snapshotId: number | null;
   pid: number;
@@ -108,7 +97,7 @@ export class Investigation {
   private readonly firstHello = new Promise<void>((resolve) => (this.helloSeen = resolve));
 
   constructor(
-    private readonly library: Library,
+    readonly library: Library,
     private readonly dataHome: string,
     private readonly options: InvestigationOptions,
   ) {}
@@ -453,7 +442,7 @@ export class Investigation {
         this.snapshotChunks.set(key, []);
         try {
           const args = maxRows === undefined ? { id } : { id, limit: maxRows };
-          const reply = (await conn.command('snapshot', args, 120_000)) as SnapshotReply;
+          const reply = await conn.command('snapshot', args, 120_000);
           const rows = this.snapshotChunks.get(key) ?? [];
           if (reply.started_tracing)
             return { snapshotId: null, pid: conn.pid, startedTracing: true, truncated: false, rows: 0 };
@@ -491,7 +480,7 @@ export class Investigation {
     const project = this.library.session(this.sessionId)?.project;
     const set = await Promise.all(
       this.servers().map(async (conn) => {
-        const reply = (await conn.command('gauges', { project }, 30_000)) as Omit<GaugesDto, 'pid'>;
+        const reply = await conn.command('gauges', { project }, 30_000);
         return { ...reply, pid: conn.pid };
       }),
     );
@@ -503,11 +492,7 @@ export class Investigation {
   async census(label: string): Promise<number[]> {
     return Promise.all(
       this.servers().map(async (conn) => {
-        const reply = (await conn.command('census', { top: 200 }, 60_000)) as {
-          t: number;
-          total_objects: number;
-          types: CensusRow[];
-        };
+        const reply = await conn.command('census', { top: 200 }, 60_000);
         return storeCensus(
           this.library.db,
           this.sessionId,

@@ -7,7 +7,8 @@ import type { Library } from './store/library.ts';
 import { routeSummaries } from './store/queries.ts';
 import { addGauges } from './store/checklist.ts';
 import { addScanResult, type ScanGauges } from './store/scans.ts';
-import { SessionFileError, type FileProgress, type ImportResult } from './store/session-file.ts';
+import { SessionFileError } from './store/session-file.ts';
+import type { FileProgress, ImportResult } from './store/session-import.ts';
 import { storeSnapshot } from './store/snapshots.ts';
 import { SessionWriter } from './store/writer.ts';
 

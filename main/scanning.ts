@@ -1,5 +1,4 @@
 import type { SkippedRoute } from './analysis/report.ts';
-import type { Engine } from './engine.ts';
 import type { Investigation } from './investigation.ts';
 import { LaunchError } from './launcher/errors.ts';
 import {
@@ -8,7 +7,6 @@ import {
   runScan,
   ScanInterrupted,
   type ScanProgress,
-  type UrlPattern,
 } from './scenario/scan.ts';
 import { scenarioSchema, type Scenario, type ScenarioEndpoint } from './scenario/scenario.ts';
 import { LoadDriver, type RequestBase } from './scenario/driver.ts';
@@ -47,7 +45,7 @@ export async function discoverScenario(
 ): Promise<{ scenario: Scenario; skipped: SkippedRoute[] }> {
   const probe = investigation.servers()[0];
   if (!probe) throw new LaunchError('not-ready', 'no probe connected to ask for the URL patterns');
-  const answer = (await probe.command('urls', { examples: true }, 30_000)) as { patterns: UrlPattern[] };
+  const answer = await probe.command('urls', { examples: true }, 30_000);
   const found = endpointsFromPatterns(answer.patterns, DISCOVERY_REQUESTS);
   const skipped = found.skipped.map((p) => ({
     route: p.route,
@@ -82,7 +80,6 @@ export interface Diagnosing {
 
 /** A traced window on each leaking endpoint; a diagnosis that fails says why in the endpoint's reason. */
 async function diagnoseLeaks(
-  engine: Engine,
   investigation: Investigation,
   scenario: Scenario,
   base: RequestBase,
@@ -96,14 +93,7 @@ async function diagnoseLeaks(
       const ep = scenario.endpoints.find((e) => e.method === row.method && e.path === row.path)!;
       onDiagnosing?.({ endpoint: ep, index, count: leaks.length, requests: DIAGNOSIS_REQUESTS });
       try {
-        row.diagnosis = await diagnoseEndpoint(
-          engine,
-          investigation,
-          driver,
-          ep,
-          row.cause,
-          DIAGNOSIS_REQUESTS,
-        );
+        row.diagnosis = await diagnoseEndpoint(investigation, driver, ep, row.cause, DIAGNOSIS_REQUESTS);
       } catch (error) {
         // The verdict stands without its diagnosis; say why in the reason.
         row.reason = `${row.reason} (diagnosis failed: ${(error as Error).message})`;
@@ -119,7 +109,6 @@ async function diagnoseLeaks(
  * result with the session once the probe's request records are in, so each carries the route it matched.
  */
 export async function scanSession(
-  engine: Engine,
   investigation: Investigation,
   given: Scenario | null,
   opts: {
@@ -138,7 +127,7 @@ export async function scanSession(
   ) as ScanOverrides;
   const scenario: Scenario = { ...(given ?? found!.scenario), ...overrides };
   // what discovery could not fill is stored with the session (a scan of some endpoints keeps the last list)
-  engine.library.updateSession(investigation.sessionId, {
+  investigation.library.updateSession(investigation.sessionId, {
     scenario: JSON.stringify(scenario),
     ...(found ? { skipped: JSON.stringify(found.skipped) } : {}),
   });
@@ -162,12 +151,12 @@ export async function scanSession(
       interrupted = true;
     }
     if (opts.diagnose !== false && !interrupted && !opts.signal?.aborted)
-      await diagnoseLeaks(engine, investigation, scenario, base, results, opts.onDiagnosing);
+      await diagnoseLeaks(investigation, scenario, base, results, opts.onDiagnosing);
   } finally {
     release();
   }
   await Promise.race([new Promise((r) => setTimeout(r, RECORDS_SETTLE_MS)), investigation.ended]);
-  const db = engine.library.db;
+  const db = investigation.library.db;
   const sessionId = investigation.sessionId;
   const stored = results.map((row) => ({ ...row, route: routeForPath(db, sessionId, row.method, row.path) }));
   db.transaction(() => stored.forEach((row) => addScanResult(db, sessionId, row)))();

@@ -219,6 +219,8 @@ export interface ScanResultDto {
   errors: number;
   statuses: Record<string, number>;
   verdict: VerdictDto;
+  /** What made it a leak: memory that stays after a full collection, or garbage only a forced one frees. */
+  cause: 'growth' | 'garbage' | null;
   confidence: number;
   retained_bytes_per_request: number;
   /** The 95 % interval of the bytes retained per request (null: too few points, or a scan made before it). */
@@ -468,7 +470,28 @@ export interface SnapshotDto {
   rows_total: number;
   rows: number;
   truncated: boolean;
+  /** Requests the session had served when the snapshot was taken (for per-request figures). */
   requests: number;
+}
+
+/** A traceback frame as stored (file as tracemalloc gave it). */
+export interface Frame {
+  file: string;
+  line: number;
+}
+
+/** A snapshot's row: a traceback (site id) and the live blocks allocated there. */
+export interface SiteRow {
+  site: number;
+  size: number;
+  count: number;
+}
+
+/** A census's row: live objects of one type. */
+export interface CensusRow {
+  type: string;
+  count: number;
+  size: number;
 }
 
 export interface FrameDto {
@@ -656,6 +679,21 @@ export interface ApiContract {
 }
 
 export type ApiChannel = keyof ApiContract;
+
+/** Why a call failed: `bad-input` (the arguments, or a state that forbids it), `not-found`, `unknown-call`,
+ * `launch-failed` (the target did not start), `internal` (a bug). */
+export type ApiErrorCode = 'bad-input' | 'not-found' | 'unknown-call' | 'launch-failed' | 'internal';
+
+/** A failed call as every face carries it (Electron IPC, the WebSocket, the files routes): `code` for programs,
+ * `message` for people, `detail` (the target's last lines) if any, `field` the start form's input it is about,
+ * `session` the session a failed start was stored as. */
+export interface ApiErrorDto {
+  code: ApiErrorCode;
+  message: string;
+  detail: string[];
+  field?: string;
+  session?: number;
+}
 export type ApiArgs<C extends ApiChannel> = Parameters<ApiContract[C]>[0];
 export type ApiResult<C extends ApiChannel> = ReturnType<ApiContract[C]>;
 

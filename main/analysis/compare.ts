@@ -11,7 +11,7 @@ export function compareScans(
   after: readonly ScanLike[],
 ): CompareDto['endpoints'] {
   const key = (s: ScanLike): string => `${s.method} ${s.path}`;
-  // The last result per endpoint (a session scanned twice counts its latest scan).
+  // One result per endpoint: each side's current results (current.ts).
   const a = new Map(before.map((s) => [key(s), s] as const));
   const b = new Map(after.map((s) => [key(s), s] as const));
   const keys = [...new Set([...a.keys(), ...b.keys()])];

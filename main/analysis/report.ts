@@ -1,14 +1,15 @@
-import type { SessionRow } from '../store/library.ts';
-import type { ProcessSummary, RouteSummary } from '../store/queries.ts';
-import type { Diagnosis } from '../diagnosis.ts';
 import type {
+  DiagnosisDto,
   FindingDto,
   FindingEndpointDto,
+  ProcessDto,
   ProductionCostDto,
+  RouteDto,
+  ScanResultDto,
+  SessionSummaryDto,
   SkippedRouteDto,
   StartInvestigationArgs,
 } from '../../preload/contract.ts';
-import type { ScanResultRow } from '../store/scans.ts';
 import { DEFAULT_WORKER_BUDGET_MB, withCost, workerBaseRss } from './cost.ts';
 import {
   DEFAULT_MIN_LEAK,
@@ -62,12 +63,36 @@ export interface ReportEndpoint {
   reason?: string;
   partial?: boolean;
   /** For leaking endpoints: where the memory is allocated (project lines first) and what keeps it alive. */
-  top_sites?: Diagnosis['top_sites'];
-  top_types?: Diagnosis['top_types'];
-  held_by?: Diagnosis['held_by'];
+  top_sites?: DiagnosisDto['top_sites'];
+  top_types?: DiagnosisDto['top_types'];
+  held_by?: DiagnosisDto['held_by'];
 }
 
 export type SkippedRoute = SkippedRouteDto;
+
+/** The session a report is about, as the library keeps it. */
+export interface ReportSession extends Pick<
+  SessionSummaryDto,
+  | 'id'
+  | 'name'
+  | 'status'
+  | 'project'
+  | 'python'
+  | 'python_version'
+  | 'django'
+  | 'server'
+  | 'started_at'
+  | 'ended_at'
+  | 'error'
+> {
+  /** How it was started (JSON StartInvestigationArgs), for the command that re-runs it. */
+  options: string | null;
+  /** The last scan's scenario (JSON). */
+  scenario: string | null;
+}
+
+/** A route the probe recorded requests for, with the paths it was requested at (JSON array). */
+export type ReportRoute = RouteDto & { paths: string };
 
 export interface Report {
   schema: typeof REPORT_SCHEMA;
@@ -132,11 +157,11 @@ export function sampleSpacing(times: readonly number[]): {
 
 /** Pure: builds the JSON report from what the store returns, with each scanned endpoint's verdict. */
 export function buildReport(
-  session: SessionRow,
-  processes: readonly ProcessSummary[],
+  session: ReportSession,
+  processes: readonly ProcessDto[],
   sampleTimes: ReadonlyMap<number, readonly number[]>,
-  routes: readonly RouteSummary[],
-  scans: readonly ScanResultRow[],
+  routes: readonly ReportRoute[],
+  scans: readonly ScanResultDto[],
   skipped: readonly SkippedRoute[] = [],
   findings: readonly FindingDto[] = [],
   workerBudgetMb = DEFAULT_WORKER_BUDGET_MB,
@@ -274,7 +299,10 @@ export function buildReport(
 }
 
 /** The command that scans the project again with a budget of `maxRequests` per endpoint. */
-export function rerunCommand(session: SessionRow, maxRequests: number): string {
+export function rerunCommand(
+  session: Pick<ReportSession, 'project' | 'options' | 'scenario'>,
+  maxRequests: number,
+): string {
   const quote = (v: string): string => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
   let options: Pick<
     StartInvestigationArgs,

@@ -4,16 +4,9 @@
  * traceback), so a leak made by a library call from the user's code lands on the user's line.
  */
 
-export interface Frame {
-  file: string;
-  line: number;
-}
+import type { CensusRow, Frame, SiteRow, TypeGrowthDto } from '../../preload/contract.ts';
 
-export interface SiteRow {
-  site: number;
-  size: number;
-  count: number;
-}
+export type { CensusRow, Frame, SiteRow };
 
 export type DiffGrouping = 'site' | 'line' | 'file';
 
@@ -144,18 +137,7 @@ export function diffSnapshots(
   }));
 }
 
-export interface CensusRow {
-  type: string;
-  count: number;
-  size: number;
-}
-
-export interface TypeGrowth {
-  type: string;
-  count_diff: number;
-  size_diff: number;
-  count_after: number;
-}
+export type TypeGrowth = TypeGrowthDto;
 
 /** objgraph's show_growth done right: every type's change between two censuses, growth first. */
 export function typeGrowth(

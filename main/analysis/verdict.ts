@@ -9,20 +9,15 @@
  * frees counts as a leak when the app's own collector would not run.
  */
 
-export interface Measure {
-  rss: number;
-  blocks: number;
-  gcObjects: number;
-  /** tracemalloc's traced bytes, when every process traces (older scans: absent). */
-  traced?: number | null;
-  /** Bytes the allocators have handed out (pymalloc + malloc), when every process can read it (older scans:
-   * absent). */
-  heap?: number | null;
-}
+import type { ScanFiguresDto, ScanPointDto, ScanResultDto, VerdictDto } from '../../preload/contract.ts';
+
+/** A measurement summed over the serving processes (rss, blocks, objects; traced bytes and the heap in use when
+ * every process has them). */
+export type Measure = ScanFiguresDto;
 
 /** Which figure a verdict compares: traced bytes while tracemalloc runs (RSS creeps with tracing), else the
  * heap in use (a leak that reuses memory freed earlier does not move RSS), else RSS. */
-export type MemoryMetric = 'traced' | 'heap' | 'rss';
+export type MemoryMetric = ScanResultDto['metric'];
 
 export function memoryMetric(measures: readonly Measure[]): MemoryMetric {
   if (measures.length === 0) return 'rss';
@@ -42,45 +37,25 @@ const METRIC_LABEL: Record<MemoryMetric, string> = {
 };
 
 /** One point of the scan: the state after `requests` requests to the endpoint. */
-export interface ScanPoint {
-  requests: number;
-  /** Before the forced collection (null for the baseline). */
-  pre: Measure | null;
-  /** After the forced collection. */
-  post: Measure;
-  /** Objects the forced collection freed, and the bytes they held. */
-  collected: number;
-  garbageBytes: number;
-  gcEnabled: boolean;
-  /** Full (generation 2) collections the app ran itself since the previous point. */
-  appFullCollections: number;
-  /** The baseline only: the same measurement repeated without traffic in between (the process's own noise). */
-  idle?: Measure[];
-  /** Which stage of the scan measured it: 0 for the first rounds, one more for each extension (older scans:
-   * absent). */
-  stage?: number;
-}
+export type ScanPoint = ScanPointDto;
 
-export type Verdict = 'leak' | 'ok' | 'inconclusive';
+export type Verdict = VerdictDto;
 
-export interface GrowthVerdict {
-  verdict: Verdict;
-  /** What made it a leak: memory that stays after a full collection, or garbage only a forced one frees. */
-  cause: 'growth' | 'garbage' | null;
-  confidence: number;
-  retained_bytes_per_request: number;
-  /** The 95 % interval of the bytes retained per request (null: too few points to bound it). */
-  retained_range: [number, number] | null;
-  /** pymalloc blocks retained per request (the integer figure beside the bytes). */
-  blocks_per_request: number;
-  garbage_bytes_per_request: number;
-  objects_per_request: number;
-  reason: string;
-  /** The figure compared: traced bytes, the heap in use, or RSS. */
-  metric: MemoryMetric;
-  /** Inconclusive: about how many more requests would decide it (null: not known, or decided). */
-  requests_needed: number | null;
-}
+/** A verdict and the figures behind it, as a scan result carries them. */
+export type GrowthVerdict = Pick<
+  ScanResultDto,
+  | 'verdict'
+  | 'cause'
+  | 'confidence'
+  | 'retained_bytes_per_request'
+  | 'retained_range'
+  | 'blocks_per_request'
+  | 'garbage_bytes_per_request'
+  | 'objects_per_request'
+  | 'reason'
+  | 'metric'
+  | 'requests_needed'
+>;
 
 /** What a verdict needs beyond the points. */
 export interface VerdictOptions {

@@ -2,15 +2,9 @@ import { z } from 'zod';
 import type { ActionName, ChecklistItem } from '../../preload/contract.ts';
 import { CHECKLIST_ITEMS, detect } from '../analysis/detectors.ts';
 import type { Engine } from '../engine.ts';
-import {
-  actionsFor,
-  addAction,
-  doneItems,
-  latestGauges,
-  setDone,
-  type ActionReply,
-} from '../store/checklist.ts';
+import { actionsFor, addAction, doneItems, latestGauges, setDone } from '../store/checklist.ts';
 import { scanResults } from '../store/scans.ts';
+import { currentScans } from '../analysis/current.ts';
 import { ApiError } from './errors.ts';
 import type { HandlerSpecs } from './handler.ts';
 
@@ -55,7 +49,7 @@ export function checklistHandlers(engine: Engine) {
           }
         }
         const gauges = latestGauges(db, sessionId);
-        const { findings, unexplained } = detect({ scans: scanResults(db, sessionId), gauges });
+        const { findings, unexplained } = detect({ scans: currentScans(scanResults(db, sessionId)), gauges });
         return {
           findings,
           unexplained,
@@ -109,7 +103,7 @@ export function checklistHandlers(engine: Engine) {
             const t = Date.now() / 1000;
             let row: Parameters<typeof addAction>[2];
             try {
-              const reply = (await conn.command('action', args, 60_000)) as ActionReply;
+              const reply = await conn.command('action', args, 60_000);
               row = {
                 pid: conn.pid,
                 t,

@@ -1,6 +1,8 @@
+import type { ApiErrorCode, ApiErrorDto } from '../../preload/contract.ts';
+import type { EngineError } from '../engine-errors.ts';
 import type { LaunchError } from '../launcher/errors.ts';
 
-export type ApiErrorCode = 'bad-input' | 'not-found' | 'unknown-call' | 'launch-failed' | 'internal';
+export type { ApiErrorCode };
 
 /**
  * An error a face can show as is: `code` for programs, `message` for people, `detail` (stderr tail) if any,
@@ -22,12 +24,17 @@ export class ApiError extends Error {
    * A launch failure in the app's terms: its fields by their labels, not the CLI's flags; `session` the one
    * stored as failed, whose output the app can open.
    */
+  /** The engine's refusals keep their code. */
+  static fromEngine(error: EngineError): ApiError {
+    return new ApiError(error.code, error.message);
+  }
+
   static fromLaunch(error: LaunchError): ApiError {
     return new ApiError('launch-failed', error.messageFor('app'), error.detail, error.field, error.sessionId);
   }
 
   /** What travels to the renderer (Electron IPC, the WebSocket). */
-  toWire(): { code: ApiErrorCode; message: string; detail: string[]; field?: string; session?: number } {
+  toWire(): ApiErrorDto {
     return {
       code: this.code,
       message: this.message,

@@ -4,7 +4,9 @@ import { z } from 'zod';
 import type { Engine } from '../engine.ts';
 import { fileDigest } from '../store/session-digest.ts';
 import { importRecording } from '../recording.ts';
-import { exportSession, importSession, regularFile, SessionFileError } from '../store/session-file.ts';
+import { exportSession } from '../store/session-export.ts';
+import { SessionFileError } from '../store/session-file.ts';
+import { importSession, regularFile } from '../store/session-import.ts';
 import { ApiError } from './errors.ts';
 import type { HandlerSpecs } from './handler.ts';
 

@@ -1,6 +1,7 @@
 import type { ApiChannel, ApiResult } from '../../preload/contract.ts';
 import { API_CHANNELS } from '../../preload/contract.ts';
 import type { Engine } from '../engine.ts';
+import { EngineError } from '../engine-errors.ts';
 import { ApiError } from './errors.ts';
 import type { HandlerSpecs } from './handler.ts';
 import { checklistHandlers } from './checklist.ts';
@@ -58,6 +59,7 @@ export async function dispatch(handlers: Handlers, channel: string, raw: unknown
     return await spec.run(parsed.data);
   } catch (error) {
     if (error instanceof ApiError) throw error;
+    if (error instanceof EngineError) throw ApiError.fromEngine(error);
     throw new ApiError('internal', `${channel} failed: ${(error as Error).message}`);
   }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Engine } from '../engine.ts';
 import { scenarioSchema } from '../scenario/scenario.ts';
 import { scanResults } from '../store/scans.ts';
+import { currentScans } from '../analysis/current.ts';
 import { compareFindings, compareScans } from '../analysis/compare.ts';
 import { detect } from '../analysis/detectors.ts';
 import { LaunchError } from '../launcher/errors.ts';
@@ -37,7 +38,7 @@ export function scanHandlers(engine: Engine) {
       run: ({ id }) => {
         if (!engine.library.session(id)) throw new ApiError('not-found', `no session ${id} in the library`);
         const db = engine.library.db;
-        return withCost(scanResults(db, id), workerBaseRss(processSummaries(db, id)));
+        return withCost(currentScans(scanResults(db, id)), workerBaseRss(processSummaries(db, id)));
       },
     },
     'scan.rerun': {
@@ -58,7 +59,7 @@ export function scanHandlers(engine: Engine) {
         const side = (id: number) => {
           const summary = listSessions(db).find((s) => s.id === id);
           if (!summary) throw new ApiError('not-found', `no session ${id} in the library`);
-          const scans = scanResults(db, id);
+          const scans = currentScans(scanResults(db, id));
           return { summary, scans, findings: detect({ scans, gauges: latestGauges(db, id) }).findings };
         };
         const a = side(before);

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { diffSnapshots, typeGrowth } from '../analysis/snapshot-diff.ts';
-import type { ReferrersDto } from '../../preload/contract.ts';
 import type { Engine } from '../engine.ts';
 import type { Investigation } from '../investigation.ts';
 import { SourceLines } from '../source-lines.ts';
@@ -53,9 +52,9 @@ export function snapshotHandlers(engine: Engine) {
       input: z.object({ sessionId: id }).strict(),
       run: async ({ sessionId }) => {
         const inv = live(sessionId);
-        const replies = (await probeCall(() =>
+        const replies = await probeCall(() =>
           Promise.all(inv.servers().map((c) => c.command('trace_status', {}))),
-        )) as { tracing: boolean; frames: number | null; traced_bytes: number; overhead_bytes: number }[];
+        );
         return {
           tracing: replies.some((r) => r.tracing),
           frames: replies.find((r) => r.tracing)?.frames ?? null,
@@ -173,7 +172,7 @@ export function snapshotHandlers(engine: Engine) {
         const args: Record<string, unknown> = { type, samples, max_depth: 10, budget_ms: budgetMs };
         // Sites come from stored tracebacks: project files relative to the project, others absolute.
         if (site) {
-          const status = (await probeCall(() => probe.command('trace_status', {}))) as { tracing: boolean };
+          const status = await probeCall(() => probe.command('trace_status', {}));
           if (!status.tracing)
             throw new ApiError(
               'bad-input',
@@ -181,9 +180,7 @@ export function snapshotHandlers(engine: Engine) {
             );
           args.site = [path.resolve(engine.library.session(sessionId)!.project, site.file), site.line];
         }
-        return (await probeCall(() =>
-          probe.command('referrers', args, 30_000 + budgetMs * 2),
-        )) as ReferrersDto;
+        return await probeCall(() => probe.command('referrers', args, 30_000 + budgetMs * 2));
       },
     },
     'source.open': {

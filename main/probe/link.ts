@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
-import type { Hello, ProbeCommand, StreamMessage } from './protocol.ts';
-import { parseProbeLine } from './protocol.ts';
+import type { CommandName, CommandReply, Hello, ProbeCommand, StreamMessage } from './protocol.ts';
+import { parseCommandReply, parseProbeLine } from './protocol.ts';
 
 export const LINE_CAP = 1024 * 1024;
 /** Before its hello a connection is nobody's: its first line must be small, and only a few may wait at once. */
@@ -32,6 +32,7 @@ export function tokensMatch(given: string | null, expected: string): boolean {
 }
 
 interface PendingReply {
+  name: CommandName;
   resolve(value: unknown): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
@@ -48,19 +49,21 @@ export class ProbeConnection {
     return this.hello?.pid ?? 0;
   }
 
-  command(
-    name: ProbeCommand['name'],
+  /** Sends a command; resolves with its reply parsed by the command's schema (protocol.ts), rejects with the
+   * probe's error, a malformed reply or a timeout. */
+  command<N extends CommandName>(
+    name: N,
     args: Record<string, unknown> = {},
     timeoutMs = 10_000,
-  ): Promise<unknown> {
+  ): Promise<CommandReply<N>> {
     const id = this.nextId++;
     const cmd: ProbeCommand = { type: 'command', id, name, args };
-    return new Promise((resolve, reject) => {
+    return new Promise<CommandReply<N>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new Error(`probe in pid ${this.pid} did not answer '${name}' within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { name, resolve: resolve as (value: unknown) => void, reject, timer });
       this.socket.write(JSON.stringify(cmd) + '\n');
     });
   }
@@ -70,8 +73,18 @@ export class ProbeConnection {
     if (!waiting) return;
     this.pending.delete(id);
     clearTimeout(waiting.timer);
-    if (ok) waiting.resolve(result);
-    else waiting.reject(new Error(error ?? 'probe command failed'));
+    if (!ok) {
+      waiting.reject(new Error(error ?? 'probe command failed'));
+      return;
+    }
+    const parsed = parseCommandReply(waiting.name, result);
+    if (parsed.ok) waiting.resolve(parsed.reply);
+    else
+      waiting.reject(
+        new Error(
+          `probe in pid ${this.pid} answered '${waiting.name}' with a malformed reply: ${parsed.error}`,
+        ),
+      );
   }
 
   failAll(reason: string): void {

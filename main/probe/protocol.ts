@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ActionFiguresDto, GaugesDto, ReferrersDto } from '../../preload/contract.ts';
 
 /** Marks the engine's own HTTP requests (readiness checks, warm-up) so the probe does not record them. */
 export const INTERNAL_HEADER = 'X-Djleak-Internal';
@@ -266,23 +267,117 @@ export function parseProbeLine(line: string): ParseResult {
   return { ok: true, message: parsed.data };
 }
 
+/** A URL pattern of the `urls` command's answer. */
+export const urlPatternSchema = z.object({
+  route: z.string().max(4000),
+  name: z.string().max(1000).nullable(),
+  view: z.string().max(1000).nullable(),
+  has_params: z.boolean(),
+  regex: z.boolean().optional(),
+  /** A concrete path: the route itself, or with its parameters filled from an existing row. */
+  example: z.string().max(4000).nullable(),
+  /** Filled parameters: where their values came from ("catalog.Book pk=1"). */
+  example_from: z.string().max(2000).nullable().optional(),
+  /** Parameters not filled: why. */
+  why: z.string().max(2000).nullable().optional(),
+});
+export type UrlPattern = z.infer<typeof urlPatternSchema>;
+
+/** The `referrers` command's answer: ReferrersDto (tied below). */
+export const referrersSchema = z.object({
+  type: z.string().max(1000),
+  instances: count,
+  tracked: z.boolean(),
+  chains: z
+    .array(
+      z.object({
+        root: z.object({
+          kind: z.string().max(100),
+          name: z.string().max(10_000),
+          thread: z.string().max(1000).optional(),
+          exhausted: z.boolean().optional(),
+        }),
+        steps: z.array(z.object({ type: z.string().max(1000), label: z.string().max(10_000) })).max(1000),
+        depth: count,
+        partial: z.boolean(),
+      }),
+    )
+    .max(100),
+  partial: z.boolean(),
+  site_checked: count.optional(),
+  elapsed_ms: z.number().nonnegative().optional(),
+});
+
+const actionFigures = z.object({
+  rss: bytes.nullable(),
+  heap: bytes.nullable().optional(),
+  blocks: count,
+  gc_objects: count,
+});
+
+/** Each command's answer (assets/probe/PROTOCOL.md). `command()` parses a reply with its schema, so nothing
+ * behind it casts: a probe that answers something else is an error said where it arrives. */
+export const commandReplySchemas = {
+  ping: z.object({ t: finite }),
+  gc_collect: z.object({ collected: count, rss_before: bytes.nullable(), rss_after: bytes.nullable() }),
+  sample_now: z.object({ sample: sampleSchema }),
+  measure: measureSchema,
+  urls: z.object({ patterns: z.array(urlPatternSchema).max(100_000), count, truncated: z.boolean() }),
+  trace_start: z.object({ tracing: z.literal(true), frames: count, was_tracing: z.boolean() }),
+  trace_stop: z.object({ tracing: z.literal(false), was_tracing: z.boolean() }),
+  trace_status: z.object({
+    tracing: z.boolean(),
+    frames: count.nullable(),
+    traced_bytes: bytes,
+    peak_bytes: bytes,
+    overhead_bytes: bytes,
+  }),
+  snapshot: snapshotSummarySchema,
+  census: z.object({
+    t: finite,
+    total_objects: count,
+    types_total: count.optional(),
+    types: z.array(z.object({ type: z.string().max(1000), count, size: bytes })).max(100_000),
+  }),
+  referrers: referrersSchema,
+  gauges: gaugesSchema,
+  action: z.object({
+    name: z.string().max(100),
+    before: actionFigures,
+    after: actionFigures,
+    effect: z.record(z.string().max(1000), z.unknown()),
+    message: z.string().max(10_000),
+  }),
+  login: loginSchema,
+} as const;
+
+/** Schemas and the contract types they produce agree both ways (a compile error otherwise). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Tie<T extends true> = T;
+export type _SchemasMatchTheContract = [
+  Tie<Same<z.infer<typeof referrersSchema>, ReferrersDto>>,
+  Tie<Same<z.infer<typeof gaugesSchema>, Omit<GaugesDto, 'pid'>>>,
+  Tie<Same<z.infer<typeof actionFigures>, ActionFiguresDto>>,
+];
+
+export type CommandName = keyof typeof commandReplySchemas;
+export type CommandReply<N extends CommandName> = z.infer<(typeof commandReplySchemas)[N]>;
+
+/** Parses a command's result with its schema: the reply, or why it is not one. */
+export function parseCommandReply<N extends CommandName>(
+  name: N,
+  result: unknown,
+): { ok: true; reply: CommandReply<N> } | { ok: false; error: string } {
+  const parsed = commandReplySchemas[name].safeParse(result);
+  if (parsed.success) return { ok: true, reply: parsed.data as CommandReply<N> };
+  const issue = parsed.error.issues[0];
+  const where = issue?.path.length ? issue.path.join('.') : 'result';
+  return { ok: false, error: `${where}: ${issue?.message ?? 'invalid'}` };
+}
+
 export interface ProbeCommand {
   type: 'command';
   id: number;
-  name:
-    | 'ping'
-    | 'gc_collect'
-    | 'sample_now'
-    | 'measure'
-    | 'urls'
-    | 'trace_start'
-    | 'trace_stop'
-    | 'trace_status'
-    | 'snapshot'
-    | 'census'
-    | 'referrers'
-    | 'gauges'
-    | 'action'
-    | 'login';
+  name: CommandName;
   args: Record<string, unknown>;
 }

@@ -4,28 +4,9 @@ import type { ProbeConnection } from '../probe/link.ts';
 import type { ScanResultRow } from '../store/scans.ts';
 import { unreachedViewReason } from '../analysis/statuses.ts';
 import { LaunchError } from '../launcher/errors.ts';
-import { loginSchema } from '../probe/protocol.ts';
+import type { Measurement, UrlPattern } from '../probe/protocol.ts';
 import { emptyResult, LoadDriver, type EndpointResult, type RequestBase } from './driver.ts';
 import type { Scenario, ScenarioEndpoint } from './scenario.ts';
-
-interface ProbeFigures {
-  rss: number;
-  blocks: number;
-  gc_objects: number;
-  traced: number | null;
-  /** Absent from probes before it. */
-  heap?: number | null;
-}
-
-/** What the probe's `measure` command answers (assets/probe/PROTOCOL.md). */
-interface ProbeMeasure {
-  before: ProbeFigures;
-  after: ProbeFigures | null;
-  collected: number | null;
-  garbage_bytes: number | null;
-  gc_enabled: boolean;
-  gc_collections: number[];
-}
 
 interface Snapshot {
   pre: Measure;
@@ -70,7 +51,7 @@ function failures(sent: EndpointResult): number {
 
 export class ScanInterrupted extends Error {}
 
-const toMeasure = (m: ProbeMeasure['before']): Measure => ({
+const toMeasure = (m: Measurement['before']): Measure => ({
   rss: m.rss,
   blocks: m.blocks,
   gcObjects: m.gc_objects,
@@ -82,15 +63,13 @@ const toMeasure = (m: ProbeMeasure['before']): Measure => ({
 async function measureAll(target: ScanTarget): Promise<Snapshot> {
   const servers = target.servers();
   if (servers.length === 0) throw new ScanInterrupted('no serving process is connected');
-  let answers: ProbeMeasure[];
+  let answers: Measurement[];
   try {
-    answers = (await Promise.all(
-      servers.map((c) => c.command('measure', { collect: true }, 60_000)),
-    )) as ProbeMeasure[];
+    answers = await Promise.all(servers.map((c) => c.command('measure', { collect: true }, 60_000)));
   } catch (error) {
     throw new ScanInterrupted((error as Error).message);
   }
-  const sum = (pick: (m: ProbeMeasure) => Measure): Measure =>
+  const sum = (pick: (m: Measurement) => Measure): Measure =>
     answers.map(pick).reduce((a, b) => ({
       rss: a.rss + b.rss,
       blocks: a.blocks + b.blocks,
@@ -291,23 +270,20 @@ export async function requestBase(target: ScanTarget, scenario: Scenario): Promi
 async function logIn(target: ScanTarget, username: string): Promise<Record<string, string>> {
   const [server] = target.servers();
   if (!server) throw new ScanInterrupted('no serving process is connected');
-  let reply: unknown;
+  let session;
   try {
-    reply = await server.command('login', { username }, 30_000);
+    session = await server.command('login', { username }, 30_000);
   } catch (error) {
     if (server.socket.destroyed) throw new ScanInterrupted((error as Error).message);
     throw new LaunchError('bad-scenario', `cannot log in as '${username}': ${(error as Error).message}`);
   }
-  const session = loginSchema.parse(reply);
   return { [session.cookie]: session.session_key };
 }
 
 /** Whether a serving process has tracemalloc on (the user opened a trace window). */
 async function anyTracing(target: ScanTarget): Promise<boolean> {
   try {
-    const replies = (await Promise.all(target.servers().map((c) => c.command('trace_status', {})))) as {
-      tracing: boolean;
-    }[];
+    const replies = await Promise.all(target.servers().map((c) => c.command('trace_status', {})));
     return replies.some((r) => r.tracing);
   } catch (error) {
     throw new ScanInterrupted((error as Error).message);
@@ -327,19 +303,6 @@ async function readGauges(
     if (error instanceof ScanInterrupted) throw error;
     return null;
   }
-}
-
-export interface UrlPattern {
-  route: string;
-  name: string | null;
-  view: string | null;
-  has_params: boolean;
-  /** A concrete path: the route itself, or with its parameters filled from an existing row. */
-  example: string | null;
-  /** Filled parameters: where their values came from ("catalog.Book pk=1"). */
-  example_from?: string | null;
-  /** Parameters not filled: why. */
-  why?: string | null;
 }
 
 export interface Discovery {

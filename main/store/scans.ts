@@ -1,23 +1,8 @@
 import type Database from 'better-sqlite3';
-import { memoryMetric, type GrowthVerdict, type ScanPoint } from '../analysis/verdict.ts';
-import type { Diagnosis } from '../diagnosis.ts';
-import type { ScanResultDto, SkippedRouteDto } from '../../preload/contract.ts';
+import type { DiagnosisDto, ScanPointDto, ScanResultDto, SkippedRouteDto } from '../../preload/contract.ts';
 
 /** One scanned endpoint: what was sent, the verdict's figures, and the points they came from. */
-export interface ScanResultRow extends GrowthVerdict {
-  method: string;
-  path: string;
-  route: string | null;
-  sent: number;
-  errors: number;
-  statuses: Record<string, number>;
-  points: ScanPoint[];
-  partial: boolean;
-  started_at: number;
-  ended_at: number;
-  diagnosis?: Diagnosis | null;
-  gauges?: ScanGauges | null;
-}
+export type ScanResultRow = ScanResultDto;
 
 export type ScanGauges = NonNullable<ScanResultDto['gauges']>;
 
@@ -67,7 +52,10 @@ export function sessionSkipped(db: Database.Database, sessionId: number): Skippe
   return row?.skipped ? (JSON.parse(row.skipped) as SkippedRouteDto[]) : [];
 }
 
-export function scanResults(db: Database.Database, sessionId: number): ScanResultRow[] {
+/** Every result stored for the session, in the order they were stored (a session scanned twice has an endpoint's
+ * results twice: analysis/current.ts says which count), without `metric`: the points say which figure the
+ * verdict compared. */
+export function scanResults(db: Database.Database, sessionId: number): Omit<ScanResultRow, 'metric'>[] {
   const rows = db
     .prepare(`SELECT * FROM scan_results WHERE session_id = ? ORDER BY id`)
     .all(sessionId) as (Omit<
@@ -91,7 +79,7 @@ export function scanResults(db: Database.Database, sessionId: number): ScanResul
     gauges: string | null;
   })[];
   return rows.map((r) => {
-    const points = JSON.parse(r.points) as ScanPoint[];
+    const points = JSON.parse(r.points) as ScanPointDto[];
     return {
       method: r.method,
       path: r.path,
@@ -112,12 +100,10 @@ export function scanResults(db: Database.Database, sessionId: number): ScanResul
       objects_per_request: r.objects_per_request,
       reason: r.reason,
       points,
-      // Not stored: the points say which figure the verdict compared.
-      metric: memoryMetric(points.map((p) => p.post)),
       partial: r.partial === 1,
       started_at: r.started_at,
       ended_at: r.ended_at,
-      diagnosis: r.diagnosis === null ? null : (JSON.parse(r.diagnosis) as Diagnosis),
+      diagnosis: r.diagnosis === null ? null : (JSON.parse(r.diagnosis) as DiagnosisDto),
       gauges: r.gauges === null ? null : (JSON.parse(r.gauges) as ScanGauges),
     };
   });

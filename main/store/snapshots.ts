@@ -1,25 +1,14 @@
 import type Database from 'better-sqlite3';
-import type { CensusRow, Frame, SiteRow } from '../analysis/snapshot-diff.ts';
+import type { CensusRow, Frame, SiteRow, SnapshotDto } from '../../preload/contract.ts';
 import type { SnapshotRow } from '../probe/protocol.ts';
 
 export type { CensusRow, Frame, SiteRow };
 
-export interface SnapshotMeta {
-  pid: number;
-  label: string;
-  t: number;
-  frames: number;
-  traced_bytes: number;
-  rows_total: number;
-  truncated: boolean;
-  /** Requests the session had served when the snapshot was taken (for per-request figures). */
-  requests: number;
-}
+/** What a snapshot is stored with (its rows come beside it). */
+export type SnapshotMeta = Omit<SnapshotDto, 'id' | 'rows'>;
 
-export interface SnapshotInfo extends SnapshotMeta {
-  id: number;
+export interface SnapshotInfo extends SnapshotDto {
   session_id: number;
-  rows: number;
 }
 
 /**

@@ -1,4 +1,12 @@
-import type { ApiArgs, ApiChannel, ApiResult, DjleakBridge, EngineEvent } from '../../preload/contract.ts';
+import type {
+  ApiArgs,
+  ApiChannel,
+  ApiErrorCode,
+  ApiErrorDto,
+  ApiResult,
+  DjleakBridge,
+  EngineEvent,
+} from '../../preload/contract.ts';
 
 declare global {
   interface Window {
@@ -14,7 +22,8 @@ declare global {
 export class ApiCallError extends Error {
   constructor(
     message: string,
-    readonly code: string = 'internal',
+    /** The engine's code, or `disconnected`: the engine could not be reached. */
+    readonly code: ApiErrorCode | 'disconnected' = 'internal',
     readonly detail: string[] = [],
     readonly field: string | null = null,
     readonly session: number | null = null,
@@ -23,13 +32,8 @@ export class ApiCallError extends Error {
   }
 }
 
-interface WireError {
-  code?: string;
-  message?: string;
-  detail?: string[];
-  field?: string;
-  session?: number;
-}
+/** What arrives: an ApiErrorDto, read warily (any field may be missing). */
+type WireError = Partial<ApiErrorDto>;
 
 function fromWire(error: WireError | undefined): ApiCallError {
   return new ApiCallError(

@@ -1,4 +1,4 @@
-import type { ApiResult } from '../../preload/contract.ts';
+import type { ApiErrorDto, ApiResult } from '../../preload/contract.ts';
 import { api, ApiCallError } from './api.ts';
 
 /**
@@ -34,7 +34,7 @@ function withToken(url: string): string {
 interface WireAnswer {
   ok?: boolean;
   result?: ImportResult;
-  error?: { code?: string; message?: string };
+  error?: Partial<ApiErrorDto>;
 }
 
 function answerError(text: string, status: number): ApiCallError {

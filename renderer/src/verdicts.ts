@@ -10,9 +10,10 @@ export function endpointKey(r: Pick<ScanResultDto, 'method' | 'path'>): string {
 }
 
 /**
- * A session keeps every scan's results in the order they were stored; each endpoint's latest one is its
- * current verdict, except that a measurement cut short (partial) does not replace a finished one. The rows
- * come back leaks first, the most memory retained per request first.
+ * Stored results come from the engine already current (one per endpoint: main/analysis/current.ts); a running
+ * scan's results arrive after them, and the engine's rule applies to the merge: each endpoint's latest result,
+ * except that a measurement cut short (partial) does not replace a finished one. The rows come back leaks
+ * first, the most memory retained per request first.
  */
 export function latestPerEndpoint(results: readonly ScanResultDto[]): ScanResultDto[] {
   const latest = new Map<string, ScanResultDto>();

@@ -102,6 +102,30 @@ export async function screenshots(page: Page, name: string): Promise<void> {
   await page.emulateMedia({ colorScheme: 'light' });
 }
 
+/** Where the documentation's pictures go: committed files, rewritten only when DJLEAK_SCREENSHOTS=1. */
+export const docsImageDir = path.join(repoRoot, 'docs', 'images');
+
+/**
+ * With DJLEAK_SCREENSHOTS=1, saves `docs/images/<name>.png`: the top of the page at 1280×800 in the light
+ * scheme, once plotly has redrawn its charts at that size; the window gets its size back afterwards.
+ */
+export async function docsScreenshot(page: Page, name: string): Promise<void> {
+  if (process.env.DJLEAK_SCREENSHOTS !== '1') return;
+  mkdirSync(docsImageDir, { recursive: true });
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.mouse.move(0, 0);
+  await page.evaluate('window.scrollTo(0, 0)');
+  await page.emulateMedia({ colorScheme: 'light' });
+  for (const chart of CHARTS) {
+    if (await page.getByTestId(chart).count())
+      await page.locator(`[data-testid="${chart}"][data-scheme="light"]`).waitFor();
+  }
+  await page.waitForTimeout(1000); // the charts' ResizeObserver redraws them at the new width
+  await page.screenshot({ path: path.join(docsImageDir, `${name}.png`) });
+  if (size) await page.setViewportSize(size);
+}
+
 /** Sends `count` GETs one after another with Node's http client; returns the status codes. */
 export async function drive(url: string, count: number): Promise<number[]> {
   const statuses: number[] = [];

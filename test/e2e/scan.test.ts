@@ -6,7 +6,15 @@ import { createHandlers, dispatch } from '../../main/api/index.ts';
 import { addScanResult, scanResults } from '../../main/store/scans.ts';
 import { demoEndpoints, demoPython } from '../helpers/demo.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { openApp, recordRenders, screenshots, startApp, undecided, type App } from './harness.ts';
+import {
+  docsScreenshot,
+  openApp,
+  recordRenders,
+  screenshots,
+  startApp,
+  undecided,
+  type App,
+} from './harness.ts';
 
 let app: App;
 const project = tempDir('djleak-e2e-params-');
@@ -235,6 +243,7 @@ describe('leak scans from the Live view', () => {
     expect(await page.getByTestId('scan-chart').locator('.scatterlayer .trace').count()).toBe(2);
     expect(await page.getByTestId('scan-chart').textContent()).toMatch(/\(1 extension\)/);
     await screenshots(page, 'scan');
+    await docsScreenshot(page, 'scan'); // the README's picture (DJLEAK_SCREENSHOTS=1)
 
     // /gc/leak/ is cyclic garbage only a forced collection frees: its chart has the garbage strip
     await rowFor(page, '/gc/leak/').click();

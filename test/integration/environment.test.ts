@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createHandlers, dispatch } from '../../main/api/index.ts';
 import { ApiError } from '../../main/api/errors.ts';
 import { Library } from '../../main/store/library.ts';
-import { exportSession } from '../../main/store/session-file.ts';
+import { exportSession } from '../../main/store/session-export.ts';
 import { SessionWriter } from '../../main/store/writer.ts';
 import { demoPython, runCli } from '../helpers/demo.ts';
 import { writeDjangoProject } from '../helpers/django-project.ts';

@@ -21,6 +21,7 @@ function result(patch: Partial<ScanResultDto>): ScanResultDto {
     errors: 0,
     statuses: { '200': 100 },
     verdict: 'inconclusive',
+    cause: null,
     confidence: 0,
     retained_bytes_per_request: 0,
     retained_range: null,

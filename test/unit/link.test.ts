@@ -143,4 +143,50 @@ describe('ProbeLink', () => {
     await expect(conn.command('gc_collect')).rejects.toThrow('nope');
     socket.destroy();
   });
+
+  it("parses each reply with its command's schema: a malformed one is a clear error, and the link goes on", async () => {
+    const { port, rec } = await startLink();
+    const socket = await connect(port);
+    socket.write(hello(TOKEN));
+    await until(() => rec.hellos.length === 1, 'hello');
+    const answers: Record<string, unknown> = {
+      ping: { t: 7 },
+      // A string where a boolean belongs.
+      trace_status: { tracing: 'yes', frames: null, traced_bytes: 0, peak_bytes: 0, overhead_bytes: 0 },
+      // A chain without its steps.
+      referrers: {
+        type: 'shop.models.Order',
+        instances: 3,
+        tracked: true,
+        partial: false,
+        chains: [{ root: { kind: 'module global', name: 'shop.views.CACHE' }, depth: 2, partial: false }],
+      },
+      // Not an object at all.
+      census: [1, 2, 3],
+      // A well-formed answer with a key the schema does not know: kept out, the rest passes.
+      trace_stop: { tracing: false, was_tracing: true, surprise: 1 },
+    };
+    socket.on('data', (data) => {
+      for (const line of String(data).trim().split('\n')) {
+        const cmd = JSON.parse(line) as { id: number; name: string };
+        socket.write(
+          JSON.stringify({ type: 'reply', id: cmd.id, ok: true, result: answers[cmd.name] }) + '\n',
+        );
+      }
+    });
+    const conn = rec.hellos[0]!;
+    await expect(conn.command('trace_status')).rejects.toThrow(
+      "probe in pid 4242 answered 'trace_status' with a malformed reply: tracing: Invalid input: expected boolean, received string",
+    );
+    await expect(conn.command('referrers')).rejects.toThrow(
+      "answered 'referrers' with a malformed reply: chains.0.steps: Invalid input: expected array, received undefined",
+    );
+    await expect(conn.command('census')).rejects.toThrow(
+      "answered 'census' with a malformed reply: result: ",
+    );
+    await expect(conn.command('trace_stop')).resolves.toEqual({ tracing: false, was_tracing: true });
+    await expect(conn.command('ping')).resolves.toEqual({ t: 7 });
+    expect(socket.destroyed).toBe(false);
+    socket.destroy();
+  });
 });

@@ -72,8 +72,6 @@ describe('buildReport', () => {
           started_at: 100,
           ended_at: 112,
           samples: 3,
-          first_t: 100,
-          last_t: 100.2,
           rss_first: 10,
           rss_last: 30,
           rss_peak: 40,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { LaunchError } from '../../main/launcher/errors.ts';
 import { headers, login, UsageError } from '../../main/cli/args.ts';
-import { endpointsFromPatterns, type UrlPattern } from '../../main/scenario/scan.ts';
+import { endpointsFromPatterns } from '../../main/scenario/scan.ts';
+import type { UrlPattern } from '../../main/probe/protocol.ts';
 import { parseScenario } from '../../main/scenario/scenario.ts';
 
 describe('parseScenario', () => {

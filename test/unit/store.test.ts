@@ -22,7 +22,8 @@ import {
   timelineRows,
 } from '../../main/store/queries.ts';
 import { MAX_PENDING, SessionWriter } from '../../main/store/writer.ts';
-import { exportSession, importSession } from '../../main/store/session-file.ts';
+import { exportSession } from '../../main/store/session-export.ts';
+import { importSession } from '../../main/store/session-import.ts';
 import { fileDigest, sessionDigest } from '../../main/store/session-digest.ts';
 import { sampleItem } from '../helpers/samples.ts';
 import { buildStoppedSession } from '../helpers/shared-sessions.ts';
