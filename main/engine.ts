@@ -2,8 +2,8 @@ import type { EngineEvent, StartInvestigationArgs } from '../preload/contract.ts
 import { Investigation, type InvestigationOptions, type Listener } from './investigation.ts';
 import { EngineError } from './engine-errors.ts';
 import { LaunchError } from './launcher/errors.ts';
-import { scenarioSchema, type Scenario } from './scenario/scenario.ts';
-import { scanSession, type ScanOverrides } from './scanning.ts';
+import { scenarioSchema, type Scenario } from './scan/scenario.ts';
+import { scanSession, type ScanOverrides } from './scan/run.ts';
 import { Library } from './store/library.ts';
 import { libraryPath } from './paths.ts';
 import { withCost, workerBaseRss } from './analysis/cost.ts';

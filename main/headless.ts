@@ -1,15 +1,13 @@
 import { buildReport, type Report } from './analysis/report.ts';
-import { currentScans } from './analysis/current.ts';
-import { detect } from './analysis/detectors.ts';
-import { latestGauges } from './store/checklist.ts';
 import type { Engine } from './engine.ts';
 import type { InvestigationOptions, Listener } from './investigation.ts';
-import type { ScanProgress } from './scenario/scan.ts';
-import { scanSession, type Diagnosing, type ScanOverrides } from './scanning.ts';
-import type { Scenario } from './scenario/scenario.ts';
+import type { ScanProgress } from './scan/protocol.ts';
+import { scanSession, type Diagnosing, type ScanOverrides } from './scan/run.ts';
+import type { Scenario } from './scan/scenario.ts';
 import type { SessionStatus } from './store/library.ts';
 import { processSummaries, routeSummaries, sampleTimes } from './store/queries.ts';
-import { scanResults, sessionSkipped } from './store/scans.ts';
+import { sessionSkipped } from './store/scans.ts';
+import { sessionFindings, sessionScans } from './scan/results.ts';
 
 export interface HeadlessRun {
   options: InvestigationOptions;
@@ -57,8 +55,8 @@ export function sessionReport(engine: Engine, sessionId: number, workerBudgetMb?
   if (!session) throw new Error(`no session ${sessionId}`);
   const processes = processSummaries(db, sessionId);
   const times = new Map(processes.map((p) => [p.id, sampleTimes(db, p.id)] as const));
-  const scans = currentScans(scanResults(db, sessionId));
-  const { findings } = detect({ scans, gauges: latestGauges(db, sessionId) });
+  const scans = sessionScans(db, sessionId);
+  const { findings } = sessionFindings(db, sessionId);
   return buildReport(
     session,
     processes,

@@ -1,6 +1,8 @@
 import { STDERR_HEADING } from '../preload/contract.ts';
 import path from 'node:path';
 import type { GaugesDto, StartInvestigationArgs } from '../preload/contract.ts';
+import { HeapCapture, type TakenSnapshot } from './heap/capture.ts';
+import { Ingest, type IngestedProcess } from './ingest.ts';
 import { ensureDemoVenv } from './launcher/demo.ts';
 import { LaunchError } from './launcher/errors.ts';
 import { DEFAULT_EXAMPLE, exampleDir, requestedExample } from './launcher/examples.ts';
@@ -8,9 +10,7 @@ import { resolveInterpreter, type InterpreterInfo } from './launcher/interpreter
 import { choosePort, inspectProject, type ProjectLayout } from './launcher/project.ts';
 import { Target, targetArgv, waitUntilServing, type TargetExit, type TargetSpec } from './launcher/target.ts';
 import { newToken, ProbeLink, type ProbeConnection } from './probe/link.ts';
-import type { RequestRecord, Sample, SnapshotRow, StreamMessage } from './probe/protocol.ts';
-import { storeCensus, storeSnapshot } from './store/snapshots.ts';
-import { addGauges } from './store/checklist.ts';
+import type { RequestRecord, Sample, StreamMessage } from './probe/protocol.ts';
 import type { EventLevel, EventSource, Library, SessionStatus } from './store/library.ts';
 import { MAX_PENDING, SessionWriter } from './store/writer.ts';
 
@@ -56,24 +56,18 @@ export type InvestigationEvent =
 
 export type Listener = (event: InvestigationEvent) => void;
 
+export { MAX_SNAPSHOT_ROWS } from './ingest.ts';
+export type { TakenSnapshot } from './heap/capture.ts';
+
 const now = (): number => Date.now() / 1000;
-/** A snapshot's rows held in memory before storing: the probe's own limit is 100k; this is the hard stop. */
-export const MAX_SNAPSHOT_ROWS = 200_000;
 /** How often a running session reads the checklist's gauges (measured at ~20 ms in the demo's process). */
 const GAUGE_INTERVAL_MS = 10_000;
 
-export interface TakenSnapshot {
-  snapshotId: number | null;
-  pid: number;
-  startedTracing: boolean;
-  truncated: boolean;
-  rows: number;
-}
-
 /**
  * One profiling session from launch to stop: validates the input before anything is written, launches the
- * target with the probe, ingests the probe streams into the library in batches, and settles the status
- * (stopped by us, crashed on its own, or failed during start-up).
+ * target with the probe, ingests the probe streams into the library in batches (main/ingest.ts), and settles
+ * the status (stopped by us, crashed on its own, or failed during start-up). Snapshots, censuses and gauges
+ * of its serving processes: main/heap/capture.ts.
  */
 export class Investigation {
   sessionId = 0;
@@ -87,9 +81,8 @@ export class Investigation {
   /** Measurements under way (holdPeriodic): the periodic gauges wait. */
   private holds = 0;
   private writeFailure: string | null = null;
-  private processIds = new Map<number, number>();
-  private snapshotChunks = new Map<string, SnapshotRow[]>();
-  private snapshotSeq = 0;
+  private readonly capture: HeapCapture;
+  private readonly ingest: Ingest<IngestedProcess>;
   private stopping = false;
   private finished: Promise<SessionStatus> | undefined;
   private listeners = new Set<Listener>();
@@ -100,7 +93,34 @@ export class Investigation {
     readonly library: Library,
     private readonly dataHome: string,
     private readonly options: InvestigationOptions,
-  ) {}
+  ) {
+    this.capture = new HeapCapture(this);
+    // What a live session adds to the common ingest: its events to the listeners, its log lines at the
+    // current time.
+    this.ingest = new Ingest<IngestedProcess>({
+      library,
+      sessionId: () => this.sessionId,
+      writer: () => this.writer,
+      chunks: this.capture.chunks,
+      flush: () => this.flush(),
+      open: (hello, processId) => ({ pid: hello.pid, processId }),
+      at: now,
+      log: (p, { level, message }, t) =>
+        this.emit({ kind: 'log', sessionId: this.sessionId, source: 'probe', level, message, pid: p.pid, t }),
+      samples: (p, { items }) => this.emit({ kind: 'samples', sessionId: this.sessionId, pid: p.pid, items }),
+      requests: (p, { items }) =>
+        this.emit({ kind: 'requests', sessionId: this.sessionId, pid: p.pid, items }),
+      django: (p, message) =>
+        this.log(
+          'probe',
+          'info',
+          `Django ${message.version} set up (settings ${message.settings ?? '?'}; probe middleware ${message.middleware ? 'installed' : 'missing'})`,
+          p.pid,
+        ),
+      // measure, snapshot, gauges: none (record mode's own schedule; a live session asks for these with
+      // commands)
+    });
+  }
 
   on(listener: Listener): () => void {
     this.listeners.add(listener);
@@ -286,12 +306,7 @@ export class Investigation {
 
   private onHello(conn: ProbeConnection): void {
     const hello = conn.hello!;
-    // Rows of this process must reach the table before its samples do.
-    this.flush();
-    const processId = this.library.addProcess(this.sessionId, hello);
-    this.processIds.set(hello.pid, processId);
-    const parentId = this.processIds.get(hello.ppid);
-    if (hello.role === 'worker' && parentId !== undefined) this.library.setProcessRole(parentId, 'master');
+    this.ingest.hello(hello);
     this.log(
       'engine',
       'info',
@@ -303,56 +318,14 @@ export class Investigation {
   }
 
   private onMessage(conn: ProbeConnection, message: StreamMessage): void {
-    const processId = this.processIds.get(conn.pid);
-    if (processId === undefined || !this.writer) return;
-    switch (message.type) {
-      case 'samples':
-        this.writer.addSamples(processId, message.items);
-        this.emit({ kind: 'samples', sessionId: this.sessionId, pid: conn.pid, items: message.items });
-        break;
-      case 'requests':
-        this.writer.addRequests(processId, message.items);
-        this.emit({ kind: 'requests', sessionId: this.sessionId, pid: conn.pid, items: message.items });
-        break;
-      case 'django':
-        this.library.updateSession(this.sessionId, { django: message.version });
-        this.log(
-          'probe',
-          'info',
-          `Django ${message.version} set up (settings ${message.settings ?? '?'}; probe middleware ${message.middleware ? 'installed' : 'missing'})`,
-          conn.pid,
-        );
-        break;
-      case 'log':
-        this.log('probe', message.level, message.message, conn.pid);
-        break;
-      case 'bye':
-        this.flush();
-        this.library.endProcess(processId, message.t);
-        break;
-      case 'measure':
-      case 'snapshot':
-      case 'gauges':
-        break; // record mode's own schedule; a live session asks for these with commands
-      case 'snapshot_chunk': {
-        const key = `${conn.pid}:${message.id}`;
-        const rows = this.snapshotChunks.get(key);
-        // Chunks come before the snapshot's reply; ones nobody asked for are dropped.
-        if (rows && rows.length + message.rows.length <= MAX_SNAPSHOT_ROWS) rows.push(...message.rows);
-        break;
-      }
-      default: {
-        const unhandled: never = message;
-        throw new Error(`unhandled probe message ${JSON.stringify(unhandled)}`);
-      }
-    }
+    this.ingest.message(conn.pid, message);
   }
 
   private onClose(conn: ProbeConnection): void {
-    const processId = this.processIds.get(conn.pid);
-    if (processId === undefined) return;
+    const process = this.ingest.process(conn.pid);
+    if (process === undefined) return;
     this.flush();
-    this.library.endProcess(processId, now());
+    this.library.endProcess(process.processId, now());
   }
 
   /** `final`: the session ends, so the rollup buckets still open are written too. */
@@ -429,78 +402,19 @@ export class Investigation {
     return this.finished;
   }
 
-  /**
-   * A tracemalloc snapshot of every serving process, stored with the session. A process that was not
-   * tracing starts now and gives no snapshot (it is the baseline moment). `maxRows` keeps the largest
-   * tracebacks only (the probe says the snapshot is truncated).
-   */
-  async snapshot(label: string, requests: number, maxRows?: number): Promise<TakenSnapshot[]> {
-    return Promise.all(
-      this.servers().map(async (conn) => {
-        const id = `s${++this.snapshotSeq}`;
-        const key = `${conn.pid}:${id}`;
-        this.snapshotChunks.set(key, []);
-        try {
-          const args = maxRows === undefined ? { id } : { id, limit: maxRows };
-          const reply = await conn.command('snapshot', args, 120_000);
-          const rows = this.snapshotChunks.get(key) ?? [];
-          if (reply.started_tracing)
-            return { snapshotId: null, pid: conn.pid, startedTracing: true, truncated: false, rows: 0 };
-          const snapshotId = storeSnapshot(
-            this.library.db,
-            this.sessionId,
-            {
-              pid: conn.pid,
-              label,
-              t: reply.t,
-              frames: reply.frames,
-              traced_bytes: reply.traced_bytes,
-              rows_total: reply.rows_total,
-              truncated: reply.truncated,
-              requests,
-            },
-            rows,
-          );
-          return {
-            snapshotId,
-            pid: conn.pid,
-            startedTracing: false,
-            truncated: reply.truncated,
-            rows: rows.length,
-          };
-        } finally {
-          this.snapshotChunks.delete(key);
-        }
-      }),
-    );
+  /** A tracemalloc snapshot of every serving process, stored with the session (HeapCapture.snapshot). */
+  snapshot(label: string, requests: number, maxRows?: number): Promise<TakenSnapshot[]> {
+    return this.capture.snapshot(label, requests, maxRows);
   }
 
   /** The checklist's gauges of every serving process, stored with the session under `label`. */
-  async gauges(label: string): Promise<GaugesDto[]> {
-    const project = this.library.session(this.sessionId)?.project;
-    const set = await Promise.all(
-      this.servers().map(async (conn) => {
-        const reply = await conn.command('gauges', { project }, 30_000);
-        return { ...reply, pid: conn.pid };
-      }),
-    );
-    addGauges(this.library.db, this.sessionId, label, set);
-    return set;
+  gauges(label: string): Promise<GaugesDto[]> {
+    return this.capture.gauges(label);
   }
 
   /** Object counts by type in every serving process, stored with the session. */
-  async census(label: string): Promise<number[]> {
-    return Promise.all(
-      this.servers().map(async (conn) => {
-        const reply = await conn.command('census', { top: 200 }, 60_000);
-        return storeCensus(
-          this.library.db,
-          this.sessionId,
-          { pid: conn.pid, label, t: reply.t, total_objects: reply.total_objects },
-          reply.types,
-        );
-      }),
-    );
+  census(label: string): Promise<number[]> {
+    return this.capture.census(label);
   }
 
   /** Resolves when the target ends on its own or through stop(). */

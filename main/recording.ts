@@ -2,7 +2,8 @@ import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import { recordingVerdicts, type RecordedMeasure } from './analysis/recording-verdict.ts';
 import type { GaugesDto } from '../preload/contract.ts';
-import { probeMessageSchema, type SnapshotRow } from './probe/protocol.ts';
+import { Ingest, SnapshotChunks, type IngestedProcess } from './ingest.ts';
+import { probeMessageSchema } from './probe/protocol.ts';
 import type { Library } from './store/library.ts';
 import { routeSummaries } from './store/queries.ts';
 import { addGauges } from './store/checklist.ts';
@@ -22,12 +23,10 @@ interface RecordedGauges {
   routes: Record<string, number>;
 }
 
-interface Stream {
-  processId: number;
+interface Stream extends IngestedProcess {
   lastT: number;
   requests: number;
   measures: RecordedMeasure[];
-  chunks: Map<string, SnapshotRow[]>;
   /** The first and the latest gauges (record mode reads them right after each measurement). */
   gauges: { first: RecordedGauges; last: RecordedGauges } | null;
 }
@@ -49,7 +48,78 @@ export async function importRecording(
   const size = statSync(source).size;
   let sessionId = 0;
   let writer: SessionWriter | undefined;
-  const streams = new Map<number, Stream>();
+  const chunks = new SnapshotChunks(true);
+  // What a recording adds to the common ingest: its streams' times, the measures and gauges for the
+  // verdicts, the recorded snapshots.
+  const ingest = new Ingest<Stream>({
+    library,
+    sessionId: () => sessionId,
+    writer: () => writer,
+    chunks,
+    flush: () => writer!.flush(),
+    open: (hello, processId) => ({
+      pid: hello.pid,
+      processId,
+      lastT: hello.t,
+      requests: 0,
+      measures: [],
+      gauges: null,
+    }),
+    at: (stream) => stream.lastT,
+    samples: (stream, message) => {
+      stream.lastT = message.items.at(-1)?.t ?? stream.lastT;
+    },
+    requests: (stream, message) => {
+      stream.requests += message.items.length;
+    },
+    bye: (stream, message) => {
+      stream.lastT = message.t;
+    },
+    measure: (stream, message) => {
+      stream.measures.push({
+        t: message.t,
+        routes: message.routes,
+        post: {
+          rss: (message.after ?? message.before).rss,
+          blocks: (message.after ?? message.before).blocks,
+          gcObjects: (message.after ?? message.before).gc_objects,
+          traced: (message.after ?? message.before).traced,
+          heap: (message.after ?? message.before).heap ?? null,
+        },
+        collected: message.collected ?? 0,
+        garbageBytes: message.garbage_bytes ?? 0,
+        gcEnabled: message.gc_enabled,
+        fullCollections: message.gc_collections[2] ?? 0,
+      });
+      stream.lastT = message.t;
+    },
+    snapshot: (stream, message) => {
+      writer!.flush();
+      const rows = chunks.take(stream.pid, message.id);
+      if (!message.started_tracing)
+        storeSnapshot(
+          library.db,
+          sessionId,
+          {
+            pid: stream.pid,
+            label: `recorded ${message.id}`,
+            t: message.t,
+            frames: message.frames,
+            traced_bytes: message.traced_bytes,
+            rows_total: message.rows_total,
+            truncated: message.truncated,
+            requests: stream.requests,
+          },
+          rows,
+        );
+    },
+    gauges: (stream, message) => {
+      const { type: _type, ...read } = message;
+      const recorded = { gauges: { ...read, pid: stream.pid }, routes: stream.measures.at(-1)?.routes ?? {} };
+      addGauges(library.db, sessionId, 'recorded', [recorded.gauges]);
+      stream.gauges = { first: stream.gauges?.first ?? recorded, last: recorded };
+    },
+  });
   let lines = 0;
   let skipped = 0;
   let lastT = 0;
@@ -96,108 +166,17 @@ export async function importRecording(
           library.updateSession(sessionId, { status: 'running' });
           writer = new SessionWriter(library.db, sessionId);
         }
-        writer!.flush(); // the process row before its samples
-        const processId = library.addProcess(sessionId, message);
-        const parent = [...streams.entries()].find(([p]) => p === message.ppid)?.[1];
-        if (message.role === 'worker' && parent) library.setProcessRole(parent.processId, 'master');
-        streams.set(pid, {
-          processId,
-          lastT: message.t,
-          requests: 0,
-          measures: [],
-          chunks: new Map(),
-          gauges: null,
-        });
+        ingest.hello(message);
         lastT = Math.max(lastT, message.t);
         continue;
       }
-      const stream = streams.get(pid);
-      if (!stream || !writer) {
+      const stream = ingest.message(pid, message);
+      if (!stream) {
         skipped++; // a line before its process's hello
         continue;
       }
-      switch (message.type) {
-        case 'samples':
-          writer.addSamples(stream.processId, message.items);
-          stream.lastT = message.items.at(-1)?.t ?? stream.lastT;
-          break;
-        case 'requests':
-          writer.addRequests(stream.processId, message.items);
-          stream.requests += message.items.length;
-          break;
-        case 'django':
-          library.updateSession(sessionId, { django: message.version });
-          break;
-        case 'log':
-          writer.addEvent('probe', message.level, message.message, pid, stream.lastT);
-          break;
-        case 'bye':
-          writer.flush();
-          library.endProcess(stream.processId, message.t);
-          stream.lastT = message.t;
-          break;
-        case 'measure':
-          stream.measures.push({
-            t: message.t,
-            routes: message.routes,
-            post: {
-              rss: (message.after ?? message.before).rss,
-              blocks: (message.after ?? message.before).blocks,
-              gcObjects: (message.after ?? message.before).gc_objects,
-              traced: (message.after ?? message.before).traced,
-              heap: (message.after ?? message.before).heap ?? null,
-            },
-            collected: message.collected ?? 0,
-            garbageBytes: message.garbage_bytes ?? 0,
-            gcEnabled: message.gc_enabled,
-            fullCollections: message.gc_collections[2] ?? 0,
-          });
-          stream.lastT = message.t;
-          break;
-        case 'snapshot_chunk': {
-          const rows = stream.chunks.get(message.id) ?? [];
-          rows.push(...message.rows);
-          stream.chunks.set(message.id, rows);
-          break;
-        }
-        case 'snapshot': {
-          writer.flush();
-          const rows = stream.chunks.get(message.id) ?? [];
-          stream.chunks.delete(message.id);
-          if (!message.started_tracing)
-            storeSnapshot(
-              library.db,
-              sessionId,
-              {
-                pid,
-                label: `recorded ${message.id}`,
-                t: message.t,
-                frames: message.frames,
-                traced_bytes: message.traced_bytes,
-                rows_total: message.rows_total,
-                truncated: message.truncated,
-                requests: stream.requests,
-              },
-              rows,
-            );
-          break;
-        }
-        case 'gauges': {
-          const { type: _type, ...read } = message;
-          const recorded = { gauges: { ...read, pid }, routes: stream.measures.at(-1)?.routes ?? {} };
-          addGauges(library.db, sessionId, 'recorded', [recorded.gauges]);
-          stream.gauges = { first: stream.gauges?.first ?? recorded, last: recorded };
-          break;
-        }
-        case 'reply':
-          break; // answers to commands: a recording has none
-        default: {
-          const unhandled: never = message;
-          throw new Error(`unhandled probe message ${JSON.stringify(unhandled)}`);
-        }
-      }
       lastT = Math.max(lastT, stream.lastT);
-      if (writer.pending >= FLUSH_EVERY) writer.flush();
+      if (writer!.pending >= FLUSH_EVERY) writer!.flush();
     }
     if (sessionId === 0)
       throw new SessionFileError(
@@ -205,7 +184,7 @@ export async function importRecording(
         `${name} is neither a djleak session file nor a probe recording`,
       );
     writer!.flush(true);
-    storeVerdicts(library, sessionId, [...streams.values()]);
+    storeVerdicts(library, sessionId, ingest.all());
     library.endOpenProcesses(sessionId, lastT);
     library.updateSession(sessionId, {
       status: 'stopped',

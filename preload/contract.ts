@@ -338,14 +338,17 @@ export interface ContainerGaugeDto {
 export type ChecklistItem =
   'clear-caches' | 'close-db-connections' | 'destroy-session-data' | 'garbage-collection' | 'weakref';
 
-export type ActionName =
-  | 'gc_collect'
-  | 'cache_clear'
-  | 'lru_clear'
-  | 'container_clear'
-  | 'close_connections'
-  | 'clear_expired_sessions'
-  | 'reset_queries';
+/** The fix actions the probe runs (assets/probe/PROTOCOL.md, `action`). */
+export const ACTION_NAMES = [
+  'gc_collect',
+  'cache_clear',
+  'lru_clear',
+  'container_clear',
+  'close_connections',
+  'clear_expired_sessions',
+  'reset_queries',
+] as const;
+export type ActionName = (typeof ACTION_NAMES)[number];
 
 /** An action the evidence suggests, ready to run (`actions.run`). */
 export interface SuggestedActionDto {
@@ -680,6 +683,18 @@ export interface ApiContract {
 
 export type ApiChannel = keyof ApiContract;
 
+/** Where a scan is: endpoint `index` (0-based) of `endpoints`, round `round` of `rounds`. */
+export interface ScanProgressDto {
+  index: number;
+  endpoints: number;
+  round: number;
+  rounds: number;
+  /** 0 for the endpoint's first rounds, one more for each extension of an undecided endpoint. */
+  stage: number;
+  /** An extension: how far it goes and what is not decided yet. */
+  extending: string | null;
+}
+
 /** Why a call failed: `bad-input` (the arguments, or a state that forbids it), `not-found`, `unknown-call`,
  * `launch-failed` (the target did not start), `internal` (a bug). */
 export type ApiErrorCode = 'bad-input' | 'not-found' | 'unknown-call' | 'launch-failed' | 'internal';
@@ -713,20 +728,7 @@ export type EngineEvent =
       pid: number | null;
       t: number;
     }
-  | {
-      kind: 'scan-progress';
-      sessionId: number;
-      method: string;
-      path: string;
-      index: number;
-      endpoints: number;
-      round: number;
-      rounds: number;
-      /** 0 for the endpoint's first rounds, one more for each extension of an undecided endpoint. */
-      stage: number;
-      /** An extension: how far it goes and what is not decided yet. */
-      extending: string | null;
-    }
+  | ({ kind: 'scan-progress'; sessionId: number; method: string; path: string } & ScanProgressDto)
   | { kind: 'scan-result'; sessionId: number; result: ScanResultDto }
   /** Every endpoint measured: a traced window on leak `index` (0-based) of `count`, of `requests` requests. */
   | {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { HEADER_NAME } from '../scenario/scenario.ts';
+import { HEADER_NAME } from '../scan/scenario.ts';
 import { EnvironmentError, parseAssignment, parseDotenv } from '../launcher/environment.ts';
 
 export class UsageError extends Error {}

@@ -3,7 +3,12 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { migrate } from './migrations.ts';
 
-import type { ProcessDto, SessionStatus, StartInvestigationArgs } from '../../preload/contract.ts';
+import type {
+  ProcessDto,
+  SessionStatus,
+  SessionSummaryDto,
+  StartInvestigationArgs,
+} from '../../preload/contract.ts';
 
 export type { SessionStatus };
 export type ProcessRole = ProcessDto['role'];
@@ -25,25 +30,15 @@ export interface NewSession {
   follows?: number | null;
 }
 
-export interface SessionRow {
-  id: number;
-  name: string;
-  project: string;
-  python: string | null;
-  python_version: string | null;
-  django: string | null;
-  server: 'runserver' | 'gunicorn';
+/** A session as its table keeps it: the summary's columns (without the figures counted from other tables), and how
+ * it was started. */
+export interface SessionRow extends Omit<SessionSummaryDto, 'processes' | 'requests' | 'peak_rss'> {
   command: string;
-  status: SessionStatus;
-  error: string | null;
-  exit_code: number | null;
   engine_pid: number | null;
-  started_at: number;
-  ended_at: number | null;
-  follows: number | null;
+  /** How it was started (JSON StartInvestigationArgs). */
   options: string | null;
+  /** The last scan's scenario (JSON). */
   scenario: string | null;
-  origin: string | null;
   /** The last discovery's routes it could not fill (JSON SkippedRouteDto[]). */
   skipped: string | null;
 }

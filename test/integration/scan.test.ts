@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../main/analysis/report.ts';
 import { runHeadless } from '../../main/headless.ts';
-import { scenarioSchema } from '../../main/scenario/scenario.ts';
+import { scenarioSchema } from '../../main/scan/scenario.ts';
 import { scanResults } from '../../main/store/scans.ts';
 import { demoEndpoints, findingMismatches, demoPython, repoRoot, runCli } from '../helpers/demo.ts';
 import { cleanupList, testEngine } from '../helpers/engine.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { candidateTypes } from '../../main/diagnosis.ts';
+import { candidateTypes } from '../../main/scan/diagnosis.ts';
 
 const t = (type: string, count_diff: number) => ({
   type,

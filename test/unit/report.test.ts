@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { junitXml } from '../../main/analysis/junit.ts';
-import { buildReport, formatReport, rerunCommand, sampleSpacing } from '../../main/analysis/report.ts';
+import { buildReport, rerunCommand, sampleSpacing } from '../../main/analysis/report.ts';
+import { formatReport } from '../../main/analysis/report-text.ts';
 import type { Verdict } from '../../main/analysis/verdict.ts';
 import type { ScanResultRow } from '../../main/store/scans.ts';
 import type { FindingDto } from '../../preload/contract.ts';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { LaunchError } from '../../main/launcher/errors.ts';
 import { headers, login, UsageError } from '../../main/cli/args.ts';
-import { endpointsFromPatterns } from '../../main/scenario/scan.ts';
+import { endpointsFromPatterns } from '../../main/scan/discovery.ts';
 import type { UrlPattern } from '../../main/probe/protocol.ts';
-import { parseScenario } from '../../main/scenario/scenario.ts';
+import { parseScenario } from '../../main/scan/scenario.ts';
 
 describe('parseScenario', () => {
   it('fills defaults', () => {

@@ -4,7 +4,7 @@ import {
   exampleStart,
   scenarioFile,
 } from '../../renderer/src/views/live/skippedRoutes.ts';
-import { scenarioSchema } from '../../main/scenario/scenario.ts';
+import { scenarioSchema } from '../../main/scan/scenario.ts';
 
 describe('example paths for the routes discovery could not fill', () => {
   it('start from the route as a path, its parameters still to give', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { inProject } from './analysis/snapshot-diff.ts';
+import { inProject } from '../analysis/snapshot-diff.ts';
 
 /** Source lines for tracebacks, read once per file; a file that no longer exists gives null, never an error. */
 export class SourceLines {

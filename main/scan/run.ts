@@ -1,26 +1,12 @@
-import type { SkippedRoute } from './analysis/report.ts';
-import type { Investigation } from './investigation.ts';
-import { LaunchError } from './launcher/errors.ts';
-import {
-  endpointsFromPatterns,
-  requestBase,
-  runScan,
-  ScanInterrupted,
-  type ScanProgress,
-} from './scenario/scan.ts';
-import { scenarioSchema, type Scenario, type ScenarioEndpoint } from './scenario/scenario.ts';
-import { LoadDriver, type RequestBase } from './scenario/driver.ts';
+import type { Investigation } from '../investigation.ts';
+import { discoverScenario } from './discovery.ts';
+import { requestBase, runScan, ScanInterrupted, type ScanProgress } from './protocol.ts';
+import type { Scenario, ScenarioEndpoint } from './scenario.ts';
+import { LoadDriver, type RequestBase } from './driver.ts';
 import { diagnoseEndpoint } from './diagnosis.ts';
-import { routeForPath } from './store/queries.ts';
-import { addScanResult, type ScanResultRow } from './store/scans.ts';
+import { routeForPath } from '../store/queries.ts';
+import { addScanResult, type ScanResultRow } from '../store/scans.ts';
 
-/** Requests per discovered endpoint: 5 rounds of 20. */
-export const DISCOVERY_REQUESTS = 100;
-/**
- * Warm-up per discovered endpoint (not recorded): long enough for bounded caches of a few dozen entries to
- * fill, so that they are judged on their plateau.
- */
-export const DISCOVERY_WARMUP = 50;
 /** The probe sends request records every 0.5 s and the engine flushes every 0.25 s. */
 const RECORDS_SETTLE_MS = 1000;
 
@@ -37,33 +23,6 @@ export interface ScanOutcome {
   results: ScanResultRow[];
   /** The target went away mid-scan: the last result is partial. */
   interrupted: boolean;
-}
-
-/** Asks the target for its URL patterns and turns the parameter-free GET routes into a scan. */
-export async function discoverScenario(
-  investigation: Investigation,
-): Promise<{ scenario: Scenario; skipped: SkippedRoute[] }> {
-  const probe = investigation.servers()[0];
-  if (!probe) throw new LaunchError('not-ready', 'no probe connected to ask for the URL patterns');
-  const answer = await probe.command('urls', { examples: true }, 30_000);
-  const found = endpointsFromPatterns(answer.patterns, DISCOVERY_REQUESTS);
-  const skipped = found.skipped.map((p) => ({
-    route: p.route,
-    reason: p.why ?? 'needs path parameters: add example paths in a scenario file',
-  }));
-  if (found.endpoints.length === 0) {
-    const listed = skipped.map((s) => `  ${s.route}: ${s.reason}`).join('\n');
-    const said = (where: string): string =>
-      `discovery found no GET route without path parameters to scan${listed ? `; these need example paths in ${where}:\n${listed}` : ''}`;
-    throw new LaunchError('bad-scenario', {
-      cli: said('a scenario file (--scenario)'),
-      app: said('a scenario file (djleak run --scenario FILE)'),
-    });
-  }
-  return {
-    scenario: scenarioSchema.parse({ endpoints: found.endpoints, warmup: DISCOVERY_WARMUP }),
-    skipped,
-  };
 }
 
 /** The traced window's requests to a leaking endpoint, after a few to warm it up under tracing. */

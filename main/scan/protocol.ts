@@ -1,10 +1,10 @@
 import { assessGrowth, type Measure, type ScanPoint } from '../analysis/verdict.ts';
-import type { GaugesDto } from '../../preload/contract.ts';
+import type { GaugesDto, ScanProgressDto } from '../../preload/contract.ts';
 import type { ProbeConnection } from '../probe/link.ts';
 import type { ScanResultRow } from '../store/scans.ts';
 import { unreachedViewReason } from '../analysis/statuses.ts';
 import { LaunchError } from '../launcher/errors.ts';
-import type { Measurement, UrlPattern } from '../probe/protocol.ts';
+import type { Measurement } from '../probe/protocol.ts';
 import { emptyResult, LoadDriver, type EndpointResult, type RequestBase } from './driver.ts';
 import type { Scenario, ScenarioEndpoint } from './scenario.ts';
 
@@ -24,16 +24,8 @@ export interface ScanTarget {
   servers(): ProbeConnection[];
 }
 
-export interface ScanProgress {
+export interface ScanProgress extends ScanProgressDto {
   endpoint: ScenarioEndpoint;
-  index: number;
-  endpoints: number;
-  round: number;
-  rounds: number;
-  /** 0 for the endpoint's first rounds, then one more for each extension. */
-  stage: number;
-  /** An extension: how far, and what is not decided yet. */
-  extending: string | null;
 }
 
 /** Measurements repeated without traffic after the baseline: the process's own noise. */
@@ -303,28 +295,4 @@ async function readGauges(
     if (error instanceof ScanInterrupted) throw error;
     return null;
   }
-}
-
-export interface Discovery {
-  endpoints: ScenarioEndpoint[];
-  /** Routes with parameters no example path was found for, not scanned. */
-  skipped: UrlPattern[];
-}
-
-/** Every GET route with a concrete path (none needed, or its keys filled in) becomes an endpoint to scan; the rest
- * are listed. */
-export function endpointsFromPatterns(patterns: readonly UrlPattern[], requests: number): Discovery {
-  const endpoints: ScenarioEndpoint[] = [];
-  const seen = new Set<string>();
-  const skipped: UrlPattern[] = [];
-  for (const p of patterns) {
-    if (p.example === null) {
-      skipped.push(p);
-      continue;
-    }
-    if (seen.has(p.example)) continue;
-    seen.add(p.example);
-    endpoints.push({ method: 'GET', path: p.example, requests });
-  }
-  return { endpoints, skipped };
 }

@@ -1,41 +1,19 @@
 import path from 'node:path';
-import { diffSnapshots, typeGrowth, type TypeGrowth } from './analysis/snapshot-diff.ts';
-import type { DiagnosisDto, HeldByDto, ReferrersDto, TopSiteDto } from '../preload/contract.ts';
-import type { Investigation } from './investigation.ts';
-import type { ProbeConnection } from './probe/link.ts';
-import type { LoadDriver } from './scenario/driver.ts';
-import { emptyResult } from './scenario/driver.ts';
-import type { ScenarioEndpoint } from './scenario/scenario.ts';
-import { SourceLines } from './source-lines.ts';
-import { censusFor, siteFrames, snapshotInfo, snapshotRows } from './store/snapshots.ts';
+import type { TypeGrowth } from '../analysis/snapshot-diff.ts';
+import type { DiagnosisDto, HeldByDto, TopSiteDto } from '../../preload/contract.ts';
+import { heapDiff } from '../heap/diff.ts';
+import { heldBy } from '../heap/referrers.ts';
+import type { Investigation } from '../investigation.ts';
+import type { LoadDriver } from './driver.ts';
+import { emptyResult } from './driver.ts';
+import type { ScenarioEndpoint } from './scenario.ts';
+import { snapshotInfo } from '../store/snapshots.ts';
 
 export type TopSite = TopSiteDto;
 export type HeldBy = HeldByDto;
 export type Diagnosis = DiagnosisDto;
 
 const BUILTIN_CANDIDATES = ['str', 'bytes', 'dict', 'list', 'tuple', 'bytearray', 'set'];
-
-/** Asks who holds instances of `type` (allocated at `site` when given); the nearest named root wins. */
-async function heldBy(
-  probe: ProbeConnection,
-  type: string,
-  site: [string, number] | null,
-): Promise<{ held_by: HeldBy; referrers: ReferrersDto } | null> {
-  // 10 s: once a scan has extended a few leaks to confirm them (300-1,000 requests each), the search from a
-  // traced string to the demo's module-level memo took ~3.2 s under tracing (58k strings), past the 3 s it had
-  const args: Record<string, unknown> = { type, samples: 3, max_depth: 12, budget_ms: 10_000 };
-  if (site) args.site = site;
-  let reply: ReferrersDto;
-  try {
-    reply = await probe.command('referrers', args, 30_000);
-  } catch {
-    return null;
-  }
-  const best = reply.chains.filter((c) => c.root.kind !== 'unknown').sort((x, y) => x.depth - y.depth)[0];
-  if (!best) return null;
-  const chain = best.steps.map((s) => s.label).join(' → ');
-  return { held_by: { type, root: best.root, chain, partial: best.partial }, referrers: reply };
-}
 
 /**
  * The types whose instances grew with the window's requests (at least one per four requests: a type made a few
@@ -79,16 +57,15 @@ export async function diagnoseEndpoint(
 
     const db = investigation.library.db;
     const project = investigation.library.session(investigation.sessionId)!.project;
-    const rowsA = snapshotRows(db, a);
-    const rowsB = snapshotRows(db, b);
-    const sites = new Set([...rowsA, ...rowsB].map((r) => r.site));
-    const diff = diffSnapshots(rowsA, rowsB, siteFrames(db, sites), {
-      groupBy: 'line',
-      scope: 'project',
-      projectRoot: project,
-      limit: 5,
-    });
-    const source = new SourceLines(project);
+    const grown = heapDiff(
+      db,
+      project,
+      snapshotInfo(db, a)!,
+      snapshotInfo(db, b)!,
+      { groupBy: 'line', scope: 'project', limit: 5 },
+      10,
+    );
+    const diff = grown.rows;
     const top_sites = diff
       .filter((r) => r.size_diff > 0)
       .map((r) => ({
@@ -96,14 +73,10 @@ export async function diagnoseEndpoint(
         line: r.line ?? 0,
         size_diff: r.size_diff,
         count_diff: r.count_diff,
-        code: r.line === null ? null : source.code(r.file, r.line),
-        traceback: r.traceback.map((f) => ({ file: source.rel(f.file) ?? f.file, line: f.line })),
+        code: r.code,
+        traceback: r.traceback.map((f) => ({ file: f.rel ?? f.file, line: f.line })),
       }));
-    const top_types = typeGrowth(
-      censusFor(db, snapshotInfo(db, a)!),
-      censusFor(db, snapshotInfo(db, b)!),
-      10,
-    );
+    const top_types = grown.types;
 
     // Who holds it: first the objects allocated on the top line (builtins carry their allocation traceback),
     // then instances of the project's own types that grew (CPython 3.11 keeps no traceback for those).
