@@ -43,11 +43,21 @@ export async function startWebServer(
   handlers: Handlers,
   port = 0,
   token = randomBytes(18).toString('base64url'),
+  /** The built renderer (tests give their own). */
+  staticRoot = path.join(resourceRoot(), 'out', 'renderer'),
 ): Promise<WebServer> {
-  const staticRoot = path.join(resourceRoot(), 'out', 'renderer');
   const prepared = new PreparedExports();
   removeLeftoverExports(path.join(engine.dataHome, 'uploads'));
   const server = http.createServer((req, res) => {
+    try {
+      route(req, res);
+    } catch (error) {
+      // One bad request never ends the process (and every running investigation with it).
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(`500: ${(error as Error).message}\n`);
+    }
+  });
+  function route(req: http.IncomingMessage, res: http.ServerResponse): void {
     if (!tokensMatch(tokenFrom(req), token)) {
       res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('401: djleak needs the token from the URL it printed when it started\n');
@@ -67,7 +77,7 @@ export async function startWebServer(
       return;
     }
     serveStatic(res, url, staticRoot, `djleak_token=${token}; HttpOnly; SameSite=Strict; Path=/`);
-  });
+  }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   server.on('upgrade', (req, socket, head) => {
@@ -76,7 +86,11 @@ export async function startWebServer(
       socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws, handlers, engine));
+    try {
+      wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws, handlers, engine));
+    } catch {
+      socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+    }
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import { CSP } from '../csp.ts';
@@ -38,12 +38,18 @@ export function serveStatic(res: http.ServerResponse, url: URL, staticRoot: stri
     res.end(`400: ${url.pathname} is not a valid address (a % must start an escape such as %20)\n`);
     return;
   }
+  if (rel.includes('\0')) {
+    res.writeHead(400, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end(`400: ${url.pathname} is not a valid address (it names a NUL character)\n`);
+    return;
+  }
   const file = path.resolve(staticRoot, rel);
   if (!file.startsWith(staticRoot + path.sep)) {
     res.writeHead(404, headers).end();
     return;
   }
-  if (existsSync(file)) {
+  // A folder (`/assets`) is not a file to send: reading it would throw.
+  if (statSync(file, { throwIfNoEntry: false })?.isFile()) {
     res.writeHead(200, {
       ...headers,
       'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
