@@ -8,6 +8,7 @@ import { heapWalks } from './heap-walks.ts';
 import { liveViewLoad } from './live-view.ts';
 import { longSession } from './long-session.ts';
 import { probeOverhead } from './probe-overhead.ts';
+import { goals } from './goals.ts';
 import { cliScan, sensitivity } from './sensitivity.ts';
 import { snapshotDiffBench } from './snapshot-diff.ts';
 
@@ -80,7 +81,9 @@ function demoScan(): Record<string, unknown> {
   };
 }
 
-const only = process.argv[2];
+const args = process.argv.slice(2);
+const checking = args.includes('--check');
+const only = args.find((a) => !a.startsWith('--'));
 const results: Record<string, unknown> = {};
 if (!only || only === 'store') results.one_hour_session = await oneHourSession();
 if (!only || only === 'live') results.live_view_one_hour = await liveViewLoad(buildOneHourSession);
@@ -90,4 +93,12 @@ if (!only || only === 'walks') results.heap_walks = heapWalks();
 if (!only || only === 'scan') results.demo_scan = demoScan();
 if (!only || only === 'long') results.long_session_8h = await longSession();
 if (!only || only === 'sensitivity') results.sensitivity = sensitivity();
+const held = goals(results);
+results.goals = held;
 process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+const missed = held.filter((g) => !g.met);
+if (checking && missed.length) {
+  for (const g of missed)
+    process.stderr.write(`missed: ${g.figure} = ${JSON.stringify(g.value)} (goal ${g.goal})\n`);
+  process.exitCode = 1;
+}

@@ -20,7 +20,10 @@ if (!binary)
     '[electron smoke] SKIPPED: no Electron binary in node_modules/electron (it cannot be downloaded here)',
   );
 
-describe.skipIf(!binary)('Electron shell (smoke)', () => {
+const title = binary
+  ? 'Electron shell (smoke)'
+  : 'Electron shell (smoke), skipped: no Electron binary in node_modules/electron';
+describe.skipIf(!binary)(title, () => {
   it('opens one hardened window that reaches the engine through the preload bridge', async () => {
     const home = tempDir();
     const app = await electron.launch({
