@@ -6,7 +6,7 @@ import type { Investigation } from './investigation.ts';
 import { actionsFor, addAction } from './store/checklist.ts';
 
 /** Actions that drop data the app may still want: the caller must say it confirmed. */
-export const IRREVERSIBLE: ReadonlySet<ActionName> = new Set([
+const IRREVERSIBLE: ReadonlySet<ActionName> = new Set([
   'cache_clear',
   'lru_clear',
   'container_clear',

@@ -56,9 +56,6 @@ export type InvestigationEvent =
 
 export type Listener = (event: InvestigationEvent) => void;
 
-export { MAX_SNAPSHOT_ROWS } from './ingest.ts';
-export type { TakenSnapshot } from './heap/capture.ts';
-
 const now = (): number => Date.now() / 1000;
 /** How often a running session reads the checklist's gauges (measured at ~20 ms in the demo's process). */
 const GAUGE_INTERVAL_MS = 10_000;

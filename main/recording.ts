@@ -3,7 +3,7 @@ import path from 'node:path';
 import { recordingVerdicts, type RecordedMeasure } from './analysis/recording-verdict.ts';
 import type { GaugesDto } from '../preload/contract.ts';
 import { Ingest, SnapshotChunks, type IngestedProcess } from './ingest.ts';
-import { probeMessageSchema } from './probe/protocol.ts';
+import { measureFigures, probeMessageSchema } from './probe/protocol.ts';
 import type { Library } from './store/library.ts';
 import { routeSummaries } from './store/queries.ts';
 import { addGauges } from './store/checklist.ts';
@@ -79,13 +79,7 @@ export async function importRecording(
       stream.measures.push({
         t: message.t,
         routes: message.routes,
-        post: {
-          rss: (message.after ?? message.before).rss,
-          blocks: (message.after ?? message.before).blocks,
-          gcObjects: (message.after ?? message.before).gc_objects,
-          traced: (message.after ?? message.before).traced,
-          heap: (message.after ?? message.before).heap ?? null,
-        },
+        post: measureFigures(message.after ?? message.before),
         collected: message.collected ?? 0,
         garbageBytes: message.garbage_bytes ?? 0,
         gcEnabled: message.gc_enabled,

@@ -20,15 +20,15 @@ export class ApiError extends Error {
     super(message);
   }
 
-  /**
-   * A launch failure in the app's terms: its fields by their labels, not the CLI's flags; `session` the one
-   * stored as failed, whose output the app can open.
-   */
   /** The engine's refusals keep their code. */
   static fromEngine(error: EngineError): ApiError {
     return new ApiError(error.code, error.message);
   }
 
+  /**
+   * A launch failure in the app's terms: its fields by their labels, not the CLI's flags; `session` the one
+   * stored as failed, whose output the app can open.
+   */
   static fromLaunch(error: LaunchError): ApiError {
     return new ApiError('launch-failed', error.messageFor('app'), error.detail, error.field, error.sessionId);
   }

@@ -7,7 +7,7 @@ import { startTracing, stopTracing, takeSnapshot, tracingStatus } from '../heap/
 import type { Engine } from '../engine.ts';
 import type { Investigation } from '../investigation.ts';
 import { editorCommand, openInEditor, projectFile, SourceOpenError } from '../source-open.ts';
-import { MAX_SNAPSHOT_ROWS } from '../investigation.ts';
+import { MAX_SNAPSHOT_ROWS } from '../ingest.ts';
 import { listSnapshots, snapshotInfo, type SnapshotInfo } from '../store/snapshots.ts';
 import { ApiError } from './errors.ts';
 import type { HandlerSpecs } from './handler.ts';

@@ -1,17 +1,12 @@
 /** What grew between two stored snapshots of a session, for the API's diff and the scan's diagnosis alike. */
 import type Database from 'better-sqlite3';
-import type { DiffRowDto, TypeGrowthDto } from '../../preload/contract.ts';
+import type { ApiResult } from '../../preload/contract.ts';
 import { diffSnapshots, typeGrowth, type DiffOptions } from '../analysis/snapshot-diff.ts';
 import { censusFor, siteFrames, snapshotRows, type SnapshotInfo } from '../store/snapshots.ts';
 import { SourceLines } from './source-lines.ts';
 
-export interface HeapDiff {
-  /** Requests served between the two snapshots. */
-  requests: number;
-  rows: DiffRowDto[];
-  /** Types whose instances changed between the censuses taken with the snapshots, growth first. */
-  types: TypeGrowthDto[];
-}
+/** The sites and types that grew, and the requests served between the two snapshots. */
+export type HeapDiff = ApiResult<'snapshots.diff'>;
 
 /**
  * The sites that grew (attributed to the project's lines, with their source and traceback) and the types that
@@ -27,10 +22,13 @@ export function heapDiff(
 ): HeapDiff {
   const rowsA = snapshotRows(db, a.id);
   const rowsB = snapshotRows(db, b.id);
-  // Frames are read for the sites whose size changed only: the others diff to nothing.
-  const sizes = new Map(rowsA.map((r) => [r.site, r.size] as const));
+  // Frames are read for the sites that changed only (size or count): the others diff to nothing.
+  const before = new Map(rowsA.map((r) => [r.site, r] as const));
   const changed = new Set<number>();
-  for (const r of rowsB) if (sizes.get(r.site) !== r.size) changed.add(r.site);
+  for (const r of rowsB) {
+    const was = before.get(r.site);
+    if (was?.size !== r.size || was.count !== r.count) changed.add(r.site);
+  }
   const inB = new Set(rowsB.map((r) => r.site));
   for (const r of rowsA) if (!inB.has(r.site)) changed.add(r.site);
   const requests = Math.max(0, b.requests - a.requests);

@@ -1,5 +1,5 @@
 /** The user's trace window and snapshots in a live session: tracemalloc in every serving process. */
-import type { SnapshotDto } from '../../preload/contract.ts';
+import type { ApiResult } from '../../preload/contract.ts';
 import type { Investigation } from '../investigation.ts';
 import { requestCount } from '../store/queries.ts';
 import { listSnapshots } from '../store/snapshots.ts';
@@ -13,12 +13,7 @@ export async function stopTracing(live: Investigation): Promise<void> {
 }
 
 /** Tracing in any process; its frames; traced bytes and tracemalloc's own overhead summed over processes. */
-export async function tracingStatus(live: Investigation): Promise<{
-  tracing: boolean;
-  frames: number | null;
-  traced_bytes: number;
-  overhead_bytes: number;
-}> {
+export async function tracingStatus(live: Investigation): Promise<ApiResult<'trace.status'>> {
   const replies = await Promise.all(live.servers().map((c) => c.command('trace_status', {})));
   return {
     tracing: replies.some((r) => r.tracing),
@@ -33,7 +28,7 @@ export async function takeSnapshot(
   live: Investigation,
   label: string | undefined,
   maxRows: number | undefined,
-): Promise<{ snapshots: SnapshotDto[]; startedTracing: boolean; note: string | null }> {
+): Promise<ApiResult<'snapshots.take'>> {
   const { db } = live.library;
   const sessionId = live.sessionId;
   const name = label ?? `snapshot ${new Date().toISOString().slice(11, 19)}`;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ActionFiguresDto, GaugesDto, ReferrersDto } from '../../preload/contract.ts';
+import type { ActionFiguresDto, GaugesDto, ReferrersDto, ScanFiguresDto } from '../../preload/contract.ts';
 
 /** Marks the engine's own HTTP requests (readiness checks, warm-up) so the probe does not record them. */
 export const INTERNAL_HEADER = 'X-Djleak-Internal';
@@ -55,7 +55,8 @@ export const requestSchema = z.object({
 const maxBatch = 10_000;
 
 const figures = z.object({
-  rss: bytes,
+  /** Null where it cannot be read. */
+  rss: bytes.nullable(),
   blocks: z.number().int().nonnegative(),
   gc_objects: z.number().int().nonnegative(),
   traced: bytes.nullable(),
@@ -74,6 +75,17 @@ export const measureSchema = z.object({
   gc_collections: z.array(z.number().int().nonnegative()).max(3),
 });
 export type Measurement = z.infer<typeof measureSchema>;
+
+/** One measurement as scans and verdicts keep it (an RSS that could not be read counts as 0). */
+export function measureFigures(m: Measurement['before']): ScanFiguresDto {
+  return {
+    rss: m.rss ?? 0,
+    blocks: m.blocks,
+    gcObjects: m.gc_objects,
+    traced: m.traced,
+    heap: m.heap ?? null,
+  };
+}
 
 /** The `login` command's answer: the session cookie a scan sends to be logged in. */
 export const loginSchema = z.object({
@@ -267,37 +279,38 @@ export function parseProbeLine(line: string): ParseResult {
   return { ok: true, message: parsed.data };
 }
 
-/** A URL pattern of the `urls` command's answer. */
+/** A URL pattern of the `urls` command's answer. Its strings are not capped here: a reason quotes Django's own
+ * error (a Resolver404 lists every pattern it tried), and the link's line cap bounds the whole reply. */
 export const urlPatternSchema = z.object({
-  route: z.string().max(4000),
-  name: z.string().max(1000).nullable(),
-  view: z.string().max(1000).nullable(),
+  route: z.string(),
+  name: z.string().nullable(),
+  view: z.string().nullable(),
   has_params: z.boolean(),
   regex: z.boolean().optional(),
   /** A concrete path: the route itself, or with its parameters filled from an existing row. */
-  example: z.string().max(4000).nullable(),
+  example: z.string().nullable(),
   /** Filled parameters: where their values came from ("catalog.Book pk=1"). */
-  example_from: z.string().max(2000).nullable().optional(),
+  example_from: z.string().nullable().optional(),
   /** Parameters not filled: why. */
-  why: z.string().max(2000).nullable().optional(),
+  why: z.string().nullable().optional(),
 });
 export type UrlPattern = z.infer<typeof urlPatternSchema>;
 
 /** The `referrers` command's answer: ReferrersDto (tied below). */
 export const referrersSchema = z.object({
-  type: z.string().max(1000),
+  type: z.string(),
   instances: count,
   tracked: z.boolean(),
   chains: z
     .array(
       z.object({
         root: z.object({
-          kind: z.string().max(100),
-          name: z.string().max(10_000),
-          thread: z.string().max(1000).optional(),
+          kind: z.string(),
+          name: z.string(),
+          thread: z.string().optional(),
           exhausted: z.boolean().optional(),
         }),
-        steps: z.array(z.object({ type: z.string().max(1000), label: z.string().max(10_000) })).max(1000),
+        steps: z.array(z.object({ type: z.string(), label: z.string() })).max(1000),
         depth: count,
         partial: z.boolean(),
       }),
@@ -337,7 +350,7 @@ export const commandReplySchemas = {
     t: finite,
     total_objects: count,
     types_total: count.optional(),
-    types: z.array(z.object({ type: z.string().max(1000), count, size: bytes })).max(100_000),
+    types: z.array(z.object({ type: z.string(), count, size: bytes })).max(100_000),
   }),
   referrers: referrersSchema,
   gauges: gaugesSchema,

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { TypeGrowth } from '../analysis/snapshot-diff.ts';
-import type { DiagnosisDto, HeldByDto, TopSiteDto } from '../../preload/contract.ts';
+import type { DiagnosisDto, HeldByDto } from '../../preload/contract.ts';
 import { heapDiff } from '../heap/diff.ts';
 import { heldBy } from '../heap/referrers.ts';
 import type { Investigation } from '../investigation.ts';
@@ -8,10 +8,6 @@ import type { LoadDriver } from './driver.ts';
 import { emptyResult } from './driver.ts';
 import type { ScenarioEndpoint } from './scenario.ts';
 import { snapshotInfo } from '../store/snapshots.ts';
-
-export type TopSite = TopSiteDto;
-export type HeldBy = HeldByDto;
-export type Diagnosis = DiagnosisDto;
 
 const BUILTIN_CANDIDATES = ['str', 'bytes', 'dict', 'list', 'tuple', 'bytearray', 'set'];
 
@@ -37,7 +33,7 @@ export async function diagnoseEndpoint(
   ep: ScenarioEndpoint,
   cause: 'growth' | 'garbage' | null,
   requests = 40,
-): Promise<Diagnosis> {
+): Promise<DiagnosisDto> {
   const servers = investigation.servers();
   const started = await Promise.all(servers.map((c) => c.command('trace_start', { frames: 10 })));
   const sink = emptyResult(ep);
@@ -83,7 +79,7 @@ export async function diagnoseEndpoint(
     const probe = servers[0]!;
     const top = diff.find((r) => r.size_diff > 0);
     const site: [string, number] | null = top && top.line !== null ? [top.file, top.line] : null;
-    let held_by: HeldBy | null = null;
+    let held_by: HeldByDto | null = null;
     let found: Awaited<ReturnType<typeof heldBy>> = null;
     if (cause === 'garbage') {
       const grown = top_types.find((t) => t.count_diff > 0)?.type ?? 'object';

@@ -4,7 +4,7 @@ import type { ProbeConnection } from '../probe/link.ts';
 import type { ScanResultRow } from '../store/scans.ts';
 import { unreachedViewReason } from '../analysis/statuses.ts';
 import { LaunchError } from '../launcher/errors.ts';
-import type { Measurement } from '../probe/protocol.ts';
+import { measureFigures, type Measurement } from '../probe/protocol.ts';
 import { emptyResult, LoadDriver, type EndpointResult, type RequestBase } from './driver.ts';
 import type { Scenario, ScenarioEndpoint } from './scenario.ts';
 
@@ -43,14 +43,6 @@ function failures(sent: EndpointResult): number {
 
 export class ScanInterrupted extends Error {}
 
-const toMeasure = (m: Measurement['before']): Measure => ({
-  rss: m.rss,
-  blocks: m.blocks,
-  gcObjects: m.gc_objects,
-  traced: m.traced,
-  heap: m.heap ?? null,
-});
-
 /** Asks every serving process for before/after-collection figures and adds them up. */
 async function measureAll(target: ScanTarget): Promise<Snapshot> {
   const servers = target.servers();
@@ -71,8 +63,8 @@ async function measureAll(target: ScanTarget): Promise<Snapshot> {
       heap: typeof a.heap === 'number' && typeof b.heap === 'number' ? a.heap + b.heap : null,
     }));
   return {
-    pre: sum((m) => toMeasure(m.before)),
-    post: sum((m) => toMeasure(m.after ?? m.before)),
+    pre: sum((m) => measureFigures(m.before)),
+    post: sum((m) => measureFigures(m.after ?? m.before)),
     collected: answers.reduce((n, m) => n + (m.collected ?? 0), 0),
     garbageBytes: answers.reduce((n, m) => n + (m.garbage_bytes ?? 0), 0),
     gcEnabled: answers.every((m) => m.gc_enabled),

@@ -5,7 +5,7 @@ import type { Scenario, ScenarioEndpoint } from './scenario.ts';
 import { LoadDriver, type RequestBase } from './driver.ts';
 import { diagnoseEndpoint } from './diagnosis.ts';
 import { routeForPath } from '../store/queries.ts';
-import { addScanResult, type ScanResultRow } from '../store/scans.ts';
+import { addScanResults, type ScanResultRow } from '../store/scans.ts';
 
 /** The probe sends request records every 0.5 s and the engine flushes every 0.25 s. */
 const RECORDS_SETTLE_MS = 1000;
@@ -118,6 +118,6 @@ export async function scanSession(
   const db = investigation.library.db;
   const sessionId = investigation.sessionId;
   const stored = results.map((row) => ({ ...row, route: routeForPath(db, sessionId, row.method, row.path) }));
-  db.transaction(() => stored.forEach((row) => addScanResult(db, sessionId, row)))();
+  addScanResults(db, sessionId, stored);
   return { results: stored, interrupted };
 }

@@ -6,7 +6,7 @@ export type ScanResultRow = ScanResultDto;
 
 export type ScanGauges = NonNullable<ScanResultDto['gauges']>;
 
-/** `metric` is not stored: scanResults reads it back from the points. */
+/** `metric` is not stored: the points say which figure the verdict compared (analysis/current.ts reads it back). */
 export function addScanResult(
   db: Database.Database,
   sessionId: number,
@@ -43,6 +43,15 @@ export function addScanResult(
     r.blocks_per_request ?? null,
     r.requests_needed ?? null,
   );
+}
+
+/** A scan's results, written in one transaction. */
+export function addScanResults(
+  db: Database.Database,
+  sessionId: number,
+  rows: readonly Omit<ScanResultRow, 'metric'>[],
+): void {
+  db.transaction(() => rows.forEach((row) => addScanResult(db, sessionId, row)))();
 }
 
 /** The routes the session's last discovery scan could not fill, with why (none before any). */

@@ -97,21 +97,53 @@ describe('the engine in layers', () => {
     },
   );
 
-  it('lint rejects api/ below the faces: the engine throws its own errors', { timeout: 60_000 }, async () => {
-    for (const file of [
-      'main/engine.ts',
-      'main/investigation.ts',
-      'main/probe/link.ts',
-      'main/launcher/target.ts',
-    ]) {
-      const errors = await importErrors(file, "import { ApiError as _E } from './api/errors.ts';");
-      expect(errors, file).toEqual([expect.stringContaining('Only the faces')]);
-    }
-    // The faces may.
-    expect(
-      await importErrors('main/cli/args.ts', "import { ApiError as _E } from '../api/errors.ts';"),
-    ).toEqual([]);
-  });
+  it(
+    'lint rejects a face imported below the faces: the engine throws its own errors',
+    { timeout: 60_000 },
+    async () => {
+      for (const [file, up] of [
+        ['main/engine.ts', '.'],
+        ['main/investigation.ts', '.'],
+        ['main/scan/run.ts', '..'],
+        ['main/heap/diff.ts', '..'],
+        ['main/probe/link.ts', '..'],
+        ['main/launcher/target.ts', '..'],
+      ] as const) {
+        for (const face of ['api/errors.ts', 'cli/args.ts', 'web/server.ts']) {
+          const errors = await importErrors(file, `import * as _face from '${up}/${face}';`);
+          expect(errors.length, `${file} importing ${face}`).toBeGreaterThanOrEqual(1);
+          expect(errors.join(' '), `${file} importing ${face}`).toMatch(/Only the faces/);
+        }
+      }
+      // The faces may.
+      expect(await importErrors('main/cli/args.ts', "import * as _face from '../api/errors.ts';")).toEqual(
+        [],
+      );
+    },
+  );
+
+  it(
+    'lint keeps the probe link and the launcher on the contract and below',
+    { timeout: 60_000 },
+    async () => {
+      await refuses(
+        'main/probe/link.ts',
+        [
+          "import { Library } from '../store/library.ts';",
+          "import { LaunchError } from '../launcher/errors.ts';",
+        ],
+        /probe\/ imports only itself/,
+      );
+      await refuses(
+        'main/launcher/target.ts',
+        [
+          "import { Library } from '../store/library.ts';",
+          "import { verdict } from '../analysis/verdict.ts';",
+        ],
+        /launcher\/ imports only itself/,
+      );
+    },
+  );
 
   it('has no import cycle in main/', () => {
     const graph = importGraph();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseProbeLine } from '../../main/probe/protocol.ts';
+import { parseCommandReply, parseProbeLine } from '../../main/probe/protocol.ts';
 
 const sample = {
   t: 1700000000.2,
@@ -144,5 +144,52 @@ describe('record mode gauges lines', () => {
     expect(parsed.ok && parsed.message).toMatchObject(sized);
     const wrongHolder = { ...sized, containers: [{ ...sized.containers[0], holder: 'closure' }] };
     expect(parseProbeLine(JSON.stringify(wrongHolder)).ok).toBe(false);
+  });
+});
+
+describe('command replies', () => {
+  it('takes what a real probe answers: long reasons, an unreadable RSS, long type names', () => {
+    // Django's Resolver404 text, quoted in a reason, lists every pattern it tried: 2,007 characters on a
+    // project with 40 routes and the admin.
+    const urls = parseCommandReply('urls', {
+      patterns: [
+        {
+          route: 'shop/<slug:slug>/',
+          name: 'shop:item',
+          view: 'shop.views.ItemView',
+          has_params: true,
+          regex: false,
+          example: null,
+          why: `reverse() does not make a path of this route: ${'x'.repeat(5000)}`,
+        },
+      ],
+      count: 1,
+      truncated: false,
+    });
+    expect(urls.ok).toBe(true);
+    const figures = { rss: null, heap: null, blocks: 10, gc_objects: 5, traced: null };
+    const measure = parseCommandReply('measure', {
+      t: 1,
+      before: figures,
+      after: figures,
+      collected: 0,
+      garbage_bytes: 0,
+      gc_enabled: true,
+      gc_collections: [1, 0, 0],
+    });
+    expect(measure.ok).toBe(true);
+    const census = parseCommandReply('census', {
+      t: 1,
+      total_objects: 1,
+      types: [{ type: `app.${'Generated'.repeat(300)}`, count: 1, size: 64 }],
+    });
+    expect(census.ok).toBe(true);
+    // What is wrong is still refused, naming the field.
+    expect(parseCommandReply('urls', { patterns: [{ route: 1 }], count: 1, truncated: false })).toMatchObject(
+      {
+        ok: false,
+        error: expect.stringMatching(/^patterns\.0\.route: /),
+      },
+    );
   });
 });
