@@ -36,6 +36,10 @@ export interface Detection {
   notes: string[];
 }
 
+/** The same action on the same thing (clearing one lru_cache is not clearing another). */
+const sameAction = (a: SuggestedActionDto, b: SuggestedActionDto): boolean =>
+  a.name === b.name && a.target === b.target && a.alias === b.alias;
+
 /** Session-wide figures that are suspect on their own, whatever the scans said. */
 const MANY_BACKGROUND_CONNECTIONS = 10;
 const MANY_EXPIRED_SESSIONS = 1000;
@@ -217,9 +221,7 @@ export function detect(input: DetectorInput): Detection {
       top_site: scan.diagnosis?.top_sites[0] ?? null,
       held_by: scan.diagnosis?.held_by ?? null,
     });
-    for (const a of found.actions)
-      if (!entry.actions.some((b) => b.name === a.name && b.target === a.target && b.alias === a.alias))
-        entry.actions.push(a);
+    for (const a of found.actions) if (!entry.actions.some((b) => sameAction(a, b))) entry.actions.push(a);
     byItem.set(found.item, entry);
   }
   const measured = input.scans.length > 0 || input.gauges.length > 0;
@@ -240,7 +242,7 @@ export function detect(input: DetectorInput): Detection {
         evidence,
         actions: [
           ...attributed.actions,
-          ...(wide?.actions ?? []).filter((a) => !attributed.actions.some((b) => b.name === a.name)),
+          ...(wide?.actions ?? []).filter((a) => !attributed.actions.some((b) => sameAction(a, b))),
         ],
         ...said,
       };

@@ -73,6 +73,8 @@ export const measureSchema = z.object({
   garbage_bytes: bytes.nullable(),
   gc_enabled: z.boolean(),
   gc_collections: z.array(z.number().int().nonnegative()).max(3),
+  /** Full collections the probe itself ran so far (a measurement runs two or three); absent from older probes. */
+  probe_full_collections: z.number().int().nonnegative().optional(),
 });
 export type Measurement = z.infer<typeof measureSchema>;
 

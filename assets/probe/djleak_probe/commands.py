@@ -49,6 +49,8 @@ def _gc_collect(args: Dict[str, Any]) -> Dict[str, Any]:
     collected = gc.collect(generation)
     if generation == 0:  # ours, not the app's young collection (see _collect)
         garbage.young_collections_by_probe += 1
+    elif generation == 2:
+        garbage.full_collections_by_probe += 1
     return {"collected": collected, "rss_before": rss_before, "rss_after": sampler.current_rss()}
 
 
@@ -149,6 +151,7 @@ def _measure(args: Dict[str, Any]) -> Dict[str, Any]:
             "gc_enabled": gc.isenabled(),
             "gc_threshold": list(gc.get_threshold()),
             "gc_collections": [int(s.get("collections", 0)) for s in gc.get_stats()],
+            "probe_full_collections": garbage.full_collections_by_probe,
             "gc_frozen": gc.get_freeze_count(),
         }
 

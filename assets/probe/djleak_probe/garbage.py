@@ -19,6 +19,16 @@ _PAYLOAD_MIN = 256
 
 # Collections of the youngest generation alone that the probe ran: told apart from the app's own.
 young_collections_by_probe = 0
+# Full collections the probe ran (a measurement runs two or three): the `measure` answer says how many, so a scan
+# counts only the app's own.
+full_collections_by_probe = 0
+
+
+def full_collect() -> int:
+    """gc.collect(), counted as the probe's."""
+    global full_collections_by_probe
+    full_collections_by_probe += 1
+    return gc.collect()
 
 # While a sizing collection runs: the debug flags to restore and where its garbage starts in gc.garbage. A fork
 # from another thread in that window (gunicorn's master starting a worker while the probe measures it) would
@@ -66,7 +76,7 @@ def collect_and_size_split() -> Tuple[Tuple[int, int], Tuple[int, int]]:
         young_n = gc.collect(0)
         young_collections_by_probe += 1
         middle = len(gc.garbage)
-        old_n = gc.collect()
+        old_n = full_collect()
     finally:
         gc.set_debug(old_debug)
     young = gc.garbage[start:middle]
@@ -77,13 +87,13 @@ def collect_and_size_split() -> Tuple[Tuple[int, int], Tuple[int, int]]:
     if heap_before is None:
         sizes = (_estimate(old), _estimate(young))
         del old, young
-        gc.collect()
+        full_collect()
         return (old_n, sizes[0]), (young_n, sizes[1])
     del old
-    gc.collect()
+    full_collect()
     heap_middle = heap_in_use()
     del young
-    gc.collect()
+    full_collect()
     heap_after = heap_in_use()
     if heap_middle is None or heap_after is None:
         return (old_n, 0), (young_n, 0)

@@ -20,7 +20,7 @@ from .helpers import linked_app, wait_until
 HAS_DJANGO = importlib.util.find_spec("django") is not None
 
 MEASUREMENT_KEYS = {"rss", "heap", "blocks", "gc_objects", "traced"}
-MEASURE_KEYS = {"t", "before", "after", "collected", "garbage_bytes", "gc_enabled", "gc_threshold", "gc_collections", "gc_frozen"}
+MEASURE_KEYS = {"t", "before", "after", "collected", "garbage_bytes", "gc_enabled", "gc_threshold", "gc_collections", "probe_full_collections", "gc_frozen"}
 
 
 def _measure(args: Any = None) -> Dict[str, Any]:
@@ -36,6 +36,27 @@ class Cyclic:
 
 
 class MeasureTest(unittest.TestCase):
+    def test_says_how_many_full_collections_it_ran(self) -> None:
+        # With the collector off and nothing else collecting, every full collection between two measurements is
+        # the probe's: the app's own (the difference) is zero, and one gc.collect() of the app's shows as one.
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            first = _measure()["result"]
+            second = _measure()["result"]
+            gc.collect()
+            third = _measure()["result"]
+        finally:
+            if was:
+                gc.enable()
+        ran = second["probe_full_collections"] - first["probe_full_collections"]
+        self.assertGreaterEqual(ran, 2)  # a measurement runs two or three
+        self.assertEqual(second["gc_collections"][2] - first["gc_collections"][2], ran)
+        app = (third["gc_collections"][2] - second["gc_collections"][2]) - (
+            third["probe_full_collections"] - second["probe_full_collections"]
+        )
+        self.assertEqual(app, 1)
+
     def check_shape(self, result: Dict[str, Any], collected: bool) -> None:
         self.assertEqual(set(result), MEASURE_KEYS)
         self.assertIsInstance(result["t"], float)
