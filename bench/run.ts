@@ -7,6 +7,7 @@ import { tempDir } from '../test/helpers/tmp.ts';
 import { heapWalks } from './heap-walks.ts';
 import { liveViewLoad } from './live-view.ts';
 import { longSession } from './long-session.ts';
+import { probeCosts } from './probe-costs.ts';
 import { probeOverhead } from './probe-overhead.ts';
 import { goals } from './goals.ts';
 import { cliScan, sensitivity } from './sensitivity.ts';
@@ -71,13 +72,29 @@ async function oneHourSession(): Promise<Record<string, unknown>> {
   }
 }
 
-/** Wall time of `djleak run --demo --scan` (diagnosis included) through the real CLI. */
+/** The probe samples every 100 ms: over a process's life, its mean sample spacing stays within twice that. */
+const SAMPLE_SPACING_GOAL_MS = 200;
+
+/**
+ * Wall time of `djleak run --demo --scan` (diagnosis included) through the real CLI, and the sample spacing of
+ * its processes against the goal (a figure of this machine's load; test/integration/cli-run.test.ts checks
+ * only that no process is sampled more often than configured).
+ */
 function demoScan(): Record<string, unknown> {
   const { report, wall_s } = cliScan(['--demo'], { diagnosis: true });
   return {
     wall_s,
     endpoints: report.endpoints.filter((e) => e.verdict).length,
     leaks: report.endpoints.filter((e) => e.verdict === 'leak').map((e) => e.path),
+    sample_spacing: report.processes.map((p) => ({
+      pid: p.pid,
+      role: p.role,
+      samples: p.samples,
+      mean_ms: p.sample_interval_ms,
+      max_gap_ms: p.max_gap_ms,
+      goal_mean_ms: SAMPLE_SPACING_GOAL_MS,
+      met: p.sample_interval_ms !== null && p.sample_interval_ms <= SAMPLE_SPACING_GOAL_MS,
+    })),
   };
 }
 
@@ -90,6 +107,7 @@ if (!only || only === 'live') results.live_view_one_hour = await liveViewLoad(bu
 if (!only || only === 'diff') results.snapshot_diff_100k = snapshotDiffBench();
 if (!only || only === 'probe') results.probe_overhead = await probeOverhead();
 if (!only || only === 'walks') results.heap_walks = heapWalks();
+if (!only || only === 'costs') results.probe_costs = probeCosts();
 if (!only || only === 'scan') results.demo_scan = demoScan();
 if (!only || only === 'long') results.long_session_8h = await longSession();
 if (!only || only === 'sensitivity') results.sensitivity = sensitivity();

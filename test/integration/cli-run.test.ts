@@ -54,10 +54,21 @@ function checkRun(report: Report, counts: Map<string, number>, dbFile: string): 
         )
         .pluck()
         .all(report.session.id, p.pid) as number[];
-      const span = times[times.length - 1]! - times[0]!;
-      // At least one sample per 200 ms over the process's life.
-      expect(times.length, `samples of pid ${p.pid}`).toBeGreaterThanOrEqual(Math.floor(span / 0.2));
-      expect(p.sample_interval_ms!).toBeLessThanOrEqual(200);
+      // Every stored sample of the process is in the report's count.
+      expect(times.length, `samples of pid ${p.pid}`).toBe(p.samples);
+      // Never more often than the configured 100 ms (one sampler per process): the sampler starts after the
+      // hello and its k-th sample is due k × 100 ms after it starts, never earlier (one that falls behind skips,
+      // never bursts); the last sample is the one at exit. A slow machine only makes samples later, so this
+      // bound holds however slow it is; how close to every 100 ms they come is a figure of the machine, which
+      // `npm run bench -- scan` reports against its goal (demo_scan.sample_spacing).
+      const started = db
+        .prepare('SELECT started_at FROM processes WHERE session_id = ? AND pid = ?')
+        .pluck()
+        .get(report.session.id, p.pid) as number;
+      const span = times[times.length - 1]! - started;
+      expect(times.length, `samples of pid ${p.pid} in the ${span} s after its hello`).toBeLessThanOrEqual(
+        Math.floor((span + 0.001) / 0.1) + 2,
+      );
     }
   } finally {
     db.close();
@@ -65,7 +76,7 @@ function checkRun(report: Report, counts: Map<string, number>, dbFile: string): 
 }
 
 describe('djleak run on the demo', () => {
-  it('runserver: stores the session, samples every ~100 ms and counts every request', async () => {
+  it('runserver: stores the session and its samples, and counts every request', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
     const { file, counts } = writeScenario(t.dir);

@@ -373,13 +373,15 @@ process.exit(0);`,
   });
 
   it(
-    'sessions.import of a named pipe answers within 5 s and does not block the engine',
-    { timeout: 20_000 },
+    'sessions.import of a named pipe answers bad-input and does not block the engine',
+    { timeout: 150_000 },
     async () => {
       const t = tempDir('djleak-fifo-');
       cleanups.push(t.cleanup);
       const fifo = path.join(t.dir, 'pipe.djleak');
       execFileSync('mkfifo', [fifo]);
+      // Nobody ever writes to the pipe: an engine that opens it waits forever, so an answer at all is the proof.
+      // The child's limit is only a hang guard (it includes starting Node and tsx), not a figure of speed.
       const outcome = await runChild(
         t.dir,
         `const e = new Engine(${JSON.stringify(t.dir)}, ${JSON.stringify(path.join(t.dir, 'lib.sqlite'))});
@@ -387,10 +389,10 @@ const answer = await dispatch(createHandlers(e), 'sessions.import', { file: ${JS
   () => 'ok', (err) => err.code);
 console.log(JSON.stringify({ answer }));
 process.exit(0);`,
-        5000,
+        120_000,
       );
-      expect(outcome.killed, 'the engine was still blocked after 5 s').toBe(false);
-      expect(outcome.stdout, 'the engine answered before the 5 s limit').toMatch(/"answer":"bad-input"/);
+      expect(outcome.killed, 'the engine never answered: blocked on the pipe (hang guard)').toBe(false);
+      expect(outcome.stdout, outcome.stderr).toMatch(/"answer":"bad-input"/);
     },
   );
 });

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { Investigation } from '../../main/investigation.ts';
 import {
   HELLO_LINE_CAP,
@@ -280,6 +280,28 @@ function connect(port: number, localAddress?: string): Promise<net.Socket> {
   });
 }
 
+/**
+ * The link's side of each connection, found by the client's port (read before the link's accept() runs, which
+ * may destroy the socket; the promise settles after it): for what the link did to it, destroyed or bytes read.
+ */
+function acceptedSockets(h: Harness): { of(client: net.Socket): Promise<net.Socket> } {
+  const server = (h.link as unknown as { server: net.Server }).server;
+  const byPort = new Map<number, net.Socket>();
+  const waiters = new Map<number, (s: net.Socket) => void>();
+  server.prependListener('connection', (s: net.Socket) => {
+    byPort.set(s.remotePort!, s);
+    waiters.get(s.remotePort!)?.(s);
+  });
+  return {
+    of: (client) =>
+      new Promise((resolve) => {
+        const known = byPort.get(client.localPort!);
+        if (known) resolve(known);
+        else waiters.set(client.localPort!, resolve);
+      }),
+  };
+}
+
 const closedBy = (socket: net.Socket): Promise<void> =>
   new Promise((resolve) => (socket.destroyed ? resolve() : socket.on('close', () => resolve())));
 
@@ -505,53 +527,94 @@ describe('probe link fuzz (before and without the hello)', () => {
     const timeout = 300;
     const h = await startHarness(timeout);
     expect(HELLO_TIMEOUT_MS).toBe(5000); // what README and PROTOCOL.md promise
-    const silent = await connect(h.port);
-    const trickle = await connect(h.port);
-    const t0 = performance.now();
-    const dripping = setInterval(() => trickle.writable && trickle.write('{'), 30);
-    const times = await Promise.all(
-      [silent, trickle].map((s) => closedBy(s).then(() => Math.round(performance.now() - t0))),
-    );
-    clearInterval(dripping);
+    const accepted = acceptedSockets(h);
+    // The link's timers run on a fake clock: the window is checked to the millisecond on any machine, with the
+    // real sockets (the bytes each drip sends are seen by the link before the clock moves on).
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const silent = await connect(h.port);
+      const trickle = await connect(h.port);
+      const [serverSilent, serverTrickle] = await Promise.all([accepted.of(silent), accepted.of(trickle)]);
+      const closedSilent = closedBy(silent);
+      const closedTrickle = closedBy(trickle);
+      const noHello = (): number => h.problems.filter((p) => p.includes('no hello in time')).length;
+      let now = 0;
+      for (; now + 30 < timeout; now += 30) {
+        const arrived = new Promise((resolve) => serverTrickle.once('data', resolve));
+        trickle.write('{');
+        await arrived;
+        vi.advanceTimersByTime(30);
+      }
+      vi.advanceTimersByTime(timeout - 1 - now); // 1 ms before the timeout: both still wait
+      expect(serverSilent.destroyed, 'silent connection closed before the timeout').toBe(false);
+      expect(serverTrickle.destroyed, 'trickling connection closed before the timeout').toBe(false);
+      expect(noHello()).toBe(0);
+      vi.advanceTimersByTime(1); // the timeout: neither may wait longer, the trickle's bytes do not extend it
+      expect(serverSilent.destroyed, 'silent connection still open at the timeout').toBe(true);
+      expect(serverTrickle.destroyed, 'trickling connection still open at the timeout').toBe(true);
+      expect(noHello()).toBe(2);
+      await Promise.all([closedSilent, closedTrickle]); // and the peers see it
+    } finally {
+      vi.useRealTimers();
+    }
     summary.connections += 2;
     summary.connections_refused += 2;
-    summary.hello_timeout_ms = {
-      configured: timeout,
-      silent_closed_after: times[0]!,
-      trickle_closed_after: times[1]!,
-    };
-    for (const ms of times) {
-      expect(ms).toBeGreaterThanOrEqual(timeout - 20);
-      expect(ms).toBeLessThan(timeout + 1500);
-    }
-    expect(h.problems.filter((p) => p.includes('no hello in time'))).toHaveLength(2);
+    summary.hello_timeout_ms = { configured: timeout, closed_at_fake_ms: timeout };
   });
 
   it('before the hello: at most 16 connections wait, each with at most 64 KiB, then they are closed', async () => {
-    const h = await startHarness(1500);
+    const timeout = 1500;
+    const h = await startHarness(timeout);
     const count = 32;
-    const before = process.memoryUsage();
-    const sockets = await Promise.all(Array.from({ length: count }, () => connect(h.port)));
-    summary.connections += count;
     const payload = Buffer.alloc(HELLO_LINE_CAP - 1, 0x61); // just under the pre-hello cap, never a newline
-    await Promise.all(sockets.map((s) => send(s, payload)));
-    await new Promise((r) => setTimeout(r, 300));
-    const held = process.memoryUsage();
-    await Promise.all(sockets.map(closedBy));
+    const accepted = acceptedSockets(h);
+    // Fake timers for the link: no waiting connection can time out before its memory is measured.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const before = process.memoryUsage();
+      const sockets = await Promise.all(Array.from({ length: count }, () => connect(h.port)));
+      summary.connections += count;
+      const server = await Promise.all(sockets.map((s) => accepted.of(s)));
+      const waiting = server.filter((s) => !s.destroyed); // accept() let these wait for a hello
+      const clients = sockets.filter((_, i) => !server[i]!.destroyed); // the others are closed already
+      const refused = h.problems.filter((p) => p.includes('are already waiting to say hello')).length;
+      expect(refused).toBe(count - MAX_WAITING_FOR_HELLO);
+      expect(waiting).toHaveLength(MAX_WAITING_FOR_HELLO);
+      // Measured once the link has read every payload of the waiting connections (it holds them now).
+      const read = waiting.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            const check = (): void => void (s.bytesRead >= payload.length && resolve());
+            s.on('data', check);
+            check();
+          }),
+      );
+      await Promise.all(clients.map((s) => send(s, payload)));
+      await Promise.all(read);
+      const held = process.memoryUsage();
+      expect(waiting.every((s) => !s.destroyed && s.bytesRead === payload.length)).toBe(true);
+      summary.prehello_hold = {
+        connections: count,
+        waiting_at_most: MAX_WAITING_FOR_HELLO,
+        bytes_each: payload.length,
+        buffers_growth_mb: mb(held.arrayBuffers - before.arrayBuffers),
+        rss_growth_mb: mb(held.rss - before.rss),
+      };
+      notePeak();
+      // 16 × 64 KiB held at most (32 × 1 MiB = 32 MiB before the caps), plus the sockets' own buffers.
+      expect(held.arrayBuffers - before.arrayBuffers).toBeLessThan(4 * 1024 * 1024);
+      expect(h.problems.filter((p) => p.includes('no hello in time'))).toHaveLength(0);
+      vi.advanceTimersByTime(timeout); // then the hello timeout closes every one of them
+      expect(
+        waiting.every((s) => s.destroyed),
+        'a connection still waits after the hello timeout',
+      ).toBe(true);
+      await Promise.all(sockets.map(closedBy));
+    } finally {
+      vi.useRealTimers();
+    }
     summary.connections_refused += count;
-    summary.prehello_hold = {
-      connections: count,
-      waiting_at_most: MAX_WAITING_FOR_HELLO,
-      bytes_each: payload.length,
-      buffers_growth_mb: mb(held.arrayBuffers - before.arrayBuffers),
-      rss_growth_mb: mb(held.rss - before.rss),
-    };
-    notePeak();
-    // 16 × 64 KiB held at most (32 × 1 MiB = 32 MiB before the caps), plus the sockets' own buffers.
-    expect(held.arrayBuffers - before.arrayBuffers).toBeLessThan(4 * 1024 * 1024);
-    const refused = h.problems.filter((p) => p.includes('are already waiting to say hello')).length;
     const timedOut = h.problems.filter((p) => p.includes('no hello in time')).length;
-    expect(refused).toBe(count - MAX_WAITING_FOR_HELLO);
     expect(timedOut).toBe(MAX_WAITING_FOR_HELLO);
     // A first line over the pre-hello cap is refused at once.
     const big = await connect(h.port);

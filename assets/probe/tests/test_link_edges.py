@@ -111,8 +111,7 @@ class ReconnectGiveUpTest(unittest.TestCase):
         wait_until(lambda: not link.alive, timeout=15)
         waited = time.monotonic() - dropped
         # It kept trying for the whole window (several attempts, 0.05 s then every 0.1 s), not one attempt.
-        self.assertGreaterEqual(waited, 1.0)
-        self.assertLess(waited, 10.0)
+        self.assertGreaterEqual(waited, 1.0)  # a lower bound: a slow machine only waits longer
         self.assertEqual(link.reconnects, 0)
         self.assertFalse(link.send({"type": "log", "level": "info", "message": "after"}))
         lines = self.err.getvalue().splitlines()
@@ -130,11 +129,9 @@ class ReconnectGiveUpTest(unittest.TestCase):
         link, gone = self.linked()
         gone()
         wait_until(lambda: "reconnecting" in self.err.getvalue())
-        started = time.monotonic()
         link.close(timeout=0.5)
-        wait_until(lambda: link._sender is not None and not link._sender.is_alive(), timeout=5)
-        # the 30 s wait was cut short
-        self.assertLess(time.monotonic() - started, 5.0)
+        # The 30 s wait was cut short: the sender ends well before it (20 s is the hang guard, not a speed).
+        wait_until(lambda: link._sender is not None and not link._sender.is_alive(), timeout=20)
         self.assertFalse(link.alive)
         self.assertEqual(link.reconnects, 0)
         self.assertNotIn("the app keeps running", self.err.getvalue())

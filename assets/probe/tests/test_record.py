@@ -7,16 +7,16 @@ import unittest
 
 from .helpers import by_pid, probe_env, read_lines, run_probe, tempdir, write
 
+CHATTER = 300
+
 APP = """\
 import os, sys, time
 from djleak_probe import runtime
-def chatter():
+CHATTER = %d
+def chatter():  # CHATTER lines of different lengths, written while the other processes write theirs
     link = runtime.current_link()
-    end = time.monotonic() + 0.3
-    i = 0
-    while time.monotonic() < end:
+    for i in range(CHATTER):
         link.send({"type": "log", "level": "debug", "message": "x" * (1000 + 37 * i)})
-        i += 1
         time.sleep(0.001)
 children = []
 for _ in range(3):
@@ -29,6 +29,24 @@ chatter()
 for pid in children:
     os.waitpid(pid, 0)
 sys.exit(4)
+""" % CHATTER
+
+
+# Runs until the sampler took two samples (a hang guard of 60 s, not a figure of speed).
+SAMPLED_APP = """\
+import threading
+from djleak_probe import sampler
+taken = threading.Semaphore(0)
+take_sample = sampler.take_sample
+def counted():
+    try:
+        return take_sample()
+    finally:
+        taken.release()
+sampler.take_sample = counted
+for _ in range(2):
+    if not taken.acquire(timeout=60):
+        raise SystemExit("the sampler took no sample within 60 s")
 """
 
 
@@ -36,7 +54,7 @@ class RecordTest(unittest.TestCase):
     def test_single_process(self) -> None:
         folder = tempdir(self)
         path = os.path.join(folder, "rec.ndjson")
-        app = write(folder, "app.py", "import time; time.sleep(0.15)\n")
+        app = write(folder, "app.py", SAMPLED_APP)
         env = probe_env({"DJLEAK_RECORD": path, "DJLEAK_SAMPLE_INTERVAL": "0.02", "DJLEAK_BATCH_INTERVAL": "0.05"})
         proc = run_probe(["run", "--", app], env)
         self.assertEqual(proc.returncode, 0, proc.stderr)
@@ -47,6 +65,7 @@ class RecordTest(unittest.TestCase):
         self.assertEqual(msgs[0]["role"], "main")
         self.assertEqual(msgs[0]["mode"], "record")
         self.assertEqual(msgs[-1]["type"], "bye")
+        # Two from the sampler (the app waited for them) and the last one at exit.
         self.assertGreaterEqual(sum(len(m["items"]) for m in msgs if m["type"] == "samples"), 3)
         # appends: a second run adds its own stream after the first
         run_probe(["run", "--", app], env)
@@ -73,8 +92,9 @@ class RecordTest(unittest.TestCase):
             self.assertEqual(stream[0]["ppid"], main[0]["pid"])
             self.assertEqual(stream[-1]["type"], "bye")
             self.assertTrue(any(m["type"] == "samples" for m in stream))
-            self.assertGreater(sum(1 for m in stream if m["type"] == "log"), 10)
+            self.assertEqual(sum(1 for m in stream if m["type"] == "log" and m["level"] == "debug"), CHATTER)
         self.assertEqual(main[-1]["type"], "bye")
+        self.assertEqual(sum(1 for m in main if m["type"] == "log" and m["level"] == "debug"), CHATTER)
 
     def test_measurements_and_snapshots_on_a_schedule(self) -> None:
         folder = tempdir(self)
@@ -84,12 +104,12 @@ class RecordTest(unittest.TestCase):
             "DJLEAK_RECORD": path, "DJLEAK_SAMPLE_INTERVAL": "0.02", "DJLEAK_BATCH_INTERVAL": "0.05",
             "DJLEAK_MEASURE_INTERVAL": "0.1", "DJLEAK_RECORD_SNAPSHOTS": "0.25",
         })
-        proc = run_probe(["run", "--", app], env)
+        proc = run_probe(["run", "--", app], env, timeout=300)  # a hang guard: the app waits for the recorder
         self.assertEqual(proc.returncode, 0, proc.stderr)
         msgs = read_lines(path)
         self.assertEqual(msgs[0]["cwd"], os.getcwd())
         measures = [m for m in msgs if m["type"] == "measure"]
-        self.assertGreaterEqual(len(measures), 4)
+        self.assertGreaterEqual(len(measures), 7)  # one after each of the app's steps
         for m in measures:
             self.assertIsNotNone(m["after"])  # after a full collection
             self.assertGreaterEqual(m["collected"], 0)
@@ -117,14 +137,50 @@ class RecordTest(unittest.TestCase):
 
 
 MEASURED_APP = """\
-import time
+import threading
+from djleak_probe import recorder
 from djleak_probe.gauges import ROUTE_COUNTS
+
+# The app goes on when the recorder has done its part (not after a sleep that a loaded machine may outlast):
+# each step waits for a measurement that started after it, and the end for two snapshots.
+done = threading.Condition()
+started, measured, snapshots = [0], [0], [0]
+measure_message, snapshot = recorder.measure_message, recorder.Recorder._snapshot
+
+def counted_measure():
+    with done:
+        started[0] += 1
+    try:
+        return measure_message()
+    finally:
+        with done:
+            measured[0] += 1
+            done.notify_all()
+
+def counted_snapshot(self):
+    try:
+        snapshot(self)
+    finally:
+        with done:
+            snapshots[0] += 1
+            done.notify_all()
+
+recorder.measure_message = counted_measure
+recorder.Recorder._snapshot = counted_snapshot
+
+def wait_for(what, ready):
+    with done:
+        if not done.wait_for(ready, timeout=60):  # a hang guard, not a figure of speed
+            raise SystemExit(f"no {what} within 60 s")
+
 kept = []
 for i in range(7):
     ROUTE_COUNTS["GET items/"] = i + 1  # what the middleware counts per recorded request
     kept.append(bytearray(200_000))
-    time.sleep(0.1)
-time.sleep(0.3)
+    with done:
+        after = started[0] + 1  # a measurement under way may have read its figures before this step
+    wait_for(f"measurement after step {i}", lambda: measured[0] >= after)
+wait_for("two snapshots", lambda: snapshots[0] >= 2)
 """
 
 

@@ -9,19 +9,24 @@ import threading
 import time
 import unittest
 import warnings
+from unittest import mock
 from typing import Any, Dict, List
 
 from djleak_probe import commands, config, sampler
+
+from .helpers import wait_until
 
 KEYS = {"t", "rss", "heap", "gc_count", "gc_collections", "gc_collected", "gc_uncollectable", "gc_enabled", "threads", "fds"}
 
 
 class SampleTest(unittest.TestCase):
     def test_fields(self) -> None:
+        before = time.time()
         s = sampler.take_sample()
+        after = time.time()
         self.assertEqual(set(s), KEYS)
         self.assertIsInstance(s["t"], float)
-        self.assertAlmostEqual(s["t"], time.time(), delta=5)
+        self.assertTrue(before <= s["t"] <= after, (before, s["t"], after))  # the wall time it was taken
         gens = len(gc.get_stats())
         for key in ("gc_collections", "gc_collected", "gc_uncollectable"):
             self.assertEqual(len(s[key]), gens)
@@ -73,22 +78,21 @@ class SampleTest(unittest.TestCase):
             os.waitpid(pid, 0)
             self.assertGreater(child_rss, (sampler.current_rss() or 0) + (64 << 20))
 
-    def test_cost_is_well_under_a_millisecond(self) -> None:
-        cost = sampler.measure_cost(300)
-        rss_cost = _median(sampler.current_rss, 2000)
-        sys.stderr.write(f"[per-sample cost {cost * 1e6:.1f} us, current_rss {rss_cost * 1e6:.2f} us] ")
-        self.assertLess(cost, 0.001)
-        self.assertLess(rss_cost, 0.0002)
+    def test_measure_cost_times_take_sample(self) -> None:
+        # What one sample costs is a figure of the machine: bench/probe_costs.py reports it against its goal
+        # (under 1 ms; current_rss under 0.2 ms). Here: measure_cost times n samples (after one warm-up).
+        calls = [0]
+        real = sampler.take_sample
 
+        def counted() -> Dict[str, Any]:
+            calls[0] += 1
+            return real()
 
-def _median(fn: Any, n: int) -> float:
-    times: List[float] = []
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    times.sort()
-    return times[n // 2]
+        with mock.patch.object(sampler, "take_sample", counted):
+            cost = sampler.measure_cost(7)
+        self.assertEqual(calls[0], 8)
+        self.assertIsInstance(cost, float)
+        self.assertGreaterEqual(cost, 0.0)
 
 
 class SamplerThreadTest(unittest.TestCase):
@@ -99,10 +103,11 @@ class SamplerThreadTest(unittest.TestCase):
             lambda kind, item: items.append(item), lambda: flushes.append(len(items)), lambda: True, 0.01, 0.03
         )
         smp.start()
-        deadline = time.monotonic() + 5
-        while (len(items) < 10 or len(flushes) < 3) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        smp.stop()
+        try:
+            # The events themselves, however long they take here (60 s: a hang guard, not a figure of speed).
+            wait_until(lambda: len(items) >= 10 and len(flushes) >= 3, timeout=60)
+        finally:
+            smp.stop()
         self.assertGreaterEqual(len(items), 10)
         self.assertGreaterEqual(len(flushes), 3)
         self.assertEqual(set(items[0]), KEYS)
@@ -111,7 +116,7 @@ class SamplerThreadTest(unittest.TestCase):
         smp = sampler.Sampler(lambda k, i: None, lambda: None, lambda: False, 0.01, 0.05)
         smp.start()
         assert smp._thread is not None
-        smp._thread.join(5)
+        smp._thread.join(60)  # a hang guard: it stops at its first look at the link
         self.assertFalse(smp._thread.is_alive())
 
 
