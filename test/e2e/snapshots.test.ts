@@ -102,10 +102,10 @@ describe('the Snapshots view', () => {
     const planted = traceback.locator('li[data-kind="attributed"]');
     expect(await planted.getAttribute('data-location')).toBe('shop/fragments.py:32');
     expect(await planted.locator('code.source').textContent()).toContain('_PRICE_LIST_FRAGMENTS');
-    // library frames are listed, without an editor button
+    // library frames are listed (Django's handlers call the view: 10 frames reach them), without an editor button
     const library = traceback.locator('li[data-kind="library"]');
-    if (await library.count())
-      expect(await library.first().getByRole('button', { name: 'Open in editor' }).count()).toBe(0);
+    expect(await library.count()).toBeGreaterThan(0);
+    expect(await library.first().getByRole('button', { name: 'Open in editor' }).count()).toBe(0);
 
     await planted.getByRole('button', { name: 'Open in editor' }).click();
     await expect.poll(editorCalls, { timeout: 15_000 }).toEqual([[FRAGMENTS, '32']]);

@@ -7,6 +7,7 @@ import gc
 import importlib.util
 import json
 import os
+import platform
 import sys
 import threading
 import tracemalloc
@@ -20,6 +21,8 @@ from .helpers import linked_app, wait_until
 HAS_DJANGO = importlib.util.find_spec("django") is not None
 
 MEASUREMENT_KEYS = {"rss", "heap", "blocks", "gc_objects", "traced"}
+# Linux with glibc's own allocator (no malloc preloaded): the heap figure is always there.
+GLIBC_HEAP = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc" and "LD_PRELOAD" not in os.environ
 MEASURE_KEYS = {"t", "before", "after", "collected", "garbage_bytes", "gc_enabled", "gc_threshold", "gc_collections", "probe_full_collections", "gc_frozen"}
 
 
@@ -36,6 +39,8 @@ class Cyclic:
 
 
 class MeasureTest(unittest.TestCase):
+    heap_readable = True  # False while a test makes the heap unreadable
+
     def test_says_how_many_full_collections_it_ran(self) -> None:
         # With the collector off and nothing else collecting, every full collection between two measurements is
         # the probe's: the app's own (the difference) is zero, and one gc.collect() of the app's shows as one.
@@ -64,6 +69,8 @@ class MeasureTest(unittest.TestCase):
             m = result[key]
             self.assertEqual(set(m), MEASUREMENT_KEYS)
             self.assertTrue(m["rss"] is None or (isinstance(m["rss"], int) and m["rss"] > 0))
+            if GLIBC_HEAP and self.heap_readable:  # glibc's allocator: the heap in use is always read
+                self.assertIsInstance(m["heap"], int)
             self.assertTrue(m["heap"] is None or (isinstance(m["heap"], int) and m["heap"] > 0))
             self.assertIsInstance(m["blocks"], int)
             self.assertIsInstance(m["gc_objects"], int)
@@ -153,10 +160,12 @@ class MeasureTest(unittest.TestCase):
 
         saved = garbage._heap
         garbage._heap = False  # as without glibc
+        self.heap_readable = False
         try:
             self.test_collects_cycle_garbage()
         finally:
             garbage._heap = saved
+            self.heap_readable = True
         if saved:
             self.assertIsNotNone(garbage.heap_in_use())
 
